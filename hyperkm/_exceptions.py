@@ -1,0 +1,228 @@
+"""Every error hyperkm raises, under one base class.
+
+::
+
+    HyperkmError
+    ├── ConfigurationError (ValueError)   bad arguments to connect(), insecure token use
+    ├── DocumentError (ValueError)        a body hyperkm cannot read as a hypermedia document
+    ├── LinkNotFound (KeyError)           no link with that rel (names close matches)
+    ├── TemplateError (ValueError)        invalid URI template, missing or unknown variables
+    ├── TransportError (ConnectionError)  connection refused/reset, TLS failure, too many redirects
+    │   └── Timeout (TimeoutError)
+    └── HTTPError                         the server answered 4xx/5xx
+        ├── ClientError                   4xx
+        │   ├── BadRequest (400)
+        │   ├── Unauthorized (401)
+        │   ├── Forbidden (403)
+        │   ├── NotFound (404)
+        │   ├── NotAcceptable (406)
+        │   ├── PreconditionFailed (412)
+        │   ├── UnsupportedMediaType (415)
+        │   ├── UnprocessableEntity (422)
+        │   └── TooManyRequests (429)
+        └── ServerError                   5xx
+
+Leaves also subclass the matching builtin, so ``except KeyError`` still works for code that
+treats hyperkm like a mapping. Messages say what was expected, what came, and what to do.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import requests
+
+__all__ = [
+    "BadRequest",
+    "ClientError",
+    "ConfigurationError",
+    "DocumentError",
+    "Forbidden",
+    "HTTPError",
+    "HyperkmError",
+    "LinkNotFound",
+    "NotAcceptable",
+    "NotFound",
+    "PreconditionFailed",
+    "ServerError",
+    "TemplateError",
+    "Timeout",
+    "TooManyRequests",
+    "TransportError",
+    "Unauthorized",
+    "UnprocessableEntity",
+    "UnsupportedMediaType",
+]
+
+
+class HyperkmError(Exception):
+    """Base class of every error hyperkm raises.
+
+    Attributes:
+        url: The URL involved, when known.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.url = url
+
+    def __str__(self) -> str:
+        # KeyError.__str__ would repr() the message; every hyperkm error reads as plain text.
+        return self.message
+
+
+class ConfigurationError(HyperkmError, ValueError):
+    """An argument to :func:`hyperkm.connect` (or a client option) cannot be used."""
+
+
+class DocumentError(HyperkmError, ValueError):
+    """A response body is not a document hyperkm can read (not JSON, a JSON scalar, a bad link)."""
+
+
+class LinkNotFound(HyperkmError, KeyError):
+    """The representation has no link with the requested relation (or name, or position).
+
+    Attributes:
+        rel: The relation asked for.
+        available: The relations the representation does offer.
+        suggestions: Close matches among ``available`` (``"acounts"`` -> ``["accounts"]``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rel: str,
+        available: list[str],
+        suggestions: list[str],
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message, url=url)
+        self.rel = rel
+        self.available = available
+        self.suggestions = suggestions
+
+
+class TemplateError(HyperkmError, ValueError):
+    """A URI template is invalid, or its variables were not given as it requires.
+
+    Attributes:
+        template: The template text.
+        missing: Required variables that were not given.
+        unknown: Given variables that the template does not have.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        template: str,
+        missing: tuple[str, ...] = (),
+        unknown: tuple[str, ...] = (),
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message, url=url)
+        self.template = template
+        self.missing = missing
+        self.unknown = unknown
+
+
+class TransportError(HyperkmError, ConnectionError):
+    """No usable HTTP answer: connection refused or dropped, TLS failure, too many redirects."""
+
+
+class Timeout(TransportError, TimeoutError):
+    """The server did not answer within the timeout."""
+
+
+class HTTPError(HyperkmError):
+    """The server answered with a 4xx or 5xx status.
+
+    Attributes:
+        status: The HTTP status code.
+        server_message: The server's own error message, when its body gave one.
+        response: The :class:`requests.Response`.
+        document: The parsed error body (a :class:`hyperkm.formats.Document`) when it was JSON.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        status: int,
+        server_message: str | None = None,
+        response: requests.Response | None = None,
+        document: Any = None,
+    ) -> None:
+        super().__init__(message, url=url)
+        self.status = status
+        self.server_message = server_message
+        self.response = response
+        self.document = document
+
+
+class ClientError(HTTPError):
+    """A 4xx answer: the request needs to change."""
+
+
+class ServerError(HTTPError):
+    """A 5xx answer: the server failed; retrying later may help."""
+
+
+class BadRequest(ClientError):
+    """400: the server rejected the request's parameters or body."""
+
+
+class Unauthorized(ClientError):
+    """401: no token, a wrong token, or a token withheld from another origin."""
+
+
+class Forbidden(ClientError):
+    """403: the token is valid but may not see this resource."""
+
+
+class NotFound(ClientError, LookupError):
+    """404: nothing at this URL (any longer)."""
+
+
+class NotAcceptable(ClientError):
+    """406: the server cannot answer in JSON."""
+
+
+class PreconditionFailed(ClientError):
+    """412: the resource changed since the state a write was based on (If-Match failed)."""
+
+
+class UnsupportedMediaType(ClientError):
+    """415: the server does not accept the request body's content type."""
+
+
+class UnprocessableEntity(ClientError):
+    """422: the request was understood but cannot be carried out (e.g. a report that cannot run)."""
+
+
+class TooManyRequests(ClientError):
+    """429: rate limited; the server may say when to retry (``Retry-After``)."""
+
+
+_BY_STATUS: dict[int, type[HTTPError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    406: NotAcceptable,
+    412: PreconditionFailed,
+    415: UnsupportedMediaType,
+    422: UnprocessableEntity,
+    429: TooManyRequests,
+}
+
+
+def http_error_class(status: int) -> type[HTTPError]:
+    """Return the most specific :class:`HTTPError` subclass for ``status``."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    return ServerError if status >= 500 else ClientError

@@ -1,0 +1,133 @@
+"""HTTP plumbing that is not navigation: origins, the token policy, exception translation."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+
+from ._exceptions import ConfigurationError, DocumentError, Timeout, TransportError
+
+__all__ = ["DEFAULT_TIMEOUT", "Origin", "TokenScope", "is_loopback", "origin_of", "translate"]
+
+#: (connect, read) seconds. requests has no default timeout at all: a hung server would hang
+#: the program for ever.
+DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
+
+Origin = tuple[str, str, int]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> Origin:
+    """The (scheme, host, port) origin of ``url`` (RFC 6454), default ports filled in.
+
+    Raises:
+        ConfigurationError: ``url`` is not an absolute http(s) URL.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigurationError(f"{url!r} is not a valid URL ({exc})", url=url) from exc
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise ConfigurationError(
+            f"expected an absolute http:// or https:// URL, got {url!r}. "
+            "Give the API root, e.g. https://api.example.com/core.", url=url)
+    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class TokenScope:
+    """Decides, per request, whether the bearer token may be sent.
+
+    The token belongs to the origin it was given for (the root's). It is never sent to another
+    origin, and never over plain HTTP unless the host is loopback. The one widening: when a
+    trusted origin redirects plain HTTP to HTTPS on the same host (the KISSmetrics API answers
+    HTTP with 301), that HTTPS origin is trusted too.
+    """
+
+    def __init__(self, root_url: str) -> None:
+        self.root = origin_of(root_url)
+        self._trusted: set[Origin] = {self.root}
+
+    def allows(self, url: str) -> bool:
+        return self.reason_withheld(url) is None
+
+    def reason_withheld(self, url: str) -> str | None:
+        """``None`` when the token may go to ``url``; otherwise why it may not."""
+        try:
+            origin = origin_of(url)
+        except ConfigurationError:
+            return "the URL is not an absolute http(s) URL"
+        if origin not in self._trusted:
+            return (f"{url} is on origin {_fmt(origin)}, not the root's origin {_fmt(self.root)}; "
+                    "hyperkm sends the token only to the origin it was given for")
+        if origin[0] == "http" and not is_loopback(origin[1]):
+            return (f"{url} is plain HTTP to a non-loopback host; hyperkm never sends a token "
+                    "unencrypted. Use the https:// URL")
+        return None
+
+    def note_redirect(self, from_url: str, to_url: str) -> None:
+        """Trust ``to_url``'s origin if it is an HTTPS upgrade of a trusted origin's host."""
+        try:
+            old, new = origin_of(from_url), origin_of(to_url)
+        except ConfigurationError:
+            return
+        if old in self._trusted and old[0] == "http" and new[0] == "https" and old[1] == new[1]:
+            self._trusted.add(new)
+
+
+def _fmt(origin: Origin) -> str:
+    scheme, host, port = origin
+    return f"{scheme}://{host}" + ("" if _DEFAULT_PORTS[scheme] == port else f":{port}")
+
+
+def translate(exc: BaseException, method: str, url: str, timeout: Any) -> NoReturn:
+    """Raise the hyperkm error for a requests/urllib3 exception (the one place this happens)."""
+    what = f"{method} {url}"
+    if isinstance(exc, (requests.Timeout, urllib3.exceptions.TimeoutError)):
+        raise Timeout(
+            f"{what} timed out (timeout={timeout!r}); the server did not answer in time. "
+            "Retry, or pass a larger timeout= to hyperkm.connect().", url=url) from exc
+    if isinstance(exc, requests.exceptions.SSLError):
+        raise TransportError(
+            f"{what}: TLS verification failed ({_root_cause(exc)}). If the server uses a private "
+            "CA, pass verify='/path/to/ca.pem' to hyperkm.connect().", url=url) from exc
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                        requests.exceptions.InvalidSchema, urllib3.exceptions.LocationParseError)):
+        raise DocumentError(f"{what}: not a usable URL ({exc}).", url=url) from exc
+    if isinstance(exc, ValueError) and not isinstance(exc, requests.RequestException):
+        raise ConfigurationError(f"{what}: cannot send this request ({exc}).", url=url) from exc
+    if isinstance(exc, requests.exceptions.InvalidHeader):
+        raise ConfigurationError(f"{what}: invalid request header ({exc}).", url=url) from exc
+    raise TransportError(
+        f"{what} failed: {_root_cause(exc)}. Check that the server is running and reachable, "
+        "then retry.", url=url) from exc
+
+
+def _root_cause(exc: BaseException) -> str:
+    # requests nests urllib3's MaxRetryError(NewConnectionError(...)); the innermost is readable.
+    seen = exc
+    for _ in range(6):
+        inner = getattr(seen, "reason", None) or (seen.args[0] if seen.args and isinstance(
+            seen.args[0], BaseException) else None)
+        if not isinstance(inner, BaseException):
+            break
+        seen = inner
+    text = str(seen)
+    return text.split(": ", 1)[-1] if "Failed to establish" in text else text

@@ -1,0 +1,244 @@
+"""Resource: a lazy handle on one URL, navigated by link relations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from ._exceptions import HyperkmError
+from ._links import Link, Links
+from .formats import Document
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._client import Client
+    from ._collection import Items
+
+__all__ = ["Resource", "Step"]
+
+
+class Step:
+    """How a resource was reached from its parent: a rel (with template variables) or a member."""
+
+    __slots__ = ("label", "rel", "variables")
+
+    def __init__(self, rel: str | None, variables: Mapping[str, Any] | None = None,
+                 label: str | None = None) -> None:
+        self.rel = rel
+        self.variables = dict(variables or {})
+        self.label = label
+
+    def __str__(self) -> str:
+        if self.label is not None:
+            return self.label
+        if self.variables:
+            args = ",".join(f"{k}={v}" for k, v in self.variables.items())
+            return f"{self.rel}({args})"
+        return str(self.rel)
+
+    def __repr__(self) -> str:
+        return f"Step({self})"
+
+
+class Resource:
+    """A resource of a hypermedia API, identified by its URL.
+
+    Creating one costs nothing: the first access to :attr:`data`, :attr:`links` or
+    :attr:`document` fetches it (members of a collection arrive with their state and are not
+    fetched again). :meth:`follow` returns another lazy Resource.
+    """
+
+    __slots__ = ("_client", "_document", "_response", "_url", "parent", "step")
+
+    def __init__(
+        self,
+        client: Client,
+        url: str,
+        *,
+        document: Document | None = None,
+        parent: Resource | None = None,
+        step: Step | None = None,
+    ) -> None:
+        self._client = client
+        self._url = url
+        self._document = document
+        self._response: requests.Response | None = None
+        #: The resource this one was reached from, and how (``None`` for a root or direct URL).
+        self.parent = parent
+        self.step = step
+
+    # -- state --------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Client:
+        return self._client
+
+    @property
+    def url(self) -> str:
+        """The resource's URL (after redirects, once fetched)."""
+        return self._document.url if self._document is not None else self._url
+
+    @property
+    def fetched(self) -> bool:
+        """Whether the state is at hand (fetched, or embedded in the document that listed it)."""
+        return self._document is not None
+
+    @property
+    def document(self) -> Document:
+        """The parsed representation, fetched on first access."""
+        if self._document is None:
+            self._load()
+        assert self._document is not None
+        return self._document
+
+    @property
+    def data(self) -> Any:
+        """The state without hypermedia controls (for a KISSmetrics item: its fields, no links)."""
+        return self.document.data
+
+    @property
+    def links(self) -> Links:
+        """Every link the representation offers, from the body and the ``Link`` header."""
+        return self.document.links
+
+    @property
+    def response(self) -> requests.Response | None:
+        """The last HTTP response for this resource (``None`` if it arrived embedded)."""
+        return self._response
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """Response headers of the last fetch (empty for embedded state)."""
+        return self._response.headers if self._response is not None else {}
+
+    @property
+    def etag(self) -> str | None:
+        """The ``ETag`` of the state at hand, if the server sent one."""
+        return self.headers.get("ETag")
+
+    def _load(self) -> None:
+        document, response = self._client.fetch(self._url)
+        self._document, self._response = document, response
+
+    def refresh(self) -> Resource:
+        """Fetch the state again, replacing what is held; returns ``self``.
+
+        Raises:
+            HyperkmError: the resource arrived embedded without a URL of its own.
+        """
+        if self._document is not None and not self._document.has_own_url:
+            raise HyperkmError(
+                f"this member of {self.url} has no 'self' link, so it cannot be fetched on its "
+                "own; refresh the collection that contains it instead.", url=self.url)
+        self._load()
+        return self
+
+    # -- navigation ---------------------------------------------------------------------
+
+    def link(self, rel: str, *, name: str | None = None, index: int | None = None) -> Link:
+        """The link with ``rel`` (chosen by ``name`` or position when several share it).
+
+        Raises:
+            LinkNotFound: no such link; the message lists what exists and close matches.
+        """
+        return self.links.find(rel, name=name, index=index, url=self.url)
+
+    def follow(
+        self,
+        rel: str | Link,
+        /,
+        *,
+        link_name: str | None = None,
+        link_index: int | None = None,
+        **variables: Any,
+    ) -> Resource:
+        """Follow a link relation to another (lazy) resource.
+
+        Args:
+            rel: The relation (``"accounts"``, a HAL CURIE ``"km:events"`` or its URI) or a
+                :class:`Link` taken from :attr:`links`.
+            link_name: Choose, among links sharing ``rel``, the one with this ``name``.
+            link_index: Choose, among links sharing ``rel``, the one at this position.
+            **variables: Values for the link's URI template (``id="..."``, ``limit=50``).
+
+        Raises:
+            LinkNotFound: no such link here (the message suggests close matches).
+            TemplateError: a required template variable is missing or a name is unknown; no
+                request is sent.
+        """
+        link = rel if isinstance(rel, Link) else self.link(rel, name=link_name, index=link_index)
+        target = link.expand(**variables)
+        step = Step(link.rel, variables)
+        embedded = self._embedded_for(link.rel, target)
+        return Resource(self._client, target, document=embedded, parent=self, step=step)
+
+    def _embedded_for(self, rel: str, url: str) -> Document | None:
+        # HAL: a representation of the target may already be embedded under the same rel.
+        document = self._document
+        if document is None:
+            return None
+        for doc in document.embedded.get(rel, ()):
+            if doc.has_own_url and doc.url == url:
+                return doc
+        return None
+
+    def items(self) -> Items:
+        """The collection's members across all pages (lazy, re-iterable; ``len()`` supported).
+
+        Raises:
+            DocumentError: on iteration, if this resource is not a collection.
+        """
+        from ._collection import Items
+
+        return Items(self)
+
+    def member(self, document: Document, label: str) -> Resource:
+        """A member resource built from an embedded document (used by :class:`Items`)."""
+        return Resource(self._client, document.url, document=document, parent=self,
+                        step=Step(None, label=label))
+
+    # -- presentation -------------------------------------------------------------------
+
+    @property
+    def breadcrumb(self) -> list[str]:
+        """The steps from the starting resource to this one (``["products", "[id=e706…]"]``)."""
+        steps: list[str] = []
+        node: Resource | None = self
+        while node is not None and node.step is not None:
+            steps.append(str(node.step))
+            node = node.parent
+        return steps[::-1]
+
+    def __repr__(self) -> str:
+        if self._document is None:
+            return f"<Resource {self.url} (not fetched)>"
+        doc = self._document
+        rels = ", ".join(doc.links.rels[:8]) + (" …" if len(doc.links.rels) > 8 else "")
+        return f"<Resource {self.url} {_summary(doc)} rels=[{rels}]>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Resource) and other.url == self.url and (
+            other._client is self._client)
+
+    def __hash__(self) -> int:
+        return hash(self.url)
+
+
+def _summary(doc: Document) -> str:
+    if doc.items is not None:
+        total = doc.page.total
+        return f"collection: {len(doc.items)} on this page" + (
+            f" of {total}" if total is not None else "")
+    data = doc.data
+    if isinstance(data, dict):
+        for key in ("name", "title", "display_name", "id"):
+            if isinstance(data.get(key), (str, int)):
+                return f"{key}={data[key]!r}"
+        return f"{{{', '.join(list(data)[:4])}{', …' if len(data) > 4 else ''}}}"
+    if data is None:
+        return "(no state)"
+    text = json.dumps(data)
+    return text if len(text) < 40 else text[:37] + "…"
+

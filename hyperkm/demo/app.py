@@ -1,0 +1,799 @@
+"""The emulator as a WSGI application (werkzeug): routing, auth, ETags, faults, statistics."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import random
+import socket
+import threading
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, MapAdapter, Rule
+from werkzeug.wrappers import Request, Response
+
+from .dataset import TOKENS, Dataset, Record
+from .layouts import LAYOUTS
+from .render import FORMATS, L, Rep, link_header, render
+
+__all__ = ["DemoApp", "DemoConfig", "Stats"]
+
+log = logging.getLogger("hyperkm.demo")
+
+_WRITABLE = {"display_name": (str, type(None)), "description": (str, type(None)),
+             "is_visible": (bool,)}
+_METHODS = {"product": ["GET", "PATCH"], "event": ["GET", "PATCH"],
+            "property": ["GET", "PATCH"], "report_run": ["POST"]}
+_STARTED = datetime(2014, 9, 2, 19, 46, 43, tzinfo=timezone.utc)
+
+
+class DemoConfig:
+    """Settings of one emulator instance (all have safe defaults).
+
+    Args:
+        format: ``"km"`` (KISSmetrics envelopes), ``"hal"`` or ``"array"`` (bare JSON arrays
+            paged by ``Link`` headers).
+        layout: ``"km"`` (the real API's paths) or ``"alt"`` (different paths and names).
+        max_age: ``Cache-Control`` max-age in seconds (default 0: clients must revalidate).
+        latency_ms: Delay added to every request.
+        fail_rate: Fraction of requests answered 503 with ``Retry-After``.
+        drop_rate: Fraction of requests whose connection is dropped without an answer.
+        job_polls: Status polls before a report run completes.
+        job_seconds: Or seconds after which it completes (whichever comes first).
+        tokens: token -> account id; defaults to :data:`hyperkm.demo.dataset.TOKENS`.
+    """
+
+    def __init__(
+        self,
+        *,
+        format: str = "km",
+        layout: str = "km",
+        seed: int = 0,
+        events: int = 45,
+        properties: int = 8,
+        max_age: int = 0,
+        latency_ms: float = 0.0,
+        fail_rate: float = 0.0,
+        drop_rate: float = 0.0,
+        retry_after: int = 1,
+        job_polls: int = 2,
+        job_seconds: float | None = None,
+        result_rows: int = 137,
+        tokens: dict[str, str] | None = None,
+    ) -> None:
+        if format not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+        for name, rate in (("fail_rate", fail_rate), ("drop_rate", drop_rate)):
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {rate!r}")
+        if events < 0 or properties < 0 or result_rows < 0:
+            raise ValueError("sizes must not be negative")
+        self.format = format
+        self.layout = layout
+        self.seed = seed
+        self.events = events
+        self.properties = properties
+        self.max_age = max_age
+        self.latency_ms = latency_ms
+        self.fail_rate = fail_rate
+        self.drop_rate = drop_rate
+        self.retry_after = retry_after
+        self.job_polls = job_polls
+        self.job_seconds = job_seconds
+        self.result_rows = result_rows
+        self.tokens = dict(tokens or TOKENS)
+
+
+class Stats:
+    """Request statistics, safe to read while the server runs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.conditional = 0
+        self.not_modified = 0
+        self.bytes_sent = 0
+        self.by_status: Counter[int] = Counter()
+        self.by_method: Counter[str] = Counter()
+        self.paths: Counter[str] = Counter()
+        self.faults = 0
+        self.drops = 0
+
+    def record(self, method: str, path: str, status: int, size: int, conditional: bool) -> None:
+        with self._lock:
+            self.requests += 1
+            self.by_status[status] += 1
+            self.by_method[method] += 1
+            self.paths[path] += 1
+            self.bytes_sent += size
+            if conditional:
+                self.conditional += 1
+            if status == 304:
+                self.not_modified += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self.__init__()  # type: ignore[misc]
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {"requests": self.requests, "conditional": self.conditional,
+                    "not_modified": self.not_modified, "bytes_sent": self.bytes_sent,
+                    "by_status": dict(self.by_status), "by_method": dict(self.by_method),
+                    "faults": self.faults, "drops": self.drops}
+
+
+class _Error(Exception):
+    def __init__(self, status: int, message: str, errors: list[str],
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.errors = status, message, errors
+        self.headers = headers or {}
+
+
+class _Job:
+    def __init__(self, qid: str, report: Record, start: str, end: str, account: str) -> None:
+        self.qid, self.report, self.start, self.end, self.account = qid, report, start, end, account
+        self.polls = 0
+        self.created = time.monotonic()
+
+
+class DemoApp:
+    """The WSGI application. Thread-safe: the server handles requests concurrently."""
+
+    def __init__(self, config: DemoConfig | None = None) -> None:
+        self.config = config or DemoConfig()
+        self.data = Dataset(seed=self.config.seed, events=self.config.events,
+                            properties=self.config.properties)
+        self.stats = Stats()
+        self._lock = threading.Lock()
+        self._jobs: dict[str, _Job] = {}
+        self._job_counter = 0
+        self._rng = random.Random(self.config.seed)
+        self._forced: list[tuple[str, int]] = []  # ("fail", retry_after) or ("drop", 0)
+        self.layout = self.config.layout
+        self._map = self._build_map(self.layout)
+        self._old_map: Map | None = None
+        self.moved_mode: str | None = None
+
+    # -- layout ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _build_map(layout: str) -> Map:
+        return Map([Rule(path, endpoint=endpoint, methods=_METHODS.get(endpoint, ["GET"]))
+                    for endpoint, path in LAYOUTS[layout].items()],
+                   strict_slashes=False, merge_slashes=False)
+
+    def switch_layout(self, layout: str, *, mode: str = "404") -> None:
+        """Serve ``layout`` from now on. Old URLs answer 404 (``mode="404"``) or 301 to the new
+        URL (``mode="301"``)."""
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown layout {layout!r}; choose from {', '.join(LAYOUTS)}")
+        if mode not in ("404", "301"):
+            raise ValueError("mode must be '404' or '301'")
+        with self._lock:
+            if layout != self.layout:
+                self._old_map = self._build_map(self.layout)
+                self.layout = layout
+                self._map = self._build_map(layout)
+            self.moved_mode = mode
+
+    def root_path(self) -> str:
+        return LAYOUTS[self.layout]["root"]
+
+    # -- faults -----------------------------------------------------------------------------
+
+    def fail_next(self, count: int = 1, *, retry_after: int | None = None) -> None:
+        """Answer the next ``count`` requests with 503 + Retry-After."""
+        with self._lock:
+            ra = self.config.retry_after if retry_after is None else retry_after
+            self._forced.extend([("fail", ra)] * count)
+
+    def drop_next(self, count: int = 1) -> None:
+        """Drop the connection of the next ``count`` requests without answering."""
+        with self._lock:
+            self._forced.extend([("drop", 0)] * count)
+
+    def _fault(self) -> tuple[str, int] | None:
+        with self._lock:
+            if self._forced:
+                return self._forced.pop(0)
+            roll = self._rng.random()
+        if roll < self.config.drop_rate:
+            return ("drop", 0)
+        if roll < self.config.drop_rate + self.config.fail_rate:
+            return ("fail", self.config.retry_after)
+        return None
+
+    # -- WSGI -------------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        if self.config.latency_ms:
+            time.sleep(self.config.latency_ms / 1000.0)
+        fault = self._fault()
+        if fault and fault[0] == "drop":
+            with self.stats._lock:
+                self.stats.drops += 1
+            sock = environ.get("werkzeug.socket")
+            if isinstance(sock, socket.socket):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            # Abort the request handler: werkzeug closes the (already dead) connection.
+            raise ConnectionAbortedError("demo: connection dropped on purpose")
+        if fault:
+            with self.stats._lock:
+                self.stats.faults += 1
+            response = self._error_response(request, _Error(
+                503, "Service temporarily unavailable (injected fault); retry later.",
+                ["unavailable"], {"Retry-After": str(fault[1])}))
+        else:
+            response = self._dispatch(request)
+        conditional = "If-None-Match" in request.headers or "If-Modified-Since" in request.headers
+        size = response.calculate_content_length() or 0
+        self.stats.record(request.method, request.path, response.status_code, size, conditional)
+        return response(environ, start_response)
+
+    def _dispatch(self, request: Request) -> Response:
+        try:
+            adapter = self._map.bind_to_environ(request.environ)
+            try:
+                endpoint, args = adapter.match()
+            except NotFound:
+                moved = self._moved(request)
+                if moved is not None:
+                    return moved
+                raise
+            account = self._authenticate(request)
+            self._negotiate(request)
+            handler = getattr(self, f"_{endpoint}")
+            return handler(request, adapter, account, **args)  # type: ignore[no-any-return]
+        except _Error as exc:
+            return self._error_response(request, exc)
+        except MethodNotAllowed as exc:
+            allowed = sorted(exc.valid_methods or [])
+            return self._error_response(request, _Error(
+                405, f"{request.method} is not allowed here; use {', '.join(allowed)}.",
+                ["method_not_allowed"], {"Allow": ", ".join(allowed)}))
+        except NotFound:
+            return self._error_response(request, _Error(
+                404, f"Nothing is at {request.path}. Start from the root directory.",
+                ["not_found"]))
+        except HTTPException as exc:  # pragma: no cover - werkzeug's other routing errors
+            return self._error_response(request, _Error(exc.code or 400, exc.description or "",
+                                                        ["invalid_request"]))
+
+    def _moved(self, request: Request) -> Response | None:
+        if self._old_map is None or self.moved_mode != "301":
+            return None
+        try:
+            endpoint, args = self._old_map.bind_to_environ(request.environ).match()
+        except HTTPException:
+            return None
+        new = self._map.bind_to_environ(request.environ).build(
+            endpoint, args, force_external=True)
+        if request.query_string:
+            new += "?" + request.query_string.decode("latin-1")
+        response = Response(json.dumps({"meta": {"status": 301, "message": f"Moved to {new}",
+                                                 "errors": []}, "links": []}),
+                            status=301, mimetype="application/json")
+        response.headers["Location"] = new
+        return response
+
+    # -- request checks -----------------------------------------------------------------------
+
+    def _authenticate(self, request: Request) -> str:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        account = self.config.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if account is None:
+            why = "Authentication required: send Authorization: Bearer <token>." if not header \
+                else "The bearer token is not valid."
+            raise _Error(401, why, ["unauthorized"],
+                         {"WWW-Authenticate": 'Bearer realm="hyperkm-demo"'
+                          + ("" if not header else ', error="invalid_token"')})
+        return account
+
+    def _negotiate(self, request: Request) -> None:
+        if not request.headers.get("Accept"):
+            return
+        offered = ["application/json", "application/hal+json"]
+        if request.accept_mimetypes.best_match(offered) is None:
+            raise _Error(406, "Only JSON is available (application/json, application/hal+json).",
+                         ["not_acceptable"])
+
+    @staticmethod
+    def _json_body(request: Request) -> Any:
+        mimetype = request.mimetype
+        if mimetype != "application/json" and not mimetype.endswith("+json"):
+            raise _Error(415, f"Content-Type must be application/json, got "
+                         f"{request.content_type or 'none'}.", ["unsupported_media_type"])
+        raw = request.get_data(cache=True)
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise _Error(400, f"The body is not valid JSON: {exc}.", ["invalid_json"]) from exc
+
+    # -- responses ----------------------------------------------------------------------------
+
+    def _error_response(self, request: Request, exc: _Error) -> Response:
+        body = {"meta": {"status": exc.status, "message": exc.message, "errors": exc.errors},
+                "links": []}
+        response = Response(json.dumps(body), status=exc.status, mimetype="application/json")
+        for key, value in exc.headers.items():
+            response.headers[key] = value
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def _respond(self, request: Request, rep: Rep, *, status: int = 200,
+                 cacheable: bool = True, last_modified: datetime | None = None,
+                 headers: dict[str, str] | None = None) -> Response:
+        fmt = self.config.format
+        curie = request.host_url.rstrip("/") + LAYOUTS[self.layout]["rels"] + "#{rel}"
+        body = json.dumps(render(rep, fmt, curie))
+        mimetype = "application/hal+json" if fmt == "hal" else "application/json"
+        response = Response(body, status=status, mimetype=mimetype)
+        links = list(rep.all_links())
+        if links:
+            response.headers["Link"] = link_header(rep)
+        for key, value in (headers or {}).items():
+            response.headers[key] = value
+        if not cacheable:
+            response.headers["Cache-Control"] = "no-cache"
+            return response
+        response.headers["Cache-Control"] = (
+            f"private, max-age={self.config.max_age}, must-revalidate")
+        response.set_etag(hashlib.sha1(body.encode("utf-8")).hexdigest()[:24])
+        response.last_modified = last_modified or _STARTED
+        if request.method in ("GET", "HEAD") and status == 200:
+            response.make_conditional(request)
+        return response
+
+    # -- link helpers --------------------------------------------------------------------------
+
+    @staticmethod
+    def _url(adapter: MapAdapter, endpoint: str, **values: Any) -> str:
+        return str(adapter.build(endpoint, values, force_external=True))
+
+    def _template(self, adapter: MapAdapter, endpoint: str, suffix: str = "") -> str:
+        # Build with a placeholder and turn it into an RFC 6570 expression.
+        marker = "HYPERKMVAR"
+        url = self._url(adapter, endpoint, id=marker) if "<id>" in LAYOUTS[self.layout][endpoint] \
+            else self._url(adapter, endpoint)
+        return url.replace(marker, "{id}") + suffix
+
+    def _page_params(self, request: Request) -> tuple[int, int]:
+        def number(name: str, default: int, low: int, high: int | None) -> int:
+            raw = request.args.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                value = -1
+            if value < low or (high is not None and value > high):
+                bound = f"between {low} and {high}" if high is not None else f">= {low}"
+                raise _Error(400, f":{name} must be an integer {bound}",
+                             ["invalid_parameter"])
+            return value
+
+        return number("limit", 20, 1, 100), number("offset", 0, 0, None)
+
+    def _collection(self, request: Request, adapter: MapAdapter, endpoint: str,
+                    total: int, fetch: Callable[[int, int], list[Rep]],
+                    item_endpoint: str | None, **values: Any) -> Response:
+        limit, offset = self._page_params(request)
+        members = fetch(offset, limit) if offset < total else []
+        base = self._url(adapter, endpoint, **values)
+
+        def page(o: int) -> str:
+            return f"{base}?limit={limit}&offset={o}"
+
+        last = max(0, (total - 1) // limit * limit) if total else 0
+        links = [L("self", page(offset), "Self"), L("first", page(0), "First"),
+                 L("last", page(last), "Last")]
+        if offset + limit < total:
+            links.append(L("next", page(offset + limit), "Next"))
+        if offset > 0:
+            links.append(L("prev", page(max(0, offset - limit)), "Previous"))
+        if item_endpoint:
+            links.append(L(item_endpoint, self._template(adapter, item_endpoint),
+                           item_endpoint.title(), templated=True))
+        rep = Rep(members=members, links=links,
+                  pagination={"total": total, "offset": offset, "limit": limit})
+        return self._respond(request, rep)
+
+    # -- item representations ------------------------------------------------------------------
+
+    def _account_rep(self, adapter: MapAdapter, a: Record) -> Rep:
+        return Rep(a, [L("self", self._url(adapter, "account", id=a["id"]), "Self"),
+                       L("products", self._url(adapter, "account_products", id=a["id"]),
+                         "Products")])
+
+    def _product_rep(self, adapter: MapAdapter, p: Record) -> Rep:
+        pid = p["id"]
+        return Rep(p, [
+            L("self", self._url(adapter, "product", id=pid), "Self"),
+            L("account", self._url(adapter, "account", id=p["account_id"]), "Account"),
+            L("reports", self._url(adapter, "product_reports", id=pid), "Product Reports"),
+            L("events", self._url(adapter, "product_events", id=pid), "Product Events"),
+            L("properties", self._url(adapter, "product_properties", id=pid),
+              "Product Properties"),
+            L("metrics", self._url(adapter, "product_metrics", id=pid), "Product Metrics")])
+
+    def _report_rep(self, adapter: MapAdapter, r: Record) -> Rep:
+        return Rep(r, [
+            L("self", self._url(adapter, "report", id=r["id"]), "Self"),
+            L("run", self._url(adapter, "report_run", id=r["id"]), "Run Report"),
+            L("product", self._url(adapter, "product", id=r["product_id"]), "Product"),
+            L("account", self._url(adapter, "account", id=r["account_id"]), "Account")])
+
+    def _leaf_rep(self, adapter: MapAdapter, endpoint: str, record: Record) -> Rep:
+        return Rep(record, [
+            L("self", self._url(adapter, endpoint, id=record["id"]), "Self"),
+            L("product", self._url(adapter, "product", id=record["product_id"]), "Product")])
+
+    def _product_ids(self, account: str) -> list[str]:
+        return [p["id"] for p in self.data.products_of(account)]
+
+    def _owned_product(self, account: str, pid: str) -> Record:
+        product = self.data.get("product", pid)
+        if product is None or product["account_id"] != account:
+            # 404, not 403: another account's ids are not even confirmed to exist.
+            raise _Error(404, f"No product {pid} in your account.", ["not_found"])
+        return product
+
+    # -- endpoints: directory ----------------------------------------------------------------
+
+    def _root(self, request: Request, adapter: MapAdapter, account: str) -> Response:
+        url = self._url(adapter, "root")
+        page = "{?limit,offset}"
+        directory = [L("self", url, "Directory")]
+        for rel, name in (("accounts", "Accounts"), ("products", "Products"),
+                          ("reports", "Reports"), ("events", "Events"),
+                          ("properties", "Properties"), ("metrics", "Metrics")):
+            directory.append(L(rel, self._template(adapter, rel, page), name, templated=True))
+        for rel in ("account", "product", "report", "event", "property", "metric"):
+            directory.append(L(rel, self._template(adapter, rel), rel.title(), templated=True))
+        directory.append(L("rels", self._url(adapter, "rels"), "Link Relations"))
+        rep = Rep({"description": "API access for KISSmetrics", "name": "KISSmetrics API"},
+                  [L("self", url, "Directory")], envelope=True, directory=directory)
+        if self.config.format == "hal":
+            rep = Rep(rep.state, directory)
+        return self._respond(request, rep)
+
+    def _rels(self, request: Request, adapter: MapAdapter, account: str) -> Response:
+        rels = [
+            ("accounts", "The accounts this token may access (a collection)."),
+            ("account", "One account; a URI template taking {id}."),
+            ("products", "Products (a collection), across accounts or scoped to one."),
+            ("product", "One product; a URI template taking {id}."),
+            ("events", "Events of the event library (a collection)."),
+            ("event", "One event; a URI template taking {id}."),
+            ("properties", "Properties (a collection)."),
+            ("property", "One property; a URI template taking {id}."),
+            ("reports", "Saved reports (a collection)."),
+            ("report", "One report; a URI template taking {id}."),
+            ("metrics", "Metrics (a collection; an emulator extension)."),
+            ("metric", "One metric; a URI template taking {id}."),
+            ("run", "POST {start_date, end_date} to run a people_search_v2 report: 202 + Location."),
+            ("query-status", "The status of a report run: completed, progress."),
+            ("query-results", "The rows of a finished report run (a collection with columns)."),
+            ("export", "The results as CSV."),
+        ]
+        rep = Rep({"title": "KISSmetrics link relations",
+                   "description": "Relations used by this API's links.",
+                   "rels": [{"name": n, "description": d} for n, d in rels]},
+                  [L("self", self._url(adapter, "rels"), "Link Relations")], envelope=True)
+        return self._respond(request, rep)
+
+    # -- endpoints: accounts and products --------------------------------------------------------
+
+    def _accounts(self, request: Request, adapter: MapAdapter, account: str) -> Response:
+        rows = [self.data.get("account", account)]
+        return self._collection(request, adapter, "accounts", len(rows),
+                                lambda o, n: [self._account_rep(adapter, a)
+                                              for a in rows[o:o + n] if a], "account")
+
+    def _account(self, request: Request, adapter: MapAdapter, account: str, id: str) -> Response:
+        if id != account:
+            raise _Error(404, f"No account {id} is visible to this token.", ["not_found"])
+        record = self.data.get("account", id)
+        assert record is not None
+        return self._respond(request, self._account_rep(adapter, record))
+
+    def _account_products(self, request: Request, adapter: MapAdapter, account: str,
+                          id: str) -> Response:
+        if id != account:
+            raise _Error(404, f"No account {id} is visible to this token.", ["not_found"])
+        return self._products_list(request, adapter, account, "account_products", id=id)
+
+    def _products(self, request: Request, adapter: MapAdapter, account: str) -> Response:
+        return self._products_list(request, adapter, account, "products")
+
+    def _products_list(self, request: Request, adapter: MapAdapter, account: str,
+                       endpoint: str, **values: Any) -> Response:
+        rows = self.data.products_of(account)
+        return self._collection(request, adapter, endpoint, len(rows),
+                                lambda o, n: [self._product_rep(adapter, p)
+                                              for p in rows[o:o + n]], "product", **values)
+
+    def _product(self, request: Request, adapter: MapAdapter, account: str, id: str) -> Response:
+        if request.method == "PATCH":
+            return self._patch(request, adapter, account, "product", id)
+        product = self._owned_product(account, id)
+        return self._respond(request, self._product_rep(adapter, product),
+                             last_modified=self._modified("product", id))
+
+    # -- endpoints: events, properties, reports, metrics -------------------------------------------
+
+    def _scoped(self, account: str, pid: str | None) -> list[str]:
+        if pid is None:
+            return self._product_ids(account)
+        self._owned_product(account, pid)
+        return [pid]
+
+    def _library(self, request: Request, adapter: MapAdapter, account: str, kind: str,
+                 endpoint: str, item: str, pid: str | None, **values: Any) -> Response:
+        products = self._scoped(account, pid)
+        return self._collection(
+            request, adapter, endpoint, self.data.count(kind, products),
+            lambda o, n: [self._leaf_rep(adapter, item, r)
+                          for r in self.data.page(kind, products, o, n)], item, **values)
+
+    def _events(self, request: Request, adapter: MapAdapter, account: str) -> Response:
+        return self._library(request, adapter, account, "event", "events", "event", None)
+
+    def _product_events(self, request: Request, adapter: MapAdapter, account: str,
+                        id: str) -> Response:
+        return self._library(request, adapter, account, "event", "product_events", "event",
+                             id, id=id)
+
+    def _properties(self, request: Request, adapter: MapAdapter, account: str) -> Response:
+        return self._library(request, adapter, account, "property", "properties", "property",
+                             None)
+
+    def _product_properties(self, request: Request, adapter: MapAdapter, account: str,
+                            id: str) -> Response:
+        return self._library(request, adapter, account, "property", "product_properties",
+                             "property", id, id=id)
+
+    def _small(self, request: Request, adapter: MapAdapter, rows: list[Record], endpoint: str,
+               item: str, make: Callable[[Record], Rep], **values: Any) -> Response:
+        return self._collection(request, adapter, endpoint, len(rows),
+                                lambda o, n: [make(r) for r in rows[o:o + n]], item, **values)
+
+    def _reports(self, request: Request, adapter: MapAdapter, account: str) -> Response:
+        rows = self.data.reports_of(self._product_ids(account))
+        return self._small(request, adapter, rows, "reports", "report",
+                           lambda r: self._report_rep(adapter, r))
+
+    def _product_reports(self, request: Request, adapter: MapAdapter, account: str,
+                         id: str) -> Response:
+        rows = self.data.reports_of(self._scoped(account, id))
+        return self._small(request, adapter, rows, "product_reports", "report",
+                           lambda r: self._report_rep(adapter, r), id=id)
+
+    def _metrics(self, request: Request, adapter: MapAdapter, account: str) -> Response:
+        rows = self.data.metrics_of(self._product_ids(account))
+        return self._small(request, adapter, rows, "metrics", "metric",
+                           lambda r: self._leaf_rep(adapter, "metric", r))
+
+    def _product_metrics(self, request: Request, adapter: MapAdapter, account: str,
+                         id: str) -> Response:
+        rows = self.data.metrics_of(self._scoped(account, id))
+        return self._small(request, adapter, rows, "product_metrics", "metric",
+                           lambda r: self._leaf_rep(adapter, "metric", r), id=id)
+
+    def _item(self, request: Request, adapter: MapAdapter, account: str, kind: str,
+              rid: str, make: Callable[[Record], Rep]) -> Response:
+        record = self.data.get(kind, rid)
+        if record is None or record["product_id"] not in self._product_ids(account):
+            raise _Error(404, f"No {kind} {rid} is visible to this token.", ["not_found"])
+        return self._respond(request, make(record), last_modified=self._modified(kind, rid))
+
+    def _event(self, request: Request, adapter: MapAdapter, account: str, id: str) -> Response:
+        if request.method == "PATCH":
+            return self._patch(request, adapter, account, "event", id)
+        return self._item(request, adapter, account, "event", id,
+                          lambda r: self._leaf_rep(adapter, "event", r))
+
+    def _property(self, request: Request, adapter: MapAdapter, account: str,
+                  id: str) -> Response:
+        if request.method == "PATCH":
+            return self._patch(request, adapter, account, "property", id)
+        return self._item(request, adapter, account, "property", id,
+                          lambda r: self._leaf_rep(adapter, "property", r))
+
+    def _report(self, request: Request, adapter: MapAdapter, account: str, id: str) -> Response:
+        return self._item(request, adapter, account, "report", id,
+                          lambda r: self._report_rep(adapter, r))
+
+    def _metric(self, request: Request, adapter: MapAdapter, account: str, id: str) -> Response:
+        return self._item(request, adapter, account, "metric", id,
+                          lambda r: self._leaf_rep(adapter, "metric", r))
+
+    def _modified(self, kind: str, rid: str) -> datetime:
+        version = self.data.version(kind, rid)
+        return datetime.fromtimestamp(_STARTED.timestamp() + version, tz=timezone.utc)
+
+    # -- writes (an emulator extension: the real API was read-only) ----------------------------
+
+    def _patch(self, request: Request, adapter: MapAdapter, account: str, kind: str,
+               rid: str) -> Response:
+        record = self.data.get(kind, rid)
+        owner = record and (record["account_id"] if kind == "product" else
+                            self.data.products[record["product_id"]]["account_id"])
+        if record is None or owner != account:
+            raise _Error(404, f"No {kind} {rid} is visible to this token.", ["not_found"])
+        make = {"product": lambda r: self._product_rep(adapter, r),
+                "event": lambda r: self._leaf_rep(adapter, "event", r),
+                "property": lambda r: self._leaf_rep(adapter, "property", r)}[kind]
+        body = self._json_body(request)
+        if not isinstance(body, dict) or not body:
+            raise _Error(400, "The body must be a JSON object with fields to change: "
+                         + ", ".join(_WRITABLE) + ".", ["invalid_body"])
+        for key, value in body.items():
+            if key not in _WRITABLE:
+                raise _Error(400, f"Field {key!r} cannot be changed; writable fields are "
+                             + ", ".join(_WRITABLE) + ".", ["invalid_field"])
+            if not isinstance(value, _WRITABLE[key]):
+                raise _Error(400, f"Field {key!r} has the wrong type.", ["invalid_field"])
+        if_match = request.headers.get("If-Match")
+        if if_match:
+            current = self._respond(request, make(record), last_modified=self._modified(kind, rid))
+            etag, _ = current.get_etag()
+            if not request.if_match.contains(etag) and "*" not in if_match:
+                raise _Error(412, "The resource changed since you read it (If-Match failed); "
+                             "fetch it again and reapply your change.", ["precondition_failed"])
+        updated = self.data.update(kind, rid, body)
+        return self._respond(request, make(updated), last_modified=self._modified(kind, rid))
+
+    # -- report runs (the Query API) -------------------------------------------------------------
+
+    def _report_run(self, request: Request, adapter: MapAdapter, account: str,
+                    id: str) -> Response:
+        if request.method != "POST":
+            raise MethodNotAllowed(valid_methods=["POST"])
+        report = self.data.get("report", id)
+        if report is None or report["account_id"] != account:
+            raise _Error(404, f"Invalid report_guid provided: report {id} not found.",
+                         ["not_found"])
+        body = self._json_body(request)
+        if isinstance(body, dict) and isinstance(body.get("report"), dict):
+            body = body["report"]  # the 2014 (v1) request shape
+        if not isinstance(body, dict):
+            raise _Error(400, "The body must be a JSON object with start_date and end_date.",
+                         ["invalid_body"])
+        start, end = (_parse_date(body.get(k), k) for k in ("start_date", "end_date"))
+        if start > end:
+            raise _Error(400, "start_date must not be after end_date.", ["invalid_parameter"])
+        if report["report_type"] != "people_search_v2":
+            raise _Error(422, f"Report {id} is a {report['report_type']} report; only "
+                         "people_search_v2 reports can be run through the API.",
+                         ["report_not_runnable"])
+        with self._lock:
+            self._job_counter += 1
+            qid = str(_uuid_from(f"job:{self.config.seed}:{self._job_counter}"))
+            self._jobs[qid] = _Job(qid, report, start.isoformat(), end.isoformat(), account)
+        status_url = self._url(adapter, "query_status", id=qid)
+        rep = Rep({"message": "success", "query_guid": qid},
+                  [L("query-status", status_url, "Status")], envelope=True,
+                  meta={"status": 202})
+        return self._respond(request, rep, status=202, cacheable=False,
+                             headers={"Location": status_url})
+
+    def _job(self, account: str, qid: str) -> _Job:
+        job = self._jobs.get(qid)
+        if job is None or job.account != account:
+            raise _Error(404, f"No query {qid}.", ["not_found"])
+        return job
+
+    def _query_status(self, request: Request, adapter: MapAdapter, account: str,
+                      id: str) -> Response:
+        job = self._job(account, id)
+        with self._lock:
+            job.polls += 1
+            polls = job.polls
+        needed = max(1, self.config.job_polls)
+        done = polls > needed or (self.config.job_seconds is not None
+                                  and time.monotonic() - job.created >= self.config.job_seconds)
+        self_link = L("self", self._url(adapter, "query_status", id=id), "Self")
+        if not done:
+            progress = round(min(0.95, polls / (needed + 1)), 2)
+            rep = Rep({"completed": False, "progress": progress}, [self_link], envelope=True,
+                      meta={"status": 200})
+            return self._respond(request, rep, cacheable=False)
+        results = self._url(adapter, "query_results", id=id)
+        rep = Rep({"completed": True, "progress": 1.0},
+                  [self_link, L("query-results", results, "Results")], envelope=True,
+                  meta={"status": 201})
+        return self._respond(request, rep, status=201, cacheable=False,
+                             headers={"Location": results})
+
+    def _rows(self, job: _Job) -> list[list[Any]]:
+        rng = random.Random(f"{job.report['id']}:{job.start}:{job.end}")
+        return [[10_000 + i, f"person{i}@example.com", rng.randrange(0, 60)]
+                for i in range(self.config.result_rows)]
+
+    _COLUMNS = [
+        {"display_name": "KMID", "type": "internal", "return_option": "internal",
+         "display_return_option": "internal"},
+        {"display_name": "Person", "type": "internal", "return_option": "internal",
+         "display_return_option": "internal"},
+        {"type": "event", "display_name": "Visited Site", "return_option": "total_times_ever",
+         "display_return_option": "Total Times Ever"},
+    ]
+
+    def _query_results(self, request: Request, adapter: MapAdapter, account: str,
+                       id: str) -> Response:
+        job = self._job(account, id)
+        rows = self._rows(job)
+        limit, offset = self._page_params(request)
+        base = self._url(adapter, "query_results", id=id)
+
+        def page(o: int) -> str:
+            return f"{base}?limit={limit}&offset={o}"
+
+        total = len(rows)
+        links = [L("self", page(offset), "Self"), L("first", page(0), "First"),
+                 L("last", page(max(0, (total - 1) // limit * limit) if total else 0), "Last")]
+        if offset + limit < total:
+            links.append(L("next", page(offset + limit), "Next"))
+        if offset > 0:
+            links.append(L("prev", page(max(0, offset - limit)), "Previous"))
+        links.append(L("export", self._url(adapter, "query_export", id=id), "Export"))
+        rep = Rep(members=[Rep(row) for row in rows[offset:offset + limit]], links=links,
+                  pagination={"limit": limit, "offset": offset, "total": total},
+                  meta={"status": 200}, extra={"columns": self._COLUMNS})
+        return self._respond(request, rep)
+
+    def _query_export(self, request: Request, adapter: MapAdapter, account: str,
+                      id: str) -> Response:
+        job = self._job(account, id)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([c["display_name"] for c in self._COLUMNS])
+        writer.writerows(self._rows(job))
+        response = Response(out.getvalue(), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f'attachment; filename="{id}.csv"'
+        return response
+
+
+def _parse_date(value: Any, name: str) -> datetime:
+    if isinstance(value, bool) or value is None:
+        raise _Error(400, f"{name} is required: an ISO 8601 date-time or Unix seconds.",
+                     ["invalid_parameter"])
+    if isinstance(value, (int, float)):
+        try:
+            return datetime.fromtimestamp(value, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise _Error(400, f"{name} is not a valid Unix timestamp.",
+                         ["invalid_parameter"]) from exc
+    if isinstance(value, str):
+        text = value.strip().replace("Z", "+00:00")
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise _Error(400, f"{name} {value!r} is not an ISO 8601 date-time.",
+                         ["invalid_parameter"]) from exc
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    raise _Error(400, f"{name} must be an ISO 8601 string or Unix seconds.",
+                 ["invalid_parameter"])
+
+
+def _uuid_from(text: str) -> Any:
+    import uuid
+
+    return uuid.UUID(bytes=hashlib.md5(text.encode()).digest(), version=4)

@@ -1,0 +1,170 @@
+"""Hypermedia formats: each turns (JSON body, headers, URL) into the same :class:`Document`.
+
+Detection goes by media type first (``application/hal+json`` is HAL), then by shape, in
+registration order; JSON that no format claims is plain state without links. ``Link`` headers
+(RFC 8288) are merged into whatever the body said, whatever its format.
+
+To add a format (Siren, JSON:API, ...) write a class with ``name``, ``media_types``,
+``sniff(obj) -> bool`` and ``parse(obj, url) -> Document`` and pass an instance to
+:func:`register`. The navigator never needs to change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from .._exceptions import DocumentError
+from .._links import Links
+from ._document import Document, Page
+from .hal import HalFormat
+from .kissmetrics import KissmetricsFormat
+from .link_header import parse_link_header
+
+__all__ = [
+    "Document",
+    "Format",
+    "HalFormat",
+    "KissmetricsFormat",
+    "Page",
+    "PlainJsonFormat",
+    "parse",
+    "parse_json",
+    "parse_link_header",
+    "register",
+    "registered",
+]
+
+
+class Format(Protocol):
+    """What a format plug-in provides."""
+
+    name: str
+    media_types: tuple[str, ...]
+
+    def sniff(self, obj: Any) -> bool:
+        """Whether this format recognises the decoded JSON ``obj`` by its shape."""
+
+    def parse(self, obj: Any, url: str) -> Document:
+        """Turn the decoded JSON ``obj`` retrieved from ``url`` into a :class:`Document`."""
+
+
+class PlainJsonFormat:
+    """JSON with no hypermedia controls hyperkm knows: all of it is state."""
+
+    name = "json"
+    media_types: tuple[str, ...] = ()
+
+    def sniff(self, obj: Any) -> bool:
+        return True
+
+    def parse(self, obj: Any, url: str) -> Document:
+        return Document(url, format=self.name, data=obj, links=Links())
+
+
+_FORMATS: list[Format] = [HalFormat(), KissmetricsFormat()]
+_PLAIN = PlainJsonFormat()
+
+
+def register(fmt: Format, *, first: bool = True) -> None:
+    """Add a format; by default it is tried before the built-in ones."""
+    if first:
+        _FORMATS.insert(0, fmt)
+    else:
+        _FORMATS.append(fmt)
+
+
+def registered() -> list[Format]:
+    """The formats in the order they are tried."""
+    return [*_FORMATS, _PLAIN]
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _is_json_media_type(media_type: str) -> bool:
+    # application/json, application/hal+json, application/problem+json, text/json, ...
+    if not media_type:
+        return True  # nothing declared: let the body speak for itself
+    _, _, subtype = media_type.partition("/")
+    return subtype == "json" or subtype.endswith("+json")
+
+
+def parse_json(obj: Any, url: str, *, media_type: str = "") -> Document:
+    """Parse an already-decoded JSON value retrieved from ``url``.
+
+    Raises:
+        DocumentError: ``obj`` is a JSON scalar, or a link in it is malformed.
+    """
+    if not isinstance(obj, (dict, list)):
+        raise DocumentError(
+            f"expected a JSON object or array from {url}, got the JSON "
+            f"{type(obj).__name__} {json.dumps(obj)[:80]}. The server sent a value, "
+            "not a document; check that this URL is an API resource.", url=url)
+    for fmt in _FORMATS:
+        if media_type and media_type in fmt.media_types:
+            return fmt.parse(obj, url)
+    for fmt in _FORMATS:
+        if fmt.sniff(obj):
+            return fmt.parse(obj, url)
+    return _PLAIN.parse(obj, url)
+
+
+def parse(
+    body: bytes | str,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    allow_empty: bool = False,
+) -> Document:
+    """Parse a response body into a :class:`Document`, merging ``Link`` headers.
+
+    Args:
+        body: The raw body.
+        url: The URL the body was retrieved from: relative hrefs resolve against it.
+        headers: Response headers (``Content-Type`` and ``Link`` are read), case-insensitive.
+        allow_empty: Accept an empty body as a document without state (writes, 202, 204).
+
+    Raises:
+        DocumentError: not JSON (quoting the content type and the first bytes), a JSON scalar,
+            an empty body where one was expected, or a malformed link.
+    """
+    headers = headers or {}
+    content_type = _get(headers, "content-type")
+    media_type = _media_type(content_type)
+    header_links = parse_link_header(_get(headers, "link") or "", url)
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    if not text.strip():
+        if allow_empty:
+            return Document(url, format="empty", links=Links(header_links))
+        raise DocumentError(
+            f"expected a JSON document from {url}, got an empty body"
+            + (f" (Content-Type: {content_type})" if content_type else "")
+            + ". The server answered without content; check the URL or retry.", url=url)
+    if not _is_json_media_type(media_type):
+        raise DocumentError(
+            f"expected JSON from {url}, got Content-Type {content_type!r} starting with "
+            f"{text[:60]!r}. Check that the URL points at the API, not a web page.", url=url)
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        raise DocumentError(
+            f"expected JSON from {url} (Content-Type {content_type or 'not given'}), but the "
+            f"body does not parse ({exc}); it starts with {text[:60]!r}.", url=url) from exc
+    try:
+        document = parse_json(obj, url, media_type=media_type)
+    except RecursionError as exc:  # absurdly nested HAL _embedded
+        raise DocumentError(f"the document from {url} is nested too deeply to read",
+                            url=url) from exc
+    return document.with_links(Links(header_links))
+
+
+def _get(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None and not hasattr(headers, "lower_items"):  # not a CaseInsensitiveDict
+        for key, v in headers.items():
+            if key.lower() == name:
+                return v
+    return value

@@ -1,0 +1,111 @@
+"""The one shape every format produces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .._links import Links
+
+__all__ = ["Document", "Page"]
+
+_NO_LINKS = Links()
+
+
+class Page:
+    """Paging facts a collection document states about itself (all optional)."""
+
+    __slots__ = ("limit", "offset", "total")
+
+    def __init__(self, total: int | None = None, offset: int | None = None,
+                 limit: int | None = None) -> None:
+        self.total = total
+        self.offset = offset
+        self.limit = limit
+
+    def __repr__(self) -> str:
+        return f"Page(total={self.total}, offset={self.offset}, limit={self.limit})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Page) and (self.total, self.offset, self.limit) == (
+            other.total, other.offset, other.limit)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Document:
+    """A parsed representation: state, links, embedded documents and collection members.
+
+    Attributes:
+        url: The URL the document describes (its ``self`` link for embedded members).
+        format: The name of the format that read it (``"kissmetrics"``, ``"hal"``, ``"json"``).
+        data: The state without hypermedia controls. For a collection page, the members' states.
+        links: Every link (body and ``Link`` header), hrefs absolute. Parsed on first access
+            for embedded members, which are numerous and often never asked for their links.
+        embedded: Embedded documents by rel (HAL ``_embedded``).
+        items: The collection's members on this page, or ``None`` if it is not a collection.
+        page: What the document says about paging (``total``, ``offset``, ``limit``).
+        meta: Envelope metadata (KISSmetrics ``meta``), if any.
+        envelope: Other top-level members of an envelope that wraps ``data`` (query results'
+            ``columns``, for example).
+        has_own_url: False for an embedded member without a ``self`` link (its ``url`` is then
+            the containing document's).
+    """
+
+    __slots__ = ("_data", "_links", "_links_factory", "embedded", "envelope", "format",
+                 "has_own_url", "items", "meta", "page", "url")
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        format: str,
+        data: Any = None,
+        links: Links | None = None,
+        links_factory: Callable[[], Links] | None = None,
+        embedded: Mapping[str, Sequence[Document]] | None = None,
+        items: Sequence[Document] | None = None,
+        page: Page | None = None,
+        meta: Any = None,
+        envelope: Mapping[str, Any] | None = None,
+        has_own_url: bool = True,
+    ) -> None:
+        self.url = url
+        self.format = format
+        self._data = data
+        self._links = links
+        self._links_factory = links_factory
+        self.embedded: Mapping[str, Sequence[Document]] = embedded or {}
+        self.items = items
+        self.page = page or Page()
+        self.meta = meta
+        self.envelope: Mapping[str, Any] = envelope or {}
+        self.has_own_url = has_own_url
+
+    @property
+    def data(self) -> Any:
+        if self._data is None and self.items is not None:
+            return [member.data for member in self.items]
+        return self._data
+
+    @property
+    def links(self) -> Links:
+        if self._links is None:
+            self._links = self._links_factory() if self._links_factory else _NO_LINKS
+            self._links_factory = None
+        return self._links
+
+    @property
+    def is_collection(self) -> bool:
+        return self.items is not None
+
+    def with_links(self, extra: Links) -> Document:
+        """This document with ``extra`` links appended (used for ``Link`` headers)."""
+        if not len(extra):
+            return self
+        self._links = self.links.merged(extra)
+        return self
+
+    def __repr__(self) -> str:
+        kind = f"collection of {len(self.items)}" if self.items is not None else "resource"
+        return f"<Document {self.format} {kind} {self.url} rels={self.links.rels}>"

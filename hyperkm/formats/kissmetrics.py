@@ -1,0 +1,131 @@
+"""KISSmetrics link envelopes.
+
+Shapes read (all from the reference pages):
+
+- an item: ``{"links": [{"rel","href","name","templated"}, ...], ...fields}``;
+- an envelope: ``{"links": [...], "data": {...}}`` — the root directory keeps its directory in
+  ``data.links``, so links are read at the top level *and* inside ``data``;
+- a list envelope: ``{"links": [self, first, last, next, prev], "pagination": {total, offset,
+  limit}, "data": [item, ...]}`` (v2 also adds ``"meta": {"status": ...}``);
+- a bare JSON array of items (the Core API page's examples), paged by ``Link`` headers if at all.
+
+``templated`` may be absent, a boolean or the string ``"false"``; ``rel`` a string or an array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .._exceptions import DocumentError
+from .._links import Link, Links, unique
+from ._document import Document, Page
+
+__all__ = ["KissmetricsFormat"]
+
+_ENVELOPE_KEYS = ("links", "pagination", "meta")
+
+
+class KissmetricsFormat:
+    """Reads KISSmetrics link envelopes, list envelopes and bare arrays."""
+
+    name = "kissmetrics"
+    media_types: tuple[str, ...] = ()
+
+    def sniff(self, obj: Any) -> bool:
+        """Claim bare arrays and objects with a ``links`` key or a ``data`` envelope."""
+        if isinstance(obj, list):
+            return True
+        return isinstance(obj, dict) and ("links" in obj or (
+            "data" in obj and any(k in obj for k in _ENVELOPE_KEYS)))
+
+    def parse(self, obj: Any, url: str) -> Document:
+        if isinstance(obj, list):
+            return Document(url, format=self.name, items=_members(obj, url, "$"),
+                            links=Links())
+        if not isinstance(obj, dict):  # pragma: no cover - the dispatcher checks this
+            raise DocumentError(f"expected a JSON object or array from {url}", url=url)
+        links = _links(obj.get("links"), url, "links") if "links" in obj else []
+        is_envelope = "data" in obj and any(k in obj for k in _ENVELOPE_KEYS)
+        if not is_envelope:
+            state = {k: v for k, v in obj.items() if k != "links"}
+            return Document(url, format=self.name, data=state, links=Links(links))
+        data = obj["data"]
+        meta = obj.get("meta")
+        envelope = {k: v for k, v in obj.items() if k not in ("links", "data", "pagination", "meta")}
+        if isinstance(data, list):
+            return Document(url, format=self.name, items=_members(data, url, "data"),
+                            links=Links(links), page=_page(obj.get("pagination")), meta=meta,
+                            envelope=envelope)
+        if isinstance(data, dict):
+            if "links" in data:
+                links += _links(data["links"], url, "data.links")
+            data = {k: v for k, v in data.items() if k != "links"}
+        return Document(url, format=self.name, data=data, links=Links(unique(links)), meta=meta,
+                        envelope=envelope)
+
+
+def _links(value: Any, base: str, where: str) -> list[Link]:
+    if not isinstance(value, list):
+        raise DocumentError(
+            f"'{where}' in {base} must be a list of link objects, got {type(value).__name__} "
+            f"{value!r:.80}. The server sent a malformed KISSmetrics link envelope.", url=base)
+    links: list[Link] = []
+    for i, obj in enumerate(value):
+        at = f"{where}[{i}]"
+        rel = obj.get("rel") if isinstance(obj, Mapping) else None
+        if isinstance(rel, list):  # "rel": ["self", "item"]
+            if not rel:
+                raise DocumentError(f"{at}: 'rel' is an empty list in {base}", url=base)
+            links.extend(Link.from_json(obj, rel=r, base=base, where=at) if isinstance(r, str)
+                         else _bad_rel(r, at, base) for r in rel)
+        else:
+            links.append(Link.from_json(obj, base=base, where=at))
+    return links
+
+
+def _bad_rel(rel: Any, where: str, base: str) -> Link:
+    raise DocumentError(f"{where}: every 'rel' must be a string, got {rel!r:.80} in {base}",
+                        url=base)
+
+
+def _page(value: Any) -> Page:
+    if not isinstance(value, Mapping):
+        return Page()
+
+    def number(key: str) -> int | None:
+        v = value.get(key)
+        return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else None
+
+    return Page(number("total"), number("offset"), number("limit"))
+
+
+def _members(values: Sequence[Any], page_url: str, where: str) -> list[Document]:
+    return [_member(v, page_url, f"{where}[{i}]") for i, v in enumerate(values)]
+
+
+def _member(value: Any, page_url: str, where: str) -> Document:
+    if not isinstance(value, dict):
+        # Query results are rows (arrays); anything that is not an object is plain state.
+        return Document(page_url, format="kissmetrics", data=value, links=Links(),
+                        has_own_url=False)
+    raw_links = value.get("links")
+    url, own = page_url, False
+    if isinstance(raw_links, list):
+        # Find the member's own URL cheaply; full link parsing waits until someone asks.
+        for obj in raw_links:
+            if isinstance(obj, Mapping) and obj.get("rel") == "self" and isinstance(
+                    obj.get("href"), str) and obj["href"].strip():
+                url, own = Link.create("self", obj["href"].strip(), base=page_url).href, True
+                break
+    elif "links" in value:
+        _links(raw_links, page_url, f"{where}.links")  # raises the DocumentError
+    state = {k: v for k, v in value.items() if k != "links"}
+    if raw_links is None:
+        return Document(url, format="kissmetrics", data=state, links=Links(), has_own_url=own)
+    def factory() -> Links:
+        # Relative hrefs resolve against the document that was retrieved (RFC 3986 5.1.3).
+        return Links(_links(raw_links, page_url, f"{where}.links"))
+
+    return Document(url, format="kissmetrics", data=state, links_factory=factory,
+                    has_own_url=own)

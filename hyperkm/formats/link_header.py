@@ -1,0 +1,164 @@
+"""RFC 8288 ``Link`` header fields, merged into whatever the body says.
+
+``Link: <https://x/e?offset=20>; rel="next"; templated="false", <https://x/e>; rel="self"``
+
+The KISSmetrics v2 API mirrored its body links here with a non-standard ``templated`` parameter,
+which is honoured. A malformed entry is skipped (and logged): the header supplements the body and
+must not make an otherwise readable response unreadable.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote
+
+from .._exceptions import DocumentError
+from .._links import Link
+
+__all__ = ["parse_link_header"]
+
+log = logging.getLogger("hyperkm")
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def parse_link_header(values: str | Iterable[str], base: str) -> list[Link]:
+    """Parse one or more ``Link`` header values into links with absolute hrefs.
+
+    Args:
+        values: The header value (or several, as repeated header fields).
+        base: The request URL; relative targets resolve against it (RFC 8288 section 3.2).
+    """
+    if isinstance(values, str):
+        values = [values]
+    links: list[Link] = []
+    for value in values:
+        pos = 0
+        while pos < len(value):
+            try:
+                entry, pos = _parse_entry(value, pos, base)
+            except _Malformed as exc:
+                log.warning("ignoring malformed Link header entry from %s: %s", base, exc)
+                pos = _skip_to_next_entry(value, pos if exc.pos is None else exc.pos)
+                continue
+            links.extend(entry)
+    return links
+
+
+class _Malformed(Exception):
+    def __init__(self, why: str, pos: int | None = None) -> None:
+        super().__init__(why)
+        self.pos = pos
+
+
+def _skip_ows(value: str, pos: int) -> int:
+    while pos < len(value) and value[pos] in " \t":
+        pos += 1
+    return pos
+
+
+def _skip_to_next_entry(value: str, pos: int) -> int:
+    # Move past the next comma that is outside quotes and angle brackets.
+    quoted = angled = False
+    while pos < len(value):
+        ch = value[pos]
+        if quoted:
+            if ch == "\\":
+                pos += 1
+            elif ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+        elif ch == "<":
+            angled = True
+        elif ch == ">":
+            angled = False
+        elif ch == "," and not angled:
+            return pos + 1
+        pos += 1
+    return pos
+
+
+def _parse_entry(value: str, pos: int, base: str) -> tuple[list[Link], int]:
+    pos = _skip_ows(value, pos)
+    if pos < len(value) and value[pos] == ",":  # empty list element (RFC 9110 section 5.6.1)
+        return [], pos + 1
+    if pos >= len(value):
+        return [], pos
+    if value[pos] != "<":
+        raise _Malformed(f"expected '<' at position {pos}", pos)
+    end = value.find(">", pos)
+    if end == -1:
+        raise _Malformed("unterminated '<'", len(value))
+    target = value[pos + 1:end].strip()
+    pos = end + 1
+    params: dict[str, str] = {}
+    while True:
+        pos = _skip_ows(value, pos)
+        if pos >= len(value):
+            break
+        if value[pos] == ",":
+            pos += 1
+            break
+        if value[pos] != ";":
+            raise _Malformed(f"expected ';' or ',' at position {pos}", pos)
+        pos = _skip_ows(value, pos + 1)
+        match = _TOKEN.match(value, pos)
+        if not match:
+            if pos < len(value) and value[pos] in ",;":  # a stray ';'
+                continue
+            raise _Malformed(f"expected a parameter name at position {pos}", pos)
+        name = match.group().lower()
+        pos = _skip_ows(value, match.end())
+        param_value = ""
+        if pos < len(value) and value[pos] == "=":
+            pos = _skip_ows(value, pos + 1)
+            if pos < len(value) and value[pos] == '"':
+                param_value, pos = _quoted(value, pos)
+            else:
+                match = _TOKEN.match(value, pos)
+                param_value = match.group() if match else ""
+                pos = match.end() if match else pos
+        if name.endswith("*"):  # RFC 8187 ext-value: charset'lang'pct-encoded
+            name = name[:-1]
+            _, _, encoded = param_value.partition("'")
+            _, _, encoded = encoded.partition("'")
+            param_value = unquote(encoded)
+        # RFC 8288 section 3: occurrences after the first of rel, title, ... are ignored.
+        params.setdefault(name, param_value)
+    rel_value = params.pop("rel", "").strip()
+    if not rel_value or not target:
+        raise _Malformed(f"entry <{target}> has no rel", None) if not rel_value else _Malformed(
+            "empty target", None)
+    attrs_ = {k: params.pop(k) for k in ("title", "type", "hreflang", "name", "profile",
+                                         "deprecation") if k in params}
+    templated_raw = params.pop("templated", None)
+    templated = templated_raw is not None and templated_raw.strip().lower() == "true"
+    params.pop("anchor", None)  # links about another context than the response are not ours
+    extra = tuple(sorted(params.items()))
+    links = []
+    for rel in rel_value.split():
+        try:
+            links.append(Link.create(rel, target, templated=templated, base=base,
+                                     extra=extra, **attrs_))
+        except DocumentError as exc:
+            raise _Malformed(str(exc), None) from exc
+    return links, pos
+
+
+def _quoted(value: str, pos: int) -> tuple[str, int]:
+    out = []
+    pos += 1
+    while pos < len(value):
+        ch = value[pos]
+        if ch == "\\" and pos + 1 < len(value):
+            out.append(value[pos + 1])
+            pos += 2
+            continue
+        if ch == '"':
+            return "".join(out), pos + 1
+        out.append(ch)
+        pos += 1
+    raise _Malformed("unterminated quoted string", len(value))
