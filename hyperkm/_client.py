@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -20,7 +21,6 @@ from ._exceptions import (
     DocumentError,
     HTTPError,
     TransportError,
-    Unauthorized,
     http_error_class,
 )
 from ._http import DEFAULT_TIMEOUT, TokenScope, origin_of, translate
@@ -247,10 +247,8 @@ class Client:
         url = response.url
         method = response.request.method or "GET"
         document = None
-        try:
+        with contextlib.suppress(DocumentError):
             document = formats.parse(response.content, url, response.headers, allow_empty=True)
-        except DocumentError:
-            pass
         server_message = _server_message(response, document)
         reason = response.reason or ""
         message = f"{status} {reason} from {method} {url}".rstrip()
@@ -301,15 +299,16 @@ def _server_message(response: requests.Response, document: formats.Document | No
             errors = meta.get("errors")
             extra = (f" ({', '.join(str(e) for e in errors)})"
                      if isinstance(errors, list) and errors else "")
-            return meta["message"] + extra
+            return str(meta["message"]) + extra
         # RFC 9457 problem details: title + detail.
         if "title" in body or "detail" in body:
             parts = [str(body[k]) for k in ("title", "detail") if isinstance(body.get(k), str)]
             if parts:
                 return ": ".join(parts)
         for key in ("message", "error", "error_description"):
-            if isinstance(body.get(key), str):
-                return str(body[key])
+            value = body.get(key)
+            if isinstance(value, str):
+                return value
     ctype = response.headers.get("Content-Type", "")
     if ctype.startswith("text/plain") and response.text.strip():
         return response.text.strip()[:200]

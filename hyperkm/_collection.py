@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import itertools
+from collections.abc import Iterator
 from typing import overload
 
 from ._exceptions import DocumentError
-
 from ._resource import Resource, Step
 
 __all__ = ["Items"]

@@ -25,7 +25,7 @@ __all__ = ["Template", "expand", "parse_template"]
 _VARSPEC = re.compile(r"(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})(?:\.?(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2}))*"
                       r"(?::[1-9][0-9]{0,3}|\*)?")
 _OPERATORS = "+#./;?&"
-# "=,!@|" are reserved for future extensions (RFC 6570 section 2.2): a template using them is invalid.
+# "=,!@|" are reserved for future extensions (RFC 6570 section 2.2): using one is invalid.
 _RESERVED_OPERATORS = "=,!@|"
 # Query-style expressions produce optional parameters; every other expression is part of the
 # path (or fragment) and a missing value there makes a different URL, not a shorter one.

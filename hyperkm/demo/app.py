@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -13,7 +14,7 @@ import threading
 import time
 from collections import Counter
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, MapAdapter, Rule
@@ -226,10 +227,8 @@ class DemoApp:
                 self.stats.drops += 1
             sock = environ.get("werkzeug.socket")
             if isinstance(sock, socket.socket):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             # Abort the request handler: werkzeug closes the (already dead) connection.
             raise ConnectionAbortedError("demo: connection dropped on purpose")
         if fault:
@@ -487,7 +486,7 @@ class DemoApp:
             ("report", "One report; a URI template taking {id}."),
             ("metrics", "Metrics (a collection; an emulator extension)."),
             ("metric", "One metric; a URI template taking {id}."),
-            ("run", "POST {start_date, end_date} to run a people_search_v2 report: 202 + Location."),
+            ("run", "POST {start_date, end_date} to run a people_search_v2 report."),
             ("query-status", "The status of a report run: completed, progress."),
             ("query-results", "The rows of a finished report run (a collection with columns)."),
             ("export", "The results as CSV."),
@@ -637,7 +636,8 @@ class DemoApp:
                             self.data.products[record["product_id"]]["account_id"])
         if record is None or owner != account:
             raise _Error(404, f"No {kind} {rid} is visible to this token.", ["not_found"])
-        make = {"product": lambda r: self._product_rep(adapter, r),
+        make: Callable[[Record], Rep] = {
+                "product": lambda r: self._product_rep(adapter, r),
                 "event": lambda r: self._leaf_rep(adapter, "event", r),
                 "property": lambda r: self._leaf_rep(adapter, "property", r)}[kind]
         body = self._json_body(request)
@@ -654,7 +654,7 @@ class DemoApp:
         if if_match:
             current = self._respond(request, make(record), last_modified=self._modified(kind, rid))
             etag, _ = current.get_etag()
-            if not request.if_match.contains(etag) and "*" not in if_match:
+            if etag is None or (not request.if_match.contains(etag) and "*" not in if_match):
                 raise _Error(412, "The resource changed since you read it (If-Match failed); "
                              "fetch it again and reapply your change.", ["precondition_failed"])
         updated = self.data.update(kind, rid, body)
@@ -727,7 +727,7 @@ class DemoApp:
         return [[10_000 + i, f"person{i}@example.com", rng.randrange(0, 60)]
                 for i in range(self.config.result_rows)]
 
-    _COLUMNS = [
+    _COLUMNS: ClassVar[list[dict[str, str]]] = [
         {"display_name": "KMID", "type": "internal", "return_option": "internal",
          "display_return_option": "internal"},
         {"display_name": "Person", "type": "internal", "return_option": "internal",

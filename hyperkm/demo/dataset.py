@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-__all__ = ["Dataset", "Record", "TOKENS"]
+__all__ = ["TOKENS", "Dataset", "Record"]
 
 Record = dict[str, Any]
 

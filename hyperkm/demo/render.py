@@ -75,7 +75,9 @@ def render(rep: Rep, fmt: str, curie_href: str) -> Any:
     return _km_item(rep)
 
 
-def _km_item(rep: Rep) -> dict[str, Any]:
+def _km_item(rep: Rep) -> Any:
+    if rep.state is not None and not isinstance(rep.state, dict):
+        return rep.state  # a result row is a bare JSON array, as in the v2 results example
     return {"links": [x.km() for x in rep.all_links()], **(rep.state or {})}
 
 

@@ -70,14 +70,14 @@ class DemoServer:
         self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True,
                                                    request_handler=_QuietHandler,
                                                    ssl_context=tls)
-        self._server.daemon_threads = True
+        self._server.daemon_threads = True  # type: ignore[attr-defined]
         self.port = self._server.server_port
         self.scheme = "https" if tls else "http"
         self._redirector: BaseWSGIServer | None = None
         if tls is not None:
             self._redirector = make_server(host, 0, _redirect_app(self.port), threaded=True,
                                            request_handler=_QuietHandler)
-            self._redirector.daemon_threads = True
+            self._redirector.daemon_threads = True  # type: ignore[attr-defined]
         self._threads: list[threading.Thread] = []
 
     @property

@@ -23,16 +23,17 @@ class HalFormat:
     """Reads ``application/hal+json`` (and JSON objects that carry ``_links``/``_embedded``)."""
 
     name = "hal"
-    media_types = ("application/hal+json",)
+    media_types: tuple[str, ...] = ("application/hal+json",)
 
     def sniff(self, obj: Any) -> bool:
         return isinstance(obj, dict) and ("_links" in obj or "_embedded" in obj)
 
     def parse(self, obj: Any, url: str) -> Document:
-        return _parse(obj, url, url, "$")
+        return _parse(obj, url, url, "$", {})
 
 
-def _parse(obj: Any, base: str, fallback_url: str, where: str) -> Document:
+def _parse(obj: Any, base: str, fallback_url: str, where: str, inherited: dict[str, str]
+           ) -> Document:
     if not isinstance(obj, dict):
         raise DocumentError(
             f"{where}: expected a HAL resource object in {base}, got {type(obj).__name__} "
@@ -42,9 +43,11 @@ def _parse(obj: Any, base: str, fallback_url: str, where: str) -> Document:
         raise DocumentError(
             f"{where}._links in {base} must be an object keyed by rel, got "
             f"{type(raw_links).__name__} {raw_links!r:.80}", url=base)
-    links, curies = _links(raw_links, base, where)
-    self_link = links.get("self")
-    url = self_link.href if self_link and not self_link.templated else fallback_url
+    links, own_curies = _links(raw_links, base, where)
+    # CURIEs declared by a containing document apply inside its _embedded resources too.
+    curies = {**inherited, **own_curies}
+    self_link = next((x for x in links if x.rel == "self" and not x.templated), None)
+    url = self_link.href if self_link else fallback_url
     raw_embedded = obj.get("_embedded", {})
     if not isinstance(raw_embedded, dict):
         raise DocumentError(
@@ -55,9 +58,10 @@ def _parse(obj: Any, base: str, fallback_url: str, where: str) -> Document:
         at = f"{where}._embedded.{rel}"
         values = value if isinstance(value, list) else [value]
         # Embedded resources share the retrieved document's base URL (RFC 3986 5.1.3).
-        embedded[rel] = [_parse(v, base, base, f"{at}[{i}]") for i, v in enumerate(values)]
+        embedded[rel] = [_parse(v, base, base, f"{at}[{i}]", curies)
+                         for i, v in enumerate(values)]
     for doc in (d for docs in embedded.values() for d in docs):
-        doc.has_own_url = "self" in doc.links
+        doc.has_own_url = doc.links.get("self") is not None
     state = {k: v for k, v in obj.items() if k not in ("_links", "_embedded")}
     items = _collection_members(raw_embedded, embedded)
     page = Page()

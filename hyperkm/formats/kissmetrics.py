@@ -52,7 +52,8 @@ class KissmetricsFormat:
             return Document(url, format=self.name, data=state, links=Links(links))
         data = obj["data"]
         meta = obj.get("meta")
-        envelope = {k: v for k, v in obj.items() if k not in ("links", "data", "pagination", "meta")}
+        envelope = {k: v for k, v in obj.items()
+                    if k not in ("links", "data", "pagination", "meta")}
         if isinstance(data, list):
             return Document(url, format=self.name, items=_members(data, url, "data"),
                             links=Links(links), page=_page(obj.get("pagination")), meta=meta,

@@ -1,0 +1,123 @@
+"""Bad input: every malformed document ends in a HyperkmError subclass, never anything else."""
+
+import contextlib
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hyperkm import DocumentError, HyperkmError, formats
+from hyperkm.formats import HalFormat, KissmetricsFormat, PlainJsonFormat, parse_link_header
+
+URL = "https://h.example/core"
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize("body,ctype,expect", [
+    (b"<html>oops</html>", "text/html", "text/html"),
+    (b"{not json", "application/json", "does not parse"),
+    (b"\xff\xfe\x00", "application/json", "does not parse"),
+    (b"", "application/json", "empty body"),
+    (b"   ", "application/json", "empty body"),
+    (b"42", "application/json", "JSON int"),
+    (b'"hello"', "application/json", "JSON str"),
+    (b"null", "application/json", "JSON NoneType"),
+    (b"true", "application/json", "JSON bool"),
+])
+def test_non_documents(body, ctype, expect):
+    with pytest.raises(DocumentError) as info:
+        formats.parse(body, URL, {"Content-Type": ctype})
+    assert expect in str(info.value)
+    assert URL in str(info.value)
+
+
+def test_non_json_error_quotes_content_type_and_first_bytes():
+    with pytest.raises(DocumentError) as info:
+        formats.parse(b"<!doctype html><title>Login</title>", URL, {"Content-Type": "text/html"})
+    assert "'text/html'" in str(info.value) and "<!doctype html>" in str(info.value)
+
+
+def test_empty_body_allowed_for_writes():
+    doc = formats.parse(b"", URL, {"Link": '</x>; rel="x"'}, allow_empty=True)
+    assert doc.data is None and doc.links.rels == ["x"]
+
+
+@pytest.mark.parametrize("obj", [
+    {"links": {"self": "/x"}},                     # links that is not a list
+    {"links": "nope"},
+    {"links": [{"rel": "self"}]},                  # no href
+    {"links": [{"rel": "self", "href": 7}]},       # non-string href
+    {"links": [{"rel": 7, "href": "/x"}]},         # non-string rel
+    {"links": [{"rel": [], "href": "/x"}]},
+    {"links": [{"rel": ["a", 1], "href": "/x"}]},
+    {"links": [{"rel": "a", "href": "/x", "templated": "maybe"}]},
+    {"links": [{"rel": "a", "href": "/x/{id", "templated": True}]},   # invalid template
+    {"links": ["/x"]},
+    {"data": {"links": 5}, "links": []},
+])
+def test_malformed_envelopes(obj):
+    with pytest.raises(DocumentError):
+        formats.parse(json.dumps(obj).encode(), URL, JSON)
+
+
+def test_member_with_malformed_links_fails_when_read():
+    with pytest.raises(DocumentError):
+        formats.parse(json.dumps([{"links": 5, "id": 1}]).encode(), URL, JSON)
+    doc = formats.parse(json.dumps([{"links": [{"rel": "self", "href": "/a"}, {"x": 1}]}]).encode(),
+                        URL, JSON)
+    with pytest.raises(DocumentError):
+        _ = doc.items[0].links
+
+
+def test_collection_items_that_are_not_objects_are_plain_state():
+    doc = formats.parse(b'{"links": [], "pagination": {}, "data": [1, "two", null, [3]]}', URL,
+                        JSON)
+    assert [m.data for m in doc.items] == [1, "two", None, [3]]
+    assert all(not m.links for m in doc.items)
+
+
+def test_unknown_json_is_plain_state():
+    doc = formats.parse(b'{"hello": "world", "n": [1, 2]}', URL, JSON)
+    assert doc.format == "json" and doc.data == {"hello": "world", "n": [1, 2]} and not doc.links
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.sampled_from(["links", "data", "rel", "href", "templated", "_links",
+                                       "_embedded", "pagination", "total", "name", "curies",
+                                       "item", "self", "next", "meta", "x"]) | st.text(max_size=4),
+                      children, max_size=5),
+    max_leaves=25)
+
+
+def _touch(doc):
+    """Read everything a user could read, including lazily parsed member links."""
+    _ = doc.data, doc.links.rels, doc.page, doc.embedded
+    for member in doc.items or ():
+        _ = member.data, member.links.rels, member.url
+    for docs in doc.embedded.values():
+        for d in docs:
+            _touch(d)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(json_values)
+def test_property_every_format_raises_only_hyperkm_errors(value):
+    body = json.dumps(value).encode()
+    for headers in (JSON, {"Content-Type": "application/hal+json"}):
+        with contextlib.suppress(HyperkmError):
+            _touch(formats.parse(body, URL, headers))
+    for fmt in (HalFormat(), KissmetricsFormat(), PlainJsonFormat()):
+        if isinstance(value, (dict, list)):
+            with contextlib.suppress(HyperkmError):
+                _touch(fmt.parse(value, URL))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=60), st.text(max_size=60))
+def test_property_arbitrary_bytes_and_link_headers(body, header):
+    with contextlib.suppress(HyperkmError):
+        _touch(formats.parse(body, URL, {"Content-Type": "application/json", "Link": header}))
+    parse_link_header(header, URL)  # never raises: malformed entries are skipped
