@@ -13,8 +13,14 @@ import pytest
 import requests
 
 from hyperkm.demo import DemoConfig, running
-from hyperkm.demo.dataset import ACCOUNT_A, ACCOUNT_B, PRODUCT_OTHER, PRODUCT_SAAS, PRODUCT_SITE, \
-    REPORT_PEOPLE
+from hyperkm.demo.dataset import (
+    ACCOUNT_A,
+    ACCOUNT_B,
+    PRODUCT_OTHER,
+    PRODUCT_SAAS,
+    PRODUCT_SITE,
+    REPORT_PEOPLE,
+)
 
 FIXTURE_DIR = __import__("pathlib").Path(__file__).parent.parent / "fixtures"
 
@@ -148,8 +154,8 @@ def test_link_header_mirrors_the_body(api):
     r = api.get(f"/core/products/{PRODUCT_SAAS}/events")
     header = r.headers["Link"]
     for link in r.json()["links"]:
-        assert f'<{link["href"]}>; rel="{link["rel"]}"; templated="{str(link["templated"]).lower()}"' \
-            in header
+        templated = str(link["templated"]).lower()
+        assert f'<{link["href"]}>; rel="{link["rel"]}"; templated="{templated}"' in header
     assert 'templated="false"' in header
 
 
