@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ._cache import DirectoryCache, MemoryCache, RedisCache
 from ._client import Client, Exchange
 from ._collection import Items
 from ._exceptions import (
@@ -43,6 +44,7 @@ __all__ = [
     "Client",
     "ClientError",
     "ConfigurationError",
+    "DirectoryCache",
     "Document",
     "DocumentError",
     "Exchange",
@@ -53,9 +55,11 @@ __all__ = [
     "Link",
     "LinkNotFound",
     "Links",
+    "MemoryCache",
     "NotAcceptable",
     "NotFound",
     "PreconditionFailed",
+    "RedisCache",
     "Resource",
     "ServerError",
     "Step",
@@ -82,7 +86,8 @@ def connect(url: str, *, token: str | None = None, **options: Any) -> Resource:
             only to the root's origin, and never over plain HTTP except to loopback hosts.
         **options: Passed to :class:`Client`: ``timeout`` (seconds or a (connect, read) pair),
             ``verify`` (bool or CA bundle path), ``session`` (your ``requests.Session``),
-            ``headers``.
+            ``headers``, ``cache`` (default in-memory; ``False``, a directory path, a
+            ``redis://`` URL or a cache object), ``retries``, ``retry_after_cap``.
 
     Raises:
         ConfigurationError: ``url`` is not an absolute http(s) URL, or an option is unusable.
@@ -91,5 +96,5 @@ def connect(url: str, *, token: str | None = None, **options: Any) -> Resource:
         client = Client(url, token=token, **options)
     except TypeError as exc:  # an unknown keyword
         raise ConfigurationError(f"hyperkm.connect(): {exc}. Known options: timeout, verify, "
-                                 "session, headers.") from exc
+                                 "session, headers, cache, retries, retry_after_cap.") from exc
     return client.root

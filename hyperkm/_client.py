@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
@@ -16,6 +17,7 @@ import requests
 import urllib3
 
 from . import formats
+from ._cache import CachingAdapter, make_cache, make_retry
 from ._exceptions import (
     ConfigurationError,
     DocumentError,
@@ -23,7 +25,7 @@ from ._exceptions import (
     TransportError,
     http_error_class,
 )
-from ._http import DEFAULT_TIMEOUT, TokenScope, origin_of, translate
+from ._http import DEFAULT_TIMEOUT, Session, TokenScope, origin_of, translate
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._resource import Resource
@@ -32,6 +34,7 @@ __all__ = ["Client", "Exchange"]
 
 log = logging.getLogger("hyperkm")
 
+_DEFAULT: Any = object()
 ACCEPT = "application/hal+json, application/json;q=0.9, application/problem+json;q=0.5"
 _REDIRECTS = (301, 302, 303, 307, 308)
 #: How many redirects one request may follow before hyperkm gives up.
@@ -74,7 +77,14 @@ class Client:
         verify: As in requests: ``True``, ``False`` or a path to a CA bundle.
         session: Your own :class:`requests.Session` (its adapters, proxies and headers are used;
             hyperkm sets the ``Authorization`` header per request and never stores the token in it).
+            hyperkm mounts its caching adapter on it only if you also pass ``cache=``.
         headers: Extra headers for every request.
+        cache: ``None`` (default: a bounded in-memory cache), ``False`` (none), a directory path
+            (a persistent cache shared by every process naming it), ``"redis://host:port/db"``,
+            or a cachecontrol ``BaseCache``. Entries are kept apart per token.
+        retries: Retries for GET/HEAD on connection errors, 429, 502, 503 and 504 (default 3;
+            ``0`` for none, or a ``urllib3.Retry``). POST and PATCH are never retried once sent.
+        retry_after_cap: The longest ``Retry-After`` honoured, in seconds (default 30).
     """
 
     def __init__(
@@ -86,6 +96,9 @@ class Client:
         verify: bool | str = True,
         session: requests.Session | None = None,
         headers: Mapping[str, str] | None = None,
+        cache: Any = _DEFAULT,
+        retries: Any = None,
+        retry_after_cap: float = 30.0,
     ) -> None:
         origin_of(root_url)  # validates: an absolute http(s) URL
         self.root_url = urldefrag(root_url)[0]
@@ -101,7 +114,18 @@ class Client:
                                      f"got {timeout!r}")
         self.timeout = timeout
         self.verify = verify
-        self.session = session if session is not None else requests.Session()
+        own_session = session is None
+        self.session = session if session is not None else Session()
+        self.cache = None
+        if own_session or cache is not _DEFAULT or retries is not None:
+            self.cache = make_cache(None if cache is _DEFAULT else cache, self._token)
+            retry = make_retry(retries, retry_after_cap)
+            adapter = (CachingAdapter(self.cache, max_retries=retry) if self.cache is not None
+                       else requests.adapters.HTTPAdapter(max_retries=retry))
+            self.session.mount("http://", adapter)
+            self.session.mount("https://", adapter)
+        #: Exchanges by outcome (``network``, ``hit``, ``revalidated``) and bytes received.
+        self.stats: Counter[str] = Counter()
         self.headers = {"Accept": ACCEPT, "User-Agent": _user_agent(), **(headers or {})}
         #: Callables receiving each :class:`Exchange` (the CLI trace, tests, your logging).
         self.on_exchange: list[Callable[[Exchange], None]] = []
@@ -110,7 +134,7 @@ class Client:
         return f"<hyperkm.Client {self.root_url} token={'set' if self._token else 'none'}>"
 
     def close(self) -> None:
-        """Close the HTTP session's connections."""
+        """Close the HTTP session's connections (and the cache's, e.g. Redis)."""
         self.session.close()
 
     def __enter__(self) -> Client:
@@ -136,15 +160,21 @@ class Client:
 
     # -- requests -------------------------------------------------------------------------
 
-    def fetch(self, url: str, *, headers: Mapping[str, str] | None = None
-              ) -> tuple[formats.Document, requests.Response]:
+    def fetch(self, url: str, *, headers: Mapping[str, str] | None = None,
+              revalidate: bool = False) -> tuple[formats.Document, requests.Response]:
         """GET ``url`` and parse it into a :class:`~hyperkm.formats.Document`.
+
+        With ``revalidate``, a cached copy is not used without asking the server (a
+        conditional request: a 304 costs no body).
 
         Raises:
             HTTPError: 4xx/5xx (with the server's own message).
             TransportError: no answer (connection failure, timeout, TLS, redirect loop).
             DocumentError: the body is not a readable JSON document.
         """
+        if revalidate:
+            # cachecontrol skips a fresh hit for max-age=0 and still sends If-None-Match.
+            headers = {**(headers or {}), "Cache-Control": "max-age=0"}
         response = self.request("GET", url, headers=headers)
         return self.parse(response), response
 
@@ -231,10 +261,13 @@ class Client:
 
     def _report(self, method: str, url: str, response: requests.Response, token_sent: bool,
                 elapsed: float, headers: Mapping[str, str]) -> None:
-        if not self.on_exchange:
-            return
         outcome = getattr(response, "hyperkm_outcome", None) or (
             "hit" if getattr(response, "from_cache", False) else "network")
+        self.stats[outcome] += 1
+        if outcome == "network":
+            self.stats["bytes"] += len(response.content or b"")
+        if not self.on_exchange:
+            return
         shown = {k: ("Bearer ***" if k.lower() == "authorization" else v)
                  for k, v in headers.items()}
         exchange = Exchange(method, url, response.status_code, outcome, elapsed, token_sent,

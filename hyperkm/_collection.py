@@ -8,6 +8,7 @@ from typing import overload
 
 from ._exceptions import DocumentError
 from ._resource import Resource, Step
+from .formats import Document
 
 __all__ = ["Items"]
 
@@ -103,10 +104,8 @@ class Items:
         raise IndexError(f"collection {self._collection.url} has no member {index}")
 
 
-def _label(document: object, position: int) -> str:
-    data = getattr(document, "data", None)
-    if isinstance(data, dict):
-        key = data.get("id")
-        if isinstance(key, (str, int)):
-            return f"[id={key}]"
+def _label(document: Document, position: int) -> str:
+    key = document.peek("id")
+    if isinstance(key, (str, int)):
+        return f"[id={key}]"
     return f"[{position}]"

@@ -193,7 +193,14 @@ class NotAcceptable(ClientError):
 
 
 class PreconditionFailed(ClientError):
-    """412: the resource changed since the state a write was based on (If-Match failed)."""
+    """412: the resource changed since the state a write was based on (If-Match failed).
+
+    Attributes:
+        current: The resource's current state (a freshly fetched :class:`hyperkm.Resource`),
+            or ``None`` if it could not be fetched.
+    """
+
+    current: Any = None
 
 
 class UnsupportedMediaType(ClientError):

@@ -118,7 +118,8 @@ class Link:
             except TemplateError as exc:  # the server's template, so it is a document problem
                 raise DocumentError(f"link {rel!r}: {exc}" + (f" in {base}" if base else ""),
                                     url=base) from exc
-        if base and not (templated and href.startswith("{")):
+        if base and not (templated and href.startswith("{")) and not href.startswith(
+                ("https://", "http://")):  # absolute already: urljoin would change nothing
             href = urljoin(base, href)
         return cls(rel=rel, href=href, templated=templated, context=base, **attrs_)
 

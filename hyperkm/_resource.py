@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 import requests
 
-from ._exceptions import HyperkmError
+from ._exceptions import HyperkmError, PreconditionFailed
 from ._links import Link, Links
 from .formats import Document
 
@@ -50,7 +51,7 @@ class Resource:
     fetched again). :meth:`follow` returns another lazy Resource.
     """
 
-    __slots__ = ("_client", "_document", "_response", "_url", "parent", "step")
+    __slots__ = ("_client", "_document", "_response", "_url", "parent", "step", "write_response")
 
     def __init__(
         self,
@@ -68,6 +69,8 @@ class Resource:
         #: The resource this one was reached from, and how (``None`` for a root or direct URL).
         self.parent = parent
         self.step = step
+        #: For a resource returned by a write: the write's response (e.g. the 202 of a job).
+        self.write_response: requests.Response | None = None
 
     # -- state --------------------------------------------------------------------------
 
@@ -118,12 +121,15 @@ class Resource:
         """The ``ETag`` of the state at hand, if the server sent one."""
         return self.headers.get("ETag")
 
-    def _load(self) -> None:
-        document, response = self._client.fetch(self._url)
+    def _load(self, revalidate: bool = False) -> None:
+        document, response = self._client.fetch(self._url, revalidate=revalidate)
         self._document, self._response = document, response
 
     def refresh(self) -> Resource:
         """Fetch the state again, replacing what is held; returns ``self``.
+
+        With a cached copy this is a conditional request: the server answers 304 without a
+        body when nothing changed.
 
         Raises:
             HyperkmError: the resource arrived embedded without a URL of its own.
@@ -132,8 +138,80 @@ class Resource:
             raise HyperkmError(
                 f"this member of {self.url} has no 'self' link, so it cannot be fetched on its "
                 "own; refresh the collection that contains it instead.", url=self.url)
-        self._load()
+        self._load(revalidate=True)
         return self
+
+    # -- writes -------------------------------------------------------------------------
+
+    def post(self, json: Any = None, *, headers: Mapping[str, str] | None = None) -> Resource:
+        """POST ``json`` to this resource.
+
+        Returns:
+            The resource named by the response's ``Location`` (a new resource, or the status of
+            an asynchronous job after ``202 Accepted``), else the response's own document.
+        """
+        return self._write("POST", json, None, headers)
+
+    def put(self, json: Any = None, *, if_match: str | bool | None = None,
+            headers: Mapping[str, str] | None = None) -> Resource:
+        """PUT ``json``, with ``If-Match`` set to the ETag of the state at hand.
+
+        Args:
+            json: The new representation.
+            if_match: An ETag to send instead, or ``False`` to send no ``If-Match``.
+            headers: Extra request headers.
+
+        Raises:
+            PreconditionFailed: the resource changed since it was read; ``.current`` holds
+                its current state.
+        """
+        return self._write("PUT", json, if_match, headers)
+
+    def patch(self, json: Any = None, *, if_match: str | bool | None = None,
+              headers: Mapping[str, str] | None = None) -> Resource:
+        """PATCH ``json`` (``If-Match`` as in :meth:`put`); returns this resource, updated from
+        the response when the server sends the new representation."""
+        return self._write("PATCH", json, if_match, headers)
+
+    def delete(self, *, if_match: str | bool | None = None,
+               headers: Mapping[str, str] | None = None) -> Resource:
+        """DELETE this resource (``If-Match`` as in :meth:`put`)."""
+        return self._write("DELETE", None, if_match, headers)
+
+    def _write(self, method: str, json_body: Any, if_match: str | bool | None,
+               headers: Mapping[str, str] | None) -> Resource:
+        extra = dict(headers or {})
+        if method != "POST" and if_match is not False:
+            tag = if_match if isinstance(if_match, str) else self.etag
+            if tag:
+                extra["If-Match"] = tag
+        try:
+            response = self._client.request(method, self.url, json_body=json_body, headers=extra)
+        except PreconditionFailed as exc:
+            try:
+                exc.current = Resource(self._client, self.url).refresh()
+            except HyperkmError:
+                exc.current = None
+            raise
+        step = Step(None, label=f"({method} → {response.status_code})")
+        location = response.headers.get("Location")
+        if location:
+            target = urljoin(response.url, location)
+            content_location = response.headers.get("Content-Location")
+            # The body describes the new resource only if Content-Location says so (RFC 9110).
+            same = bool(content_location) and urljoin(response.url, content_location) == target
+            document = self._client.parse(response) if same and response.content else None
+            result = Resource(self._client, target, document=document, parent=self, step=step)
+            result._response = response if document is not None else None
+            result.write_response = response
+            return result
+        document = self._client.parse(response, allow_empty=True)
+        if method in ("PUT", "PATCH") and document.data is not None and response.ok:
+            self._document, self._response = document, response
+            return self
+        result = Resource(self._client, response.url, document=document, parent=self, step=step)
+        result._response = result.write_response = response
+        return result
 
     # -- navigation ---------------------------------------------------------------------
 

@@ -240,7 +240,9 @@ class DemoApp:
         else:
             response = self._dispatch(request)
         conditional = "If-None-Match" in request.headers or "If-Modified-Since" in request.headers
-        size = response.calculate_content_length() or 0
+        # werkzeug keeps the body of a 304 but never sends it (nor for HEAD): count what goes.
+        sends_body = response.status_code not in (204, 304) and request.method != "HEAD"
+        size = (response.calculate_content_length() or 0) if sends_body else 0
         self.stats.record(request.method, request.path, response.status_code, size, conditional)
         return response(environ, start_response)
 

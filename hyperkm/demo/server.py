@@ -21,7 +21,11 @@ DEFAULT_TOKEN = next(iter(TOKENS))
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """werkzeug's handler without the per-request log line (tests and the shell stay readable)."""
+    """werkzeug's handler without the per-request log line (tests and the shell stay readable).
+
+    Note: werkzeug's server answers every request with ``Connection: close`` (it cannot drain
+    request bodies between keep-alive requests), so each request costs a new connection.
+    """
 
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         pass

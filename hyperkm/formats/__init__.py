@@ -134,11 +134,11 @@ def parse(
     headers = headers or {}
     content_type = _get(headers, "content-type")
     media_type = _media_type(content_type)
-    header_links = parse_link_header(_get(headers, "link") or "", url)
+    link_header = _get(headers, "link") or ""
     text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
     if not text.strip():
         if allow_empty:
-            return Document(url, format="empty", links=Links(header_links))
+            return Document(url, format="empty", links=Links(parse_link_header(link_header, url)))
         raise DocumentError(
             f"expected a JSON document from {url}, got an empty body"
             + (f" (Content-Type: {content_type})" if content_type else "")
@@ -158,7 +158,10 @@ def parse(
     except RecursionError as exc:  # absurdly nested HAL _embedded
         raise DocumentError(f"the document from {url} is nested too deeply to read",
                             url=url) from exc
-    return document.with_links(Links(header_links))
+    if not link_header:
+        return document
+    known = {(link.rel.lower(), link.href) for link in document.links}
+    return document.with_links(Links(parse_link_header(link_header, url, known)))
 
 
 def _get(headers: Mapping[str, str], name: str) -> str | None:

@@ -12,6 +12,12 @@ __all__ = ["Document", "Page"]
 _NO_LINKS = Links()
 
 
+class _WithLinks(dict):  # type: ignore[type-arg]
+    """Marks a member's raw JSON object whose ``links`` key is still to be removed."""
+
+    __slots__ = ()
+
+
 class Page:
     """Paging facts a collection document states about itself (all optional)."""
 
@@ -86,7 +92,16 @@ class Document:
     def data(self) -> Any:
         if self._data is None and self.items is not None:
             return [member.data for member in self.items]
+        if type(self._data) is _WithLinks:
+            # A member's raw object: drop its hypermedia controls on first use, not at parse
+            # time (a long walk builds thousands of members whose state nobody reads).
+            self._data = {k: v for k, v in self._data.items() if k != "links"}
         return self._data
+
+    def peek(self, key: str) -> Any:
+        """``data[key]`` when the state is an object, else ``None`` (cheap: no copy)."""
+        raw = self._data
+        return raw.get(key) if isinstance(raw, dict) and key != "links" else None
 
     @property
     def links(self) -> Links:

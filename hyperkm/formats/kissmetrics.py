@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urljoin
 
 from .._exceptions import DocumentError
 from .._links import Link, Links, unique
-from ._document import Document, Page
+from ._document import Document, Page, _WithLinks
 
 __all__ = ["KissmetricsFormat"]
 
@@ -106,24 +107,26 @@ def _members(values: Sequence[Any], page_url: str, where: str) -> list[Document]
 
 
 def _member(value: Any, page_url: str, where: str) -> Document:
-    if not isinstance(value, dict):
+    if type(value) is not dict:
         # Query results are rows (arrays); anything that is not an object is plain state.
         return Document(page_url, format="kissmetrics", data=value, links=Links(),
                         has_own_url=False)
     raw_links = value.get("links")
     url, own = page_url, False
-    if isinstance(raw_links, list):
+    if type(raw_links) is list:  # decoded JSON: concrete types, and much faster to check
         # Find the member's own URL cheaply; full link parsing waits until someone asks.
         for obj in raw_links:
-            if isinstance(obj, Mapping) and obj.get("rel") == "self" and isinstance(
-                    obj.get("href"), str) and obj["href"].strip():
-                url, own = Link.create("self", obj["href"].strip(), base=page_url).href, True
+            if type(obj) is dict and obj.get("rel") == "self" and type(
+                    obj.get("href")) is str and obj["href"].strip():
+                href = obj["href"].strip()
+                url = href if href.startswith(("https://", "http://")) else urljoin(page_url, href)
+                own = True
                 break
     elif "links" in value:
         _links(raw_links, page_url, f"{where}.links")  # raises the DocumentError
-    state = {k: v for k, v in value.items() if k != "links"}
     if raw_links is None:
-        return Document(url, format="kissmetrics", data=state, links=Links(), has_own_url=own)
+        return Document(url, format="kissmetrics", data=value, links=Links(), has_own_url=own)
+    state = _WithLinks(value)  # "links" is dropped when the state is first read
     def factory() -> Links:
         # Relative hrefs resolve against the document that was retrieved (RFC 3986 5.1.3).
         return Links(_links(raw_links, page_url, f"{where}.links"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from urllib.parse import unquote
 
 from .._exceptions import DocumentError
@@ -22,14 +22,24 @@ __all__ = ["parse_link_header"]
 log = logging.getLogger("hyperkm")
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# The common, well-formed case in one regex per entry; anything it does not match exactly
+# (escapes in quoted strings, ext-values, stray characters) goes to the careful parser.
+_FAST_ENTRY = re.compile(
+    r'[ \t]*<([^<>]*)>((?:[ \t]*;[ \t]*[A-Za-z][A-Za-z0-9._-]*[ \t]*=[ \t]*'
+    r'(?:"[^"\\]*"|[A-Za-z0-9._~/:+-]+))*)[ \t]*(?:,|$)')
+_FAST_PARAM = re.compile(
+    r';[ \t]*([A-Za-z][A-Za-z0-9._-]*)[ \t]*=[ \t]*(?:"([^"\\]*)"|([^;, \t]+))')
 
 
-def parse_link_header(values: str | Iterable[str], base: str) -> list[Link]:
+def parse_link_header(values: str | Iterable[str], base: str,
+                      known: Container[tuple[str, str]] = ()) -> list[Link]:
     """Parse one or more ``Link`` header values into links with absolute hrefs.
 
     Args:
         values: The header value (or several, as repeated header fields).
         base: The request URL; relative targets resolve against it (RFC 8288 section 3.2).
+        known: ``(rel, href)`` pairs already known from the body; entries that repeat them
+            are skipped without building a Link (a header mirroring the body is common).
     """
     if isinstance(values, str):
         values = [values]
@@ -37,6 +47,13 @@ def parse_link_header(values: str | Iterable[str], base: str) -> list[Link]:
     for value in values:
         pos = 0
         while pos < len(value):
+            fast = _FAST_ENTRY.match(value, pos)
+            if fast is not None:
+                entry = _fast_entry(fast, base, known)
+                if entry is not None:
+                    links.extend(entry)
+                    pos = fast.end()
+                    continue
             try:
                 entry, pos = _parse_entry(value, pos, base)
             except _Malformed as exc:
@@ -45,6 +62,22 @@ def parse_link_header(values: str | Iterable[str], base: str) -> list[Link]:
                 continue
             links.extend(entry)
     return links
+
+
+def _fast_entry(match: re.Match[str], base: str, known: Container[tuple[str, str]]
+                ) -> list[Link] | None:
+    target = match.group(1).strip()
+    params: dict[str, str] = {}
+    for param in _FAST_PARAM.finditer(match.group(2)):
+        value = param.group(2) if param.group(2) is not None else param.group(3)
+        params.setdefault(param.group(1).lower(), value)
+    rel = params.get("rel", "")
+    if known and " " not in rel and (rel.lower(), target) in known:
+        return []
+    try:
+        return _links_from(target, params, base)
+    except _Malformed:
+        return None  # let the careful parser skip it and log why
 
 
 class _Malformed(Exception):
@@ -128,10 +161,15 @@ def _parse_entry(value: str, pos: int, base: str) -> tuple[list[Link], int]:
             param_value = unquote(encoded)
         # RFC 8288 section 3: occurrences after the first of rel, title, ... are ignored.
         params.setdefault(name, param_value)
+    return _links_from(target, params, base), pos
+
+
+def _links_from(target: str, params: dict[str, str], base: str) -> list[Link]:
     rel_value = params.pop("rel", "").strip()
-    if not rel_value or not target:
-        raise _Malformed(f"entry <{target}> has no rel", None) if not rel_value else _Malformed(
-            "empty target", None)
+    if not rel_value:
+        raise _Malformed(f"entry <{target}> has no rel", None)
+    if not target:
+        raise _Malformed("empty target", None)
     attrs_ = {k: params.pop(k) for k in ("title", "type", "hreflang", "name", "profile",
                                          "deprecation") if k in params}
     templated_raw = params.pop("templated", None)
@@ -145,7 +183,7 @@ def _parse_entry(value: str, pos: int, base: str) -> tuple[list[Link], int]:
                                      extra=extra, **attrs_))
         except DocumentError as exc:
             raise _Malformed(str(exc), None) from exc
-    return links, pos
+    return links
 
 
 def _quoted(value: str, pos: int) -> tuple[str, int]:

@@ -1,0 +1,399 @@
+"""HTTP caching on top of cachecontrol, with its known traps handled.
+
+- Entries are namespaced by a hash of the credentials, so two tokens never share an entry, and
+  no raw token is ever written: with ``Vary: Authorization`` cachecontrol would store the header
+  value itself, so the serializer stores its hash instead.
+- Permanent redirects (301/308) are not cached: cachecontrol would keep them for ever, even after
+  the server changed its mind.
+- A successful POST invalidates like PUT/PATCH/DELETE do, and so do ``Location`` and
+  ``Content-Location`` of a successful write (RFC 9111 section 4.4).
+- A corrupted entry, or a cache backend that fails (a full disk, Redis down), is a miss, logged,
+  never an exception in the caller's request.
+- Every exchange is classified: ``network``, ``hit`` (no request sent) or ``revalidated`` (the
+  server answered 304 and the cached body was used).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from cachecontrol.adapter import CacheControlAdapter
+from cachecontrol.cache import BaseCache
+from cachecontrol.caches.file_cache import FileCache
+from cachecontrol.controller import CacheController
+from cachecontrol.heuristics import LastModified
+from cachecontrol.serialize import Serializer
+from requests import PreparedRequest, Response
+from requests.adapters import HTTPAdapter
+from urllib3 import BaseHTTPResponse, HTTPResponse
+from urllib3.util.retry import Retry
+
+from ._exceptions import ConfigurationError
+
+__all__ = ["DirectoryCache", "MemoryCache", "RedisCache", "make_cache", "make_retry"]
+
+log = logging.getLogger("hyperkm")
+
+#: Default bound of the in-memory cache: a long iteration must not keep every page.
+DEFAULT_MEMORY_BYTES = 32 * 1024 * 1024
+
+
+class MemoryCache(BaseCache):
+    """A thread-safe in-memory cache, least recently used entries evicted past ``max_bytes``."""
+
+    def __init__(self, max_bytes: int = DEFAULT_MEMORY_BYTES) -> None:
+        if max_bytes <= 0:
+            raise ConfigurationError("max_bytes must be positive")
+        self.max_bytes = max_bytes
+        self._data: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def set(self, key: str, value: bytes, expires: int | datetime | None = None) -> None:
+        if len(value) > self.max_bytes:
+            return
+        with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._size -= len(old)
+            self._data[key] = value
+            self._size += len(value)
+            while self._size > self.max_bytes:
+                _, evicted = self._data.popitem(last=False)
+                self._size -= len(evicted)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._size -= len(old)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._size = 0
+
+    @property
+    def size(self) -> int:
+        """Bytes held."""
+        return self._size
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class DirectoryCache(FileCache):
+    """A persistent cache in a directory, shared by every process that names it.
+
+    cachecontrol's ``FileCache`` never evicts; this one prunes the least recently written
+    entries once the directory grows past ``max_bytes`` (checked every ``prune_every`` writes),
+    and can be cleared.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], *, max_bytes: int | None = 512 << 20,
+                 prune_every: int = 200) -> None:
+        super().__init__(os.fspath(directory))
+        self.max_bytes = max_bytes
+        self._prune_every = max(1, prune_every)
+        self._writes = 0
+
+    def set(self, key: str, value: bytes, expires: int | datetime | None = None) -> None:
+        super().set(key, value, expires)
+        self._writes += 1
+        if self.max_bytes is not None and self._writes % self._prune_every == 0:
+            self.prune()
+
+    def _entries(self) -> list[tuple[float, int, str]]:
+        found = []
+        for folder, _, files in os.walk(self.directory):
+            for name in files:
+                if name.endswith(".lock"):
+                    continue
+                path = os.path.join(folder, name)
+                try:
+                    stat = os.stat(path)
+                except FileNotFoundError:  # another process pruned it
+                    continue
+                found.append((stat.st_mtime, stat.st_size, path))
+        return found
+
+    @property
+    def size(self) -> int:
+        """Bytes held in entries."""
+        return sum(size for _, size, _ in self._entries())
+
+    def prune(self, max_bytes: int | None = None) -> int:
+        """Delete the oldest entries until at most ``max_bytes`` remain; returns bytes freed."""
+        bound = self.max_bytes if max_bytes is None else max_bytes
+        if bound is None:
+            return 0
+        entries = sorted(self._entries())
+        total = sum(size for _, size, _ in entries)
+        freed = 0
+        for _, size, path in entries:
+            if total - freed <= bound:
+                break
+            for victim in (path, path + ".lock"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(victim)
+            freed += size
+        return freed
+
+    def clear(self) -> int:
+        """Delete every entry; returns bytes freed."""
+        return self.prune(0)
+
+
+class RedisCache(BaseCache):
+    """A cache in Redis, shared across processes and machines.
+
+    cachecontrol's own RedisCache calls ``SETEX``, deprecated in redis-py 5+; this one uses
+    ``SET ... EX`` and gives entries without an expiry a default lifetime, so that a shared
+    Redis does not fill up with entries nobody asks for any more.
+    """
+
+    def __init__(self, conn: Any, *, default_ttl: int = 14 * 86400) -> None:
+        self.conn = conn
+        self.default_ttl = default_ttl
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> RedisCache:
+        """Connect lazily to ``redis://host:port/db`` (2 s socket timeouts)."""
+        try:
+            import redis
+        except ImportError as exc:
+            raise ConfigurationError(
+                'a Redis cache needs the redis package: pip install "hyperkm[redis]"') from exc
+        try:
+            conn = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        except ValueError as exc:
+            raise ConfigurationError(f"cannot use Redis URL {url!r}: {exc}") from exc
+        return cls(conn, **kwargs)
+
+    def get(self, key: str) -> bytes | None:
+        value = self.conn.get(key)
+        return bytes(value) if value is not None else None
+
+    def set(self, key: str, value: bytes, expires: int | datetime | None = None) -> None:
+        if isinstance(expires, datetime):
+            seconds = int((expires - datetime.now(expires.tzinfo)).total_seconds())
+        else:
+            seconds = int(expires) if expires else self.default_ttl
+        self.conn.set(key, value, ex=max(1, seconds))
+
+    def delete(self, key: str) -> None:
+        self.conn.delete(key)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class _Namespaced(BaseCache):
+    """Prefixes keys with a credential namespace; turns backend failures into misses."""
+
+    def __init__(self, inner: BaseCache, namespace: str) -> None:
+        self.inner = inner
+        self.namespace = namespace
+
+    def _key(self, key: str) -> str:
+        return f"hyperkm:{self.namespace}:{key}"
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self.inner.get(self._key(key))
+        except Exception as exc:  # a broken backend must not break the request
+            log.warning("cache read failed (%s: %s); treating it as a miss",
+                        type(exc).__name__, exc)
+            return None
+
+    def set(self, key: str, value: bytes, expires: int | datetime | None = None) -> None:
+        try:
+            self.inner.set(self._key(key), value, expires)
+        except Exception as exc:
+            log.warning("cache write failed (%s: %s); continuing without caching",
+                        type(exc).__name__, exc)
+
+    def delete(self, key: str) -> None:
+        try:
+            self.inner.delete(self._key(key))
+        except Exception as exc:
+            log.warning("cache delete failed (%s: %s)", type(exc).__name__, exc)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def namespace_for(token: str | None) -> str:
+    """A stable, non-reversible name for a credential (``anon`` without one)."""
+    if not token:
+        return "anon"
+    return hashlib.sha256(b"hyperkm-cache-namespace\0" + token.encode()).hexdigest()[:24]
+
+
+def _masked(request: PreparedRequest) -> PreparedRequest:
+    auth = request.headers.get("Authorization")
+    if not auth:
+        return request
+    copy = request.copy()
+    copy.headers["Authorization"] = "sha256:" + hashlib.sha256(auth.encode()).hexdigest()
+    return copy
+
+
+class _Serializer(Serializer):
+    """cachecontrol's serializer, minus two traps: raw tokens in ``Vary`` data, and crashes on
+    corrupted entries."""
+
+    def dumps(self, request: PreparedRequest, response: HTTPResponse,
+              body: bytes | None = None) -> bytes:
+        if "authorization" in response.headers.get("vary", "").lower():
+            request = _masked(request)
+        return super().dumps(request, response, body)
+
+    def loads(self, request: PreparedRequest, data: bytes, body_file: Any = None) -> Any:
+        try:
+            return super().loads(request, data, body_file)
+        except Exception as exc:
+            log.warning("ignoring a corrupted cache entry for %s (%s)", request.url, exc)
+            return None
+
+    def prepare_response(self, request: PreparedRequest, cached: Mapping[str, Any],
+                         body_file: Any = None) -> Any:
+        vary = cached.get("vary") if isinstance(cached, Mapping) else None
+        if isinstance(vary, Mapping) and any(str(h).lower() == "authorization" for h in vary):
+            request = _masked(request)
+        return super().prepare_response(request, cached, body_file)
+
+
+class _Controller(CacheController):
+    def __init__(self, cache: BaseCache | None = None, cache_etags: bool = True,
+                 serializer: Serializer | None = None,
+                 status_codes: Collection[int] | None = None) -> None:
+        # No 301/308: a permanent redirect cached for ever would outlive its server.
+        super().__init__(cache, cache_etags=cache_etags, serializer=serializer,
+                         status_codes=status_codes or (200, 203, 300))
+
+
+class CachingAdapter(CacheControlAdapter):
+    """The transport adapter: cachecontrol + classification + write invalidation + retries."""
+
+    invalidating_methods = {"POST", "PUT", "PATCH", "DELETE"}  # noqa: RUF012 (base class API)
+
+    def __init__(self, cache: BaseCache, *, max_retries: Retry | int = 0) -> None:
+        super().__init__(cache=cache, controller_class=_Controller, serializer=_Serializer(),
+                         heuristic=LastModified(), max_retries=max_retries)
+
+    def send(self, request: PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: bool | str = True, cert: Any = None, proxies: Any = None,
+             cacheable_methods: Collection[str] | None = None) -> Response:
+        resp = super().send(request, stream, timeout, verify, cert, proxies, cacheable_methods)
+        pending = getattr(resp, "_hyperkm_store", None)
+        if pending is not None and not stream:
+            # Store from the body requests reads anyway, instead of cachecontrol's wrapper that
+            # copies every body through a temporary file (a fifth of the client's time).
+            self.controller.cache_response(request, pending, body=resp.content)
+        return resp
+
+    def _store_directly(self, request: PreparedRequest, response: HTTPResponse,
+                        from_cache: bool) -> bool:
+        return (not from_cache and request.method in self.cacheable_methods
+                and response.status in (200, 203, 300)
+                and not response.headers.get("content-encoding"))  # the body is stored as read
+
+    def build_response(self, request: PreparedRequest, response: HTTPResponse,  # type: ignore[override]
+                       from_cache: bool = False,
+                       cacheable_methods: Collection[str] | None = None) -> Response:
+        revalidating = not from_cache and response.status == 304
+        if self._store_directly(request, response, from_cache):
+            if self.heuristic:
+                response = self.heuristic.apply(response)
+            resp = HTTPAdapter.build_response(self, request, response)
+            resp.from_cache = False  # type: ignore[attr-defined]
+            resp._hyperkm_store = response  # type: ignore[attr-defined]
+        else:
+            resp = super().build_response(request, response, from_cache=from_cache,
+                                          cacheable_methods=cacheable_methods)
+        if revalidating and resp.from_cache:  # type: ignore[attr-defined]
+            resp.hyperkm_outcome = "revalidated"  # type: ignore[attr-defined]
+        elif from_cache:
+            resp.hyperkm_outcome = "hit"  # type: ignore[attr-defined]
+        else:
+            resp.hyperkm_outcome = "network"  # type: ignore[attr-defined]
+        if request.method in self.invalidating_methods and resp.ok and request.url:
+            for header in ("Location", "Content-Location"):
+                target = resp.headers.get(header)
+                if target:
+                    self.cache.delete(self.controller.cache_url(urljoin(request.url, target)))
+        return resp
+
+
+def make_cache(spec: Any, token: str | None) -> BaseCache | None:
+    """Turn ``connect(cache=...)`` into a namespaced cache (``None`` for no cache).
+
+    ``None``/``True``: a bounded in-memory cache; ``False``: none; a path: a
+    :class:`DirectoryCache`; ``"redis://host:port/db"``: a RedisCache; a cachecontrol
+    ``BaseCache``: used as it is.
+    """
+    if spec is False:
+        return None
+    if spec is None or spec is True:
+        inner: BaseCache = MemoryCache()
+    elif isinstance(spec, BaseCache):
+        inner = spec
+    elif isinstance(spec, str) and spec.startswith(("redis://", "rediss://", "unix://")):
+        inner = RedisCache.from_url(spec)
+    elif isinstance(spec, (str, os.PathLike)):
+        path = os.fspath(spec)
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise ConfigurationError(f"cache={path!r} exists and is not a directory; give a "
+                                     "directory path for a persistent cache")
+        inner = DirectoryCache(path)
+    else:
+        raise ConfigurationError(
+            f"cache= must be None, False, a directory path, a redis:// URL or a cachecontrol "
+            f"BaseCache, got {type(spec).__name__}")
+    return _Namespaced(inner, namespace_for(token))
+
+
+class _CappedRetry(Retry):
+    """urllib3's Retry with ``Retry-After`` capped: a server asking for an hour must not hang
+    a program for an hour."""
+
+    RETRY_AFTER_CAP: float = 30.0
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        value = super().get_retry_after(response)
+        return None if value is None else min(value, self.RETRY_AFTER_CAP)
+
+
+def make_retry(retries: int | Retry | bool | None, retry_after_cap: float) -> Retry | int:
+    """GET/HEAD retried with backoff on connection errors, 502/503/504 and 429 (honouring a
+    capped ``Retry-After``); other methods only when the connection could not be made."""
+    if retries is False or retries == 0:
+        return 0
+    if isinstance(retries, Retry):
+        return retries
+    count = 3 if retries is None or retries is True else int(retries)
+    if count < 0:
+        raise ConfigurationError("retries must be >= 0")
+    cls = type("CappedRetry", (_CappedRetry,), {"RETRY_AFTER_CAP": float(retry_after_cap)})
+    retry: Retry = cls(total=count, connect=count, read=count, status=count, other=0,
+               backoff_factor=0.1, backoff_max=5.0,
+               status_forcelist=(429, 502, 503, 504), allowed_methods=frozenset({"GET", "HEAD"}),
+               respect_retry_after_header=True, raise_on_status=False, raise_on_redirect=False)
+    return retry

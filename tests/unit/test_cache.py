@@ -1,0 +1,127 @@
+import msgpack
+import pytest
+from cachecontrol.cache import BaseCache
+from requests import Request
+from urllib3 import HTTPResponse
+
+from hyperkm import ConfigurationError
+from hyperkm._cache import (
+    DirectoryCache,
+    MemoryCache,
+    _Namespaced,
+    _Serializer,
+    make_cache,
+    make_retry,
+    namespace_for,
+)
+
+
+def test_memory_cache_is_bounded_lru():
+    cache = MemoryCache(max_bytes=10)
+    cache.set("a", b"1234")
+    cache.set("b", b"1234")
+    assert cache.get("a") == b"1234"  # a is now most recently used
+    cache.set("c", b"1234")
+    assert cache.get("b") is None and cache.get("a") and cache.get("c")
+    assert cache.size == 8 and len(cache) == 2
+    cache.set("huge", b"x" * 11)
+    assert cache.get("huge") is None
+    cache.delete("a")
+    assert cache.size == 4
+    with pytest.raises(ConfigurationError):
+        MemoryCache(max_bytes=0)
+
+
+def test_directory_cache_prunes_oldest_and_clears(tmp_path):
+    cache = DirectoryCache(tmp_path, max_bytes=None)
+    for i in range(10):
+        cache.set(f"k{i}", b"x" * 100)
+    assert cache.size == 1000
+    freed = cache.prune(450)
+    assert freed == 600 and cache.size == 400
+    assert cache.get("k9") == b"x" * 100 and cache.get("k0") is None
+    assert cache.clear() == 400 and cache.size == 0
+
+
+def test_directory_cache_prunes_by_itself(tmp_path):
+    cache = DirectoryCache(tmp_path, max_bytes=500, prune_every=5)
+    for i in range(20):
+        cache.set(f"k{i}", b"x" * 100)
+    assert cache.size <= 500
+
+
+def test_namespaces_are_stable_and_do_not_reveal_the_token():
+    ns = namespace_for("secret-token")
+    assert ns == namespace_for("secret-token") != namespace_for("other")
+    assert "secret" not in ns and namespace_for(None) == "anon"
+
+
+class Broken(BaseCache):
+    def get(self, key):
+        raise OSError("disk on fire")
+
+    def set(self, key, value, expires=None):
+        raise ConnectionError("redis down")
+
+    def delete(self, key):
+        raise OSError("nope")
+
+
+def test_backend_failures_are_misses_not_errors(caplog):
+    cache = _Namespaced(Broken(), "ns")
+    assert cache.get("x") is None
+    cache.set("x", b"1")
+    cache.delete("x")
+    assert "treating it as a miss" in caplog.text
+
+
+def test_namespaced_keys():
+    inner = MemoryCache()
+    a, b = _Namespaced(inner, "a"), _Namespaced(inner, "b")
+    a.set("https://h/x", b"A")
+    assert a.get("https://h/x") == b"A" and b.get("https://h/x") is None
+
+
+def test_make_cache_specs(tmp_path):
+    assert make_cache(False, None) is None
+    assert isinstance(make_cache(None, None).inner, MemoryCache)
+    assert isinstance(make_cache(str(tmp_path), "t").inner, DirectoryCache)
+    mine = MemoryCache()
+    assert make_cache(mine, "t").inner is mine
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigurationError):
+        make_cache(str(tmp_path / "file"), None)
+    with pytest.raises(ConfigurationError):
+        make_cache(42, None)
+
+
+def _prepared(token):
+    return Request("GET", "https://h/x", headers={"Authorization": f"Bearer {token}"}).prepare()
+
+
+def test_vary_authorization_never_stores_the_raw_token():
+    serializer = _Serializer()
+    response = HTTPResponse(body=b"{}", headers={"Vary": "Authorization", "ETag": '"1"'},
+                            status=200, preload_content=False)
+    data = serializer.dumps(_prepared("top-secret"), response, b"{}")
+    assert b"top-secret" not in data
+    assert serializer.loads(_prepared("top-secret"), data) is not None
+    assert serializer.loads(_prepared("another"), data) is None  # Vary still works
+
+
+@pytest.mark.parametrize("data", [b"cc=4,\x00garbage", b"cc=4," + msgpack.dumps([1, 2]),
+                                  b"cc=4," + msgpack.dumps({"response": 5}), b"nonsense"])
+def test_corrupted_entries_are_misses(data):
+    assert _Serializer().loads(_prepared("t"), data) is None
+
+
+def test_retry_policy():
+    retry = make_retry(None, 7)
+    assert retry.total == 3 and set(retry.allowed_methods) == {"GET", "HEAD"}
+    assert set(retry.status_forcelist) == {429, 502, 503, 504}
+    response = HTTPResponse(headers={"Retry-After": "3600"}, status=503)
+    assert retry.get_retry_after(response) == 7
+    assert retry.new(total=1).get_retry_after(response) == 7  # the cap survives new()
+    assert make_retry(0, 1) == 0 and make_retry(False, 1) == 0
+    with pytest.raises(ConfigurationError):
+        make_retry(-1, 1)
