@@ -214,11 +214,15 @@ class Client:
                 raise ConfigurationError(f"the request body is not JSON-serialisable: {exc}",
                                          url=url) from exc
             extra.setdefault("Content-Type", "application/json")
+        redirects: list[tuple[int, str]] = []
         for _ in range(MAX_REDIRECTS + 1):
             response, token_sent = self._send(method, url, data, extra)
             location = response.headers.get("Location")
             if response.status_code not in _REDIRECTS or not location:
+                # Which redirects led here (a job's 303 "See Other" means: the result).
+                response.hyperkm_redirects = redirects  # type: ignore[attr-defined]
                 break
+            redirects.append((response.status_code, response.url))
             target = urljoin(response.url, location)
             self._scope.note_redirect(url, target)
             log.debug("%s %s -> %s %s", method, url, response.status_code, target)

@@ -1,16 +1,34 @@
-"""Collections: a lazy, re-iterable view of members across pages linked by ``next``."""
+"""Collections: a lazy, re-iterable view of members across pages linked by ``next``.
+
+Pages are streamed, never accumulated: while the caller consumes one page, a background
+thread fetches the next (at most ``prefetch`` pages ahead), so a walk costs about the server's
+time rather than the sum of round trips. Collections whose members are only linked (HAL
+``item`` links, not embedded) fetch those members concurrently, in bounded batches.
+"""
 
 from __future__ import annotations
 
 import itertools
+import queue
+import threading
 from collections.abc import Iterator
-from typing import overload
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, overload
 
-from ._exceptions import DocumentError
+from ._exceptions import DocumentError, HyperkmError
+from ._links import Link
 from ._resource import Resource, Step
 from .formats import Document
 
 __all__ = ["Items"]
+
+#: Template variable names that mean "members per page" / "position of the first member".
+PAGE_SIZE_VARIABLES = ("limit", "page_size", "per_page", "pageSize", "size")
+OFFSET_VARIABLES = ("offset", "start")
+#: How many linked (not embedded) members are fetched at once.
+MEMBER_BATCH = 8
+
+_DONE = object()
 
 
 class Items:
@@ -22,15 +40,60 @@ class Items:
 
     ``len()`` uses the server's count when the first page states one (KISSmetrics
     ``pagination.total``, a HAL ``total``), and otherwise counts by walking the pages.
+    Indexing and slicing jump straight to the right page when the link that led to the
+    collection is a template with an offset variable (``{?limit,offset}``), and walk otherwise.
     """
 
-    __slots__ = ("_collection",)
+    __slots__ = ("_collection", "_page_size", "_prefetch")
 
-    def __init__(self, collection: Resource) -> None:
+    def __init__(self, collection: Resource, *, prefetch: int = 1,
+                 page_size: int | None = None) -> None:
+        if prefetch < 0:
+            raise ValueError("prefetch must be >= 0")
+        if page_size is not None and page_size < 1:
+            raise ValueError("page_size must be >= 1")
         self._collection = collection
+        self._prefetch = prefetch
+        self._page_size = page_size
 
     def __repr__(self) -> str:
         return f"<Items of {self._collection.url}>"
+
+    # -- where the walk starts ------------------------------------------------------------
+
+    def _template(self) -> tuple[Link, dict[str, Any]] | None:
+        step = self._collection.step
+        link = step.link if step is not None else None
+        if link is None or not link.templated:
+            return None
+        return link, dict(step.variables) if step is not None else {}
+
+    def _variable(self, names: tuple[str, ...]) -> str | None:
+        found = self._template()
+        if found is None:
+            return None
+        variables = found[0].variables
+        return next((n for n in names if n in variables), None)
+
+    def _start(self, offset: int | None = None, limit: int | None = None) -> Resource:
+        """The first page to read: the collection itself, or a re-expanded template."""
+        found = self._template()
+        size_var = self._variable(PAGE_SIZE_VARIABLES)
+        offset_var = self._variable(OFFSET_VARIABLES)
+        wanted_size = limit or self._page_size
+        changes: dict[str, Any] = {}
+        if found is not None and wanted_size is not None and size_var is not None:
+            changes[size_var] = wanted_size
+        if found is not None and offset is not None and offset_var is not None:
+            changes[offset_var] = offset
+        if not changes or found is None:
+            return self._collection
+        link, variables = found
+        variables.update(changes)
+        return Resource(self._collection.client, link.expand(**variables),
+                        parent=self._collection.parent, step=Step(link.rel, variables, link=link))
+
+    # -- pages ------------------------------------------------------------------------------
 
     def pages(self) -> Iterator[Resource]:
         """Yield each page of the collection as a fetched :class:`Resource`.
@@ -39,49 +102,37 @@ class Items:
             DocumentError: a page is not a collection, or ``next`` leads back to a page
                 already seen (a loop that would never end).
         """
-        page = self._collection
-        seen: set[str] = set()
-        number = 0
-        while True:
-            document = page.document
-            if document.items is None:
-                raise DocumentError(
-                    f"{page.url} is not a collection: its {document.format} representation "
-                    f"lists no members. Its rels are: {', '.join(document.links.rels) or 'none'}."
-                    , url=page.url)
-            seen.add(page.url)
-            yield page
-            number += 1
-            # An API that always sends `next` would loop for ever on empty pages.
-            if not document.items:
-                return
-            following = document.links.get("next")
-            if following is None:
-                return
-            target = following.expand() if not following.templated else following.href
-            if target in seen:
-                raise DocumentError(
-                    f"pagination loops: the 'next' link of page {number} ({page.url}) points "
-                    f"back to {target}, which was already read. Stopping instead of looping "
-                    "for ever; the server's paging links are wrong.", url=page.url)
-            # Pages hang off the collection, not off each other: a long walk must not keep a
-            # chain of every page (and its members) alive.
-            page = Resource(self._collection.client, target, parent=self._collection,
-                            step=Step("next", label=f"page {number + 1}"))
+        return self._pages_from(self._start())
+
+    def _pages_from(self, first: Resource) -> Iterator[Resource]:
+        if self._prefetch == 0:
+            return _walk(first, self._collection)
+        return _prefetched(_walk(first, self._collection), self._prefetch)
 
     def __iter__(self) -> Iterator[Resource]:
-        offset = 0
-        for page in self.pages():
-            members = page.document.items or ()
-            for document in members:
-                offset += 1
-                yield self._collection.member(document, _label(document, offset - 1))
+        return self._members(self.pages(), 0)
+
+    def _members(self, pages: Iterator[Resource], offset: int) -> Iterator[Resource]:
+        position = offset
+        for page in pages:
+            document = page.document
+            if document.items is not None:
+                for member in document.items:
+                    yield self._collection.member(member, _label(member, position))
+                    position += 1
+            else:  # linked members (HAL "item" links): fetch them concurrently, in batches
+                for resource in _fetch_linked(page, document.links.all("item")):
+                    yield resource
+                    position += 1
 
     def __len__(self) -> int:
-        total = self._collection.document.page.total
+        first = self._start()
+        total = first.document.page.total
         if total is not None:
             return total
-        return sum(len(p.document.items or ()) for p in self.pages())
+        return sum(len(_members_of(p.document)) for p in self._pages_from(first))
+
+    # -- indexing -------------------------------------------------------------------------
 
     @overload
     def __getitem__(self, index: int) -> Resource: ...
@@ -92,16 +143,127 @@ class Items:
         if isinstance(index, slice):
             start, stop, step = index.start, index.stop, index.step
             if any(v is not None and v < 0 for v in (start, stop)) or (step or 1) < 1:
-                members = list(self)
-                return members[index]
-            return list(itertools.islice(iter(self), start, stop, step))
+                return list(self)[index]
+            start = start or 0
+            if stop is not None and stop <= start:
+                return []
+            members = self._from(start, None if stop is None else stop - start)
+            return list(itertools.islice(members, 0, None if stop is None else stop - start,
+                                         step))
         if index < 0:
-            members = list(self)
-            return members[index]
-        for i, member in enumerate(self):
-            if i == index:
-                return member
+            return list(self)[index]
+        for member in self._from(index, 1):
+            return member
         raise IndexError(f"collection {self._collection.url} has no member {index}")
+
+    def _from(self, start: int, count: int | None) -> Iterator[Resource]:
+        """Members from position ``start``: straight to that page if the template allows."""
+        if start > 0 and self._variable(OFFSET_VARIABLES) is not None:
+            size = count if count is not None and count <= 100 else None
+            first = self._start(offset=start, limit=size)
+            return self._members(self._pages_from(first), start)
+        return itertools.islice(iter(self), start, None)
+
+
+def _members_of(document: Document) -> list[Any]:
+    if document.items is not None:
+        return list(document.items)
+    return document.links.all("item")
+
+
+def _walk(first: Resource, collection: Resource) -> Iterator[Resource]:
+    page = first
+    seen: set[str] = set()
+    number = 0
+    while True:
+        document = page.document
+        if document.items is None and document.links.get("item") is None:
+            raise DocumentError(
+                f"{page.url} is not a collection: its {document.format} representation lists "
+                f"no members. Its rels are: {', '.join(document.links.rels) or 'none'}.",
+                url=page.url)
+        seen.add(page.url)
+        yield page
+        number += 1
+        # An API that always sends `next` would loop for ever on empty pages.
+        if not _members_of(document):
+            return
+        following = document.links.get("next")
+        if following is None:
+            return
+        target = following.expand() if not following.templated else following.href
+        if target in seen:
+            raise DocumentError(
+                f"pagination loops: the 'next' link of page {number} ({page.url}) points back "
+                f"to {target}, which was already read. Stopping instead of looping for ever; "
+                "the server's paging links are wrong.", url=page.url)
+        # Pages hang off the collection, not off each other: a long walk must not keep a
+        # chain of every page (and its members) alive.
+        page = Resource(collection.client, target, parent=collection,
+                        step=Step("next", label=f"page {number + 1}"))
+
+
+def _prefetched(pages: Iterator[Resource], ahead: int) -> Iterator[Resource]:
+    """Run ``pages`` (which fetches as it goes) in a thread, at most ``ahead`` pages ahead."""
+    slots = threading.Semaphore(ahead)
+    ready: queue.Queue[Any] = queue.Queue()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            while True:
+                # Wait for a free slot before fetching: at most `ahead` fetched, unconsumed.
+                while not slots.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
+                if stop.is_set():
+                    return
+                page = next(pages, None)
+                if page is None:
+                    break
+                _ = page.document  # the request happens here, in this thread
+                ready.put(page)
+        except BaseException as exc:  # handed to the consumer, in order
+            ready.put(exc)
+            return
+        ready.put(_DONE)
+
+    worker = threading.Thread(target=produce, name="hyperkm-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            slots.release()
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+
+
+def _fetch_linked(page: Resource, links: list[Link]) -> Iterator[Resource]:
+    members = [page.follow(link) for link in links]
+    if not members:
+        return
+    with ThreadPoolExecutor(max_workers=min(MEMBER_BATCH, len(members)),
+                            thread_name_prefix="hyperkm-members") as pool:
+        for start in range(0, len(members), MEMBER_BATCH):
+            batch = members[start:start + MEMBER_BATCH]
+            for member, error in zip(batch, pool.map(_load_quietly, batch)):
+                if error is not None:
+                    raise error
+                yield member
+
+
+def _load_quietly(resource: Resource) -> HyperkmError | None:
+    try:
+        _ = resource.document
+    except HyperkmError as exc:
+        return exc
+    return None
 
 
 def _label(document: Document, position: int) -> str:

@@ -9,6 +9,8 @@
     ├── TemplateError (ValueError)        invalid URI template, missing or unknown variables
     ├── TransportError (ConnectionError)  connection refused/reset, TLS failure, too many redirects
     │   └── Timeout (TimeoutError)
+    ├── JobFailed                         an asynchronous job's status reports an error
+    ├── JobTimeout (TimeoutError)         an asynchronous job did not finish in time
     └── HTTPError                         the server answered 4xx/5xx
         ├── ClientError                   4xx
         │   ├── BadRequest (400)
@@ -41,6 +43,8 @@ __all__ = [
     "Forbidden",
     "HTTPError",
     "HyperkmError",
+    "JobFailed",
+    "JobTimeout",
     "LinkNotFound",
     "NotAcceptable",
     "NotFound",
@@ -135,6 +139,30 @@ class TransportError(HyperkmError, ConnectionError):
 
 class Timeout(TransportError, TimeoutError):
     """The server did not answer within the timeout."""
+
+
+class JobFailed(HyperkmError):
+    """An asynchronous job's status reports an error.
+
+    Attributes:
+        status: The last status resource (its ``data`` holds the server's words).
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, status: Any = None) -> None:
+        super().__init__(message, url=url)
+        self.status = status
+
+
+class JobTimeout(HyperkmError, TimeoutError):
+    """An asynchronous job did not finish within the time given to ``wait()``.
+
+    Attributes:
+        status: The last status resource; the job may still finish later.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, status: Any = None) -> None:
+        super().__init__(message, url=url)
+        self.status = status
 
 
 class HTTPError(HyperkmError):

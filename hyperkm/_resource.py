@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -23,13 +23,15 @@ __all__ = ["Resource", "Step"]
 class Step:
     """How a resource was reached from its parent: a rel (with template variables) or a member."""
 
-    __slots__ = ("label", "rel", "variables")
+    __slots__ = ("label", "link", "rel", "variables")
 
     def __init__(self, rel: str | None, variables: Mapping[str, Any] | None = None,
-                 label: str | None = None) -> None:
+                 label: str | None = None, link: Link | None = None) -> None:
         self.rel = rel
         self.variables = dict(variables or {})
         self.label = label
+        #: The link followed (its template lets a collection ask for other pages).
+        self.link = link
 
     def __str__(self) -> str:
         if self.label is not None:
@@ -141,6 +143,40 @@ class Resource:
         self._load(revalidate=True)
         return self
 
+    def download(self) -> bytes:
+        """The raw body at this URL, whatever its media type (a CSV export, an image).
+
+        Raises:
+            HTTPError, TransportError: as for any request.
+        """
+        return self._client.request("GET", self.url, headers={"Accept": "*/*"}).content
+
+    def wait(self, *, timeout: float = 300.0, interval: float = 1.0, max_interval: float = 10.0,
+             on_progress: Callable[[Any, Resource], None] | None = None) -> Resource:
+        """Poll this asynchronous job's status until it is done; return the result resource.
+
+        The job is done when its status answers 201 or 303 with ``Location``, says
+        ``completed: true`` (or a finished ``status``), or links to its results
+        (``query-results``, ``results``, ``result``). Between polls it honours ``Retry-After``,
+        else waits ``interval`` seconds, growing to ``max_interval``.
+
+        Args:
+            timeout: Seconds to wait in all.
+            interval: First pause between polls.
+            max_interval: Longest pause between polls.
+            on_progress: Called after every poll with the ``progress`` the server gave (0..1)
+                or ``None``, and the status resource.
+
+        Raises:
+            JobFailed: the status reports an ``error`` (or a failed ``status``).
+            JobTimeout: not done within ``timeout``.
+            HTTPError: the status answered 4xx/5xx (with the server's message).
+        """
+        from ._jobs import wait
+
+        return wait(self, timeout=timeout, interval=interval, max_interval=max_interval,
+                    retry_after_cap=30.0, on_progress=on_progress)
+
     # -- writes -------------------------------------------------------------------------
 
     def post(self, json: Any = None, *, headers: Mapping[str, str] | None = None) -> Resource:
@@ -248,7 +284,7 @@ class Resource:
         """
         link = rel if isinstance(rel, Link) else self.link(rel, name=link_name, index=link_index)
         target = link.expand(**variables)
-        step = Step(link.rel, variables)
+        step = Step(link.rel, variables, link=link)
         embedded = self._embedded_for(link.rel, target)
         return Resource(self._client, target, document=embedded, parent=self, step=step)
 
@@ -262,15 +298,26 @@ class Resource:
                 return doc
         return None
 
-    def items(self) -> Items:
+    def items(self, *, prefetch: int = 1, page_size: int | None = None) -> Items:
         """The collection's members across all pages (lazy, re-iterable; ``len()`` supported).
+
+        Args:
+            prefetch: Pages fetched ahead in a background thread while you consume the current
+                one (default 1; 0 turns it off).
+            page_size: Members per page, passed through the template of the link this
+                collection was reached by when it has a page-size variable (``{?limit}``);
+                ignored otherwise (hyperkm never guesses URL parameters).
 
         Raises:
             DocumentError: on iteration, if this resource is not a collection.
         """
         from ._collection import Items
 
-        return Items(self)
+        return Items(self, prefetch=prefetch, page_size=page_size)
+
+    def pages(self, *, prefetch: int = 1, page_size: int | None = None) -> Iterator[Resource]:
+        """Each page of the collection as a fetched Resource (see :meth:`items`)."""
+        return self.items(prefetch=prefetch, page_size=page_size).pages()
 
     def member(self, document: Document, label: str) -> Resource:
         """A member resource built from an embedded document (used by :class:`Items`)."""

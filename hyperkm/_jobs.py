@@ -1,0 +1,98 @@
+"""Asynchronous jobs: POST -> 202 + Location -> poll the status -> the result.
+
+Done generically, as RFC 9110 and common practice describe it, not for one API: a job is done
+when its status answers 201 or 303 with ``Location``, says ``completed: true`` (or a finished
+``status``), or links to its results. The KISSmetrics report run is one instance.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from ._exceptions import JobFailed, JobTimeout
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._resource import Resource
+
+__all__ = ["RESULT_RELS", "wait"]
+
+#: Relations that point from a job's status to its result.
+RESULT_RELS = ("query-results", "results", "result")
+_FINISHED = {"completed", "complete", "done", "succeeded", "success", "finished"}
+_FAILED = {"failed", "error", "errored", "canceled", "cancelled"}
+
+ProgressCallback = Callable[[Any, "Resource"], None]
+
+
+def wait(job: Resource, *, timeout: float = 300.0, interval: float = 1.0,
+         max_interval: float = 10.0, retry_after_cap: float = 30.0,
+         on_progress: ProgressCallback | None = None) -> Resource:
+    """Poll ``job`` until it is done; return the result resource (see :meth:`Resource.wait`)."""
+    from ._resource import Resource, Step
+
+    client = job.client
+    deadline = time.monotonic() + timeout
+    delay = interval
+    polls = 0
+    while True:
+        polls += 1
+        response = client.request("GET", job.url, headers={"Cache-Control": "no-cache"})
+        document = client.parse(response, allow_empty=True)
+        status = Resource(client, job.url, document=document, parent=job.parent,
+                          step=job.step)
+        status._response = response
+        redirects = getattr(response, "hyperkm_redirects", ())
+        if redirects and redirects[-1][0] == 303:
+            # "See Other": the status now answers with its result (RFC 9110 15.4.4).
+            return Resource(client, response.url, document=document, parent=job,
+                            step=Step(None, label="(result)"))
+        state = document.data if isinstance(document.data, dict) else {}
+        progress = state.get("progress")
+        if on_progress is not None:
+            on_progress(progress if isinstance(progress, (int, float)) else None, status)
+        error = state.get("error") or (state.get("errors") if state.get("errors") else None)
+        phase = str(state.get("status", "")).lower()
+        if error or phase in _FAILED:
+            raise JobFailed(f"the job at {job.url} failed: {error or phase}. The server's status "
+                            "says so; check the request that started it.", url=job.url,
+                            status=status)
+        location = response.headers.get("Location")
+        result_link = next((link for rel in RESULT_RELS for link in document.links.all(rel)), None)
+        if response.status_code in (201, 303) and location:
+            return Resource(client, urljoin(response.url, location), parent=job,
+                            step=Step(None, label="(result)"))
+        done = state.get("completed") is True or phase in _FINISHED
+        if done or (result_link is not None and state.get("completed") is not False):
+            if result_link is not None:
+                return status.follow(result_link)
+            if location:
+                return Resource(client, urljoin(response.url, location), parent=job,
+                                step=Step(None, label="(result)"))
+            return status  # done, and the status is all there is
+        pause = _retry_after(response.headers.get("Retry-After"), retry_after_cap)
+        if pause is None:
+            pause, delay = delay, min(max_interval, delay * 1.5)
+        if time.monotonic() + pause > deadline:
+            raise JobTimeout(
+                f"the job at {job.url} did not finish within {timeout:g} s ({polls} polls; "
+                f"last progress: {progress if progress is not None else 'unknown'}). Wait "
+                "longer with wait(timeout=...), or poll it again later.", url=job.url,
+                status=status)
+        time.sleep(pause)
+
+
+def _retry_after(value: str | None, cap: float) -> float | None:
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return None
+    return max(0.0, min(seconds, cap))
