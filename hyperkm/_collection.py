@@ -44,7 +44,7 @@ class Items:
     collection is a template with an offset variable (``{?limit,offset}``), and walk otherwise.
     """
 
-    __slots__ = ("_collection", "_page_size", "_prefetch")
+    __slots__ = ("_collection", "_first", "_page_size", "_prefetch")
 
     def __init__(self, collection: Resource, *, prefetch: int = 1,
                  page_size: int | None = None) -> None:
@@ -55,6 +55,7 @@ class Items:
         self._collection = collection
         self._prefetch = prefetch
         self._page_size = page_size
+        self._first: Resource | None = None
 
     def __repr__(self) -> str:
         return f"<Items of {self._collection.url}>"
@@ -76,7 +77,18 @@ class Items:
         return next((n for n in names if n in variables), None)
 
     def _start(self, offset: int | None = None, limit: int | None = None) -> Resource:
-        """The first page to read: the collection itself, or a re-expanded template."""
+        """The first page to read: the collection itself, or a re-expanded template.
+
+        The default first page is built once, so ``len()`` and iteration (``list(items)``
+        calls both) share one fetch, as they do for a plain collection's own document.
+        """
+        if offset is None and limit is None:
+            if self._first is None:
+                self._first = self._make_start(None, None)
+            return self._first
+        return self._make_start(offset, limit)
+
+    def _make_start(self, offset: int | None, limit: int | None) -> Resource:
         found = self._template()
         size_var = self._variable(PAGE_SIZE_VARIABLES)
         offset_var = self._variable(OFFSET_VARIABLES)

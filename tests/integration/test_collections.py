@@ -90,7 +90,7 @@ def test_prefetch_can_be_off_or_deeper():
 def test_stopping_early_stops_the_prefetch_thread():
     with paged_server(pages=50) as server:
         before = threading.active_count()
-        for i, member in enumerate(hyperkm.connect(server.url + "/p0").items()):
+        for i, _member in enumerate(hyperkm.connect(server.url + "/p0").items()):
             if i == 4:
                 break
         time.sleep(0.3)
@@ -173,7 +173,7 @@ def test_thousands_of_pages_stream(demo):
         root = hyperkm.connect(big.root_url, token=big.token)
         product = root.follow("product", id=PRODUCT_SAAS)
         count = 0
-        for member in product.follow("events").items():
+        for _member in product.follow("events").items():
             count += 1
         assert count == 3000
         assert big.stats.snapshot()["requests"] >= 150
