@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -20,6 +21,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Resource", "Step"]
 
 
+_NO_VARIABLES: Mapping[str, Any] = MappingProxyType({})
+
+
 class Step:
     """How a resource was reached from its parent: a rel (with template variables) or a member."""
 
@@ -28,7 +32,7 @@ class Step:
     def __init__(self, rel: str | None, variables: Mapping[str, Any] | None = None,
                  label: str | None = None, link: Link | None = None) -> None:
         self.rel = rel
-        self.variables = dict(variables or {})
+        self.variables = dict(variables) if variables else _NO_VARIABLES
         self.label = label
         #: The link followed (its template lets a collection ask for other pages).
         self.link = link

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from .._links import Links
@@ -12,10 +13,6 @@ __all__ = ["Document", "Page"]
 _NO_LINKS = Links()
 
 
-class _WithLinks(dict):  # type: ignore[type-arg]
-    """Marks a member's raw JSON object whose ``links`` key is still to be removed."""
-
-    __slots__ = ()
 
 
 class Page:
@@ -39,6 +36,10 @@ class Page:
     __hash__ = None  # type: ignore[assignment]
 
 
+_NO_PAGE = Page()
+_NO_EMBEDDED: Mapping[str, Any] = MappingProxyType({})
+
+
 class Document:
     """A parsed representation: state, links, embedded documents and collection members.
 
@@ -58,7 +59,7 @@ class Document:
             the containing document's).
     """
 
-    __slots__ = ("_data", "_links", "_links_factory", "embedded", "envelope", "format",
+    __slots__ = ("_data", "_links", "_links_factory", "_strip", "embedded", "envelope", "format",
                  "has_own_url", "items", "meta", "page", "url")
 
     def __init__(
@@ -79,6 +80,7 @@ class Document:
         self.url = url
         self.format = format
         self._data = data
+        self._strip = False
         self._links = links
         self._links_factory = links_factory
         self.embedded: Mapping[str, Sequence[Document]] = embedded or {}
@@ -92,16 +94,31 @@ class Document:
     def data(self) -> Any:
         if self._data is None and self.items is not None:
             return [member.data for member in self.items]
-        if type(self._data) is _WithLinks:
+        if self._strip:
             # A member's raw object: drop its hypermedia controls on first use, not at parse
             # time (a long walk builds thousands of members whose state nobody reads).
             self._data = {k: v for k, v in self._data.items() if k != "links"}
+            self._strip = False
         return self._data
+
+    @classmethod
+    def member(cls, url: str, format: str, raw: Any, links_factory: Callable[[], Links] | None,
+               has_own_url: bool) -> Document:
+        """A collection member from its raw JSON object, built cheaply (there are thousands):
+        its links are parsed, and ``links`` removed from its state, only when asked for."""
+        doc = cls.__new__(cls)
+        doc.url, doc.format, doc._data = url, format, raw
+        doc._strip = links_factory is not None
+        doc._links = None if links_factory is not None else _NO_LINKS
+        doc._links_factory = links_factory
+        doc.embedded, doc.items, doc.page, doc.meta = _NO_EMBEDDED, None, _NO_PAGE, None
+        doc.envelope, doc.has_own_url = _NO_EMBEDDED, has_own_url
+        return doc
 
     def peek(self, key: str) -> Any:
         """``data[key]`` when the state is an object, else ``None`` (cheap: no copy)."""
         raw = self._data
-        return raw.get(key) if isinstance(raw, dict) and key != "links" else None
+        return raw.get(key) if type(raw) is dict and key != "links" else None
 
     @property
     def links(self) -> Links:

@@ -14,13 +14,14 @@ Shapes read (all from the reference pages):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any
 from urllib.parse import urljoin
 
 from .._exceptions import DocumentError
 from .._links import Link, Links, unique
-from ._document import Document, Page, _WithLinks
+from ._document import Document, Page
 
 __all__ = ["KissmetricsFormat"]
 
@@ -102,34 +103,65 @@ def _page(value: Any) -> Page:
     return Page(number("total"), number("offset"), number("limit"))
 
 
-def _members(values: Sequence[Any], page_url: str, where: str) -> list[Document]:
-    return [_member(v, page_url, f"{where}[{i}]") for i, v in enumerate(values)]
+class _Members(Sequence[Document]):
+    """A page's members, built on first use: the thread that fetches pages then only decodes
+    JSON and reads the page's links, and the consumer builds members while the next page is
+    on its way."""
+
+    __slots__ = ("_built", "_page_url", "_raw", "_where")
+
+    def __init__(self, raw: list[Any], page_url: str, where: str) -> None:
+        self._raw, self._page_url, self._where = raw, page_url, where
+        self._built: list[Document] | None = None
+
+    def _members(self) -> list[Document]:
+        if self._built is None:
+            url, where = self._page_url, self._where
+            self._built = [_member(v, url, where, i) for i, v in enumerate(self._raw)]
+        return self._built
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._members()[index]
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self._members())
+
+    def __bool__(self) -> bool:
+        return bool(self._raw)
 
 
-def _member(value: Any, page_url: str, where: str) -> Document:
-    if type(value) is not dict:
+def _members(values: list[Any], page_url: str, where: str) -> Sequence[Document]:
+    return _Members(values, page_url, where)
+
+
+def _member(value: Any, page_url: str, where: str, i: int) -> Document:
+    if type(value) is not dict:  # decoded JSON: concrete types, much faster to check
         # Query results are rows (arrays); anything that is not an object is plain state.
-        return Document(page_url, format="kissmetrics", data=value, links=Links(),
-                        has_own_url=False)
+        return Document.member(page_url, "kissmetrics", value, None, False)
     raw_links = value.get("links")
     url, own = page_url, False
-    if type(raw_links) is list:  # decoded JSON: concrete types, and much faster to check
+    if type(raw_links) is list:
         # Find the member's own URL cheaply; full link parsing waits until someone asks.
         for obj in raw_links:
-            if type(obj) is dict and obj.get("rel") == "self" and type(
-                    obj.get("href")) is str and obj["href"].strip():
-                href = obj["href"].strip()
-                url = href if href.startswith(("https://", "http://")) else urljoin(page_url, href)
-                own = True
-                break
-    elif "links" in value:
-        _links(raw_links, page_url, f"{where}.links")  # raises the DocumentError
+            if type(obj) is dict and obj.get("rel") == "self":
+                href = obj.get("href")
+                if type(href) is str and href.strip():
+                    href = href.strip()
+                    url = href if href.startswith(("https://", "http://")) else urljoin(
+                        page_url, href)
+                    own = True
+                    break
+    elif raw_links is not None or "links" in value:
+        _links(raw_links, page_url, f"{where}[{i}].links")  # raises the DocumentError
     if raw_links is None:
-        return Document(url, format="kissmetrics", data=value, links=Links(), has_own_url=own)
-    state = _WithLinks(value)  # "links" is dropped when the state is first read
-    def factory() -> Links:
-        # Relative hrefs resolve against the document that was retrieved (RFC 3986 5.1.3).
-        return Links(_links(raw_links, page_url, f"{where}.links"))
+        return Document.member(url, "kissmetrics", value, None, own)
+    # Relative hrefs resolve against the document that was retrieved (RFC 3986 5.1.3).
+    factory = partial(_member_links, raw_links, page_url, where, i)
+    return Document.member(url, "kissmetrics", value, factory, own)
 
-    return Document(url, format="kissmetrics", data=state, links_factory=factory,
-                    has_own_url=own)
+
+def _member_links(raw_links: Any, page_url: str, where: str, i: int) -> Links:
+    return Links(_links(raw_links, page_url, f"{where}[{i}].links"))
