@@ -221,6 +221,16 @@ class Links(Sequence[Link]):
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython
         printer.text(self.table())
 
+    def __rich__(self) -> Any:
+        from rich.table import Table
+
+        table = Table("rel", "name", "href")
+        for link in self._links:
+            href = link.href + (f"  [vars: {', '.join(link.variables)}]" if link.templated
+                                else "")
+            table.add_row(link.rel, link.name or link.title or "", href)
+        return table
+
     @property
     def rels(self) -> list[str]:
         """The distinct relations, as the document spells them, in document order."""

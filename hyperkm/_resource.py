@@ -340,6 +340,51 @@ class Resource:
             node = node.parent
         return steps[::-1]
 
+    # -- the Python REPL ------------------------------------------------------------------
+
+    def __getitem__(self, rel: str) -> Resource:
+        """``resource["accounts"]`` is ``resource.follow("accounts")``."""
+        if not isinstance(rel, str):
+            raise TypeError("index a Resource by rel (a string); use .items() for members")
+        return self.follow(rel)
+
+    def _ipython_key_completions_(self) -> list[str]:
+        return self.links.rels
+
+    def __getattr__(self, name: str) -> Resource:
+        # Attribute-style navigation for rels that are identifiers: root.accounts. Only
+        # called when normal lookup fails; private and dunder names never fetch anything.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        links = self.links
+        if links.get(name) is not None:
+            return self.follow(name)
+        import difflib
+
+        close = difflib.get_close_matches(name, [r for r in links.rels if r.isidentifier()],
+                                          n=1)
+        raise AttributeError(
+            f"Resource has no attribute or rel {name!r}"
+            + (f"; did you mean {close[0]!r}?" if close else f"; rels: {', '.join(links.rels)}"))
+
+    def __dir__(self) -> list[str]:
+        names = list(super().__dir__())
+        if self._document is not None:  # dir() must not send requests
+            names += [r for r in self._document.links.rels if r.isidentifier()]
+        return sorted(set(names))
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython
+        printer.text(repr(self) if cycle else self.summary())
+
+    def __rich__(self) -> str:
+        return self.summary()
+
+    def summary(self) -> str:
+        """URL, fetched or not, a short state summary and the links as a table."""
+        if self._document is None:
+            return f"{self.url}  (not fetched yet: use .data or .links)"
+        return f"{self.url}\n{_summary(self._document)}\n\n{self._document.links.table()}"
+
     def __repr__(self) -> str:
         if self._document is None:
             return f"<Resource {self.url} (not fetched)>"

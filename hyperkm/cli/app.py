@@ -1,0 +1,262 @@
+"""The click commands. Each is thin: it builds a root Resource and calls library code."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from .. import _exceptions as errors
+
+# Exit codes, documented in the README and `hyperkm --help`.
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_LINK = 3
+EXIT_CLIENT = 4
+EXIT_SERVER = 5
+EXIT_TRANSPORT = 6
+EXIT_DOCUMENT = 7
+EXIT_JOB = 8
+
+EPILOG = """\b
+Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 link not found or bad template
+variables, 4 HTTP 4xx, 5 HTTP 5xx, 6 transport (connection, TLS, timeout),
+7 unreadable document, 8 asynchronous job failed or timed out.
+The token comes from --token or HYPERKM_TOKEN; it is sent only to the root URL's origin."""
+
+
+def exit_code(exc: BaseException) -> int:
+    if isinstance(exc, (errors.LinkNotFound, errors.TemplateError)):
+        return EXIT_LINK
+    if isinstance(exc, errors.ClientError):
+        return EXIT_CLIENT
+    if isinstance(exc, errors.ServerError):
+        return EXIT_SERVER
+    if isinstance(exc, errors.TransportError):
+        return EXIT_TRANSPORT
+    if isinstance(exc, errors.DocumentError):
+        return EXIT_DOCUMENT
+    if isinstance(exc, (errors.JobFailed, errors.JobTimeout)):
+        return EXIT_JOB
+    if isinstance(exc, errors.ConfigurationError):
+        return EXIT_USAGE
+    return EXIT_ERROR
+
+
+def fail(exc: BaseException, debug: bool = False) -> None:
+    """Print one line (a traceback only with --debug) and exit with the class's code."""
+    if debug:
+        import traceback
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, errors.LinkNotFound) and exc.suggestions:
+        text = f'no rel "{exc.rel}" here — did you mean "{exc.suggestions[0]}"?'
+    click.echo(f"hyperkm: error: {text}", err=True)
+    sys.exit(exit_code(exc))
+
+
+@contextlib.contextmanager
+def connection(url: str | None, token: str | None, demo: bool, cache: str | None,
+               verify: str | None, demo_options: dict[str, Any] | None = None
+               ) -> Iterator[Any]:
+    """The root Resource: of the given URL, or of an emulator started in-process."""
+    import hyperkm
+
+    options: dict[str, Any] = {}
+    if cache is not None:
+        options["cache"] = False if cache == "off" else cache
+    if verify is not None:
+        options["verify"] = False if verify == "off" else verify
+    if demo:
+        if url:
+            raise click.UsageError("give a URL or --demo, not both")
+        try:
+            from ..demo import DemoServer
+        except ImportError as exc:
+            raise click.UsageError(str(exc)) from exc
+        import logging
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        with DemoServer(**(demo_options or {})) as server:
+            yield hyperkm.connect(server.root_url, token=token or server.token, **options)
+        return
+    if not url:
+        url = os.environ.get("HYPERKM_URL")
+    if not url:
+        raise click.UsageError("give the API's root URL (or set HYPERKM_URL), or use --demo "
+                               "to browse the bundled KISSmetrics emulator")
+    yield hyperkm.connect(url, token=token, **options)
+
+
+common = [
+    click.option("--token", envvar="HYPERKM_TOKEN", help="Bearer token (or HYPERKM_TOKEN)."),
+    click.option("--demo", is_flag=True, help="Start the bundled KISSmetrics emulator and use it."),
+    click.option("--cache", metavar="SPEC",
+                 help="A cache directory, a redis:// URL, or 'off' (default: in memory)."),
+    click.option("--verify", metavar="CA_BUNDLE", help="CA bundle for HTTPS, or 'off'."),
+    click.option("--debug", is_flag=True, help="Show tracebacks."),
+]
+
+
+def with_common(fn: Any) -> Any:
+    for option in reversed(common):
+        fn = option(fn)
+    return fn
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="hyperkm", message="hyperkm %(version)s")
+def cli() -> None:
+    """Browse and script hypermedia APIs by their link relations.
+
+    \b
+    Try it on the bundled emulator of the KISSmetrics API:
+      hyperkm browse --demo
+    """
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("url", required=False)
+@with_common
+@click.option("--no-history", is_flag=True, help="Do not read or write the history file.")
+def browse(url: str | None, token: str | None, demo: bool, cache: str | None,
+           verify: str | None, debug: bool, no_history: bool) -> None:
+    """Explore an API interactively, starting at URL (or --demo).
+
+    Commands: links, show, follow REL [var=value], a rel alone, items [N], open N, back, home,
+    history, trace on|off, headers, refresh, post/patch/run JSON, help, quit. Tab completes.
+    """
+    from .repl import run
+    from .shell import ShellState
+
+    try:
+        with connection(url, token, demo, cache, verify) as root:
+            state = ShellState(root)
+            sys.exit(run(state, debug=debug, history=not no_history))
+    except errors.HyperkmError as exc:
+        fail(exc, debug)
+
+
+def _split_url(words: tuple[str, ...]) -> tuple[str | None, list[str]]:
+    if words and "://" in words[0]:
+        return words[0], list(words[1:])
+    return None, list(words)
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("words", nargs=-1, metavar="[URL] REL [REL ...]")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="A template variable, for the first rel whose template has it (repeatable).")
+@click.option("--all", "all_members", is_flag=True,
+              help="Print every member of the final collection, one JSON object per line.")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]),
+              help="Output format (default: json when not a terminal, else table).")
+@with_common
+def get(words: tuple[str, ...], variables: tuple[str, ...], all_members: bool,
+        fmt: str | None, token: str | None, demo: bool, cache: str | None, verify: str | None,
+        debug: bool) -> None:
+    """Follow RELs from the root and print where they lead (for scripts).
+
+    \b
+    hyperkm get --demo accounts
+    hyperkm get --demo events event --var id=d71bf5f0-3de7-0131-aa07-1231392acb4b
+    hyperkm get https://api.example.com/core products --all > products.jsonl
+    """
+    from .shell import parse_variables
+
+    url, rels = _split_url(words)
+    if not rels and not all_members:
+        rels = []
+    fmt = fmt or ("json" if not sys.stdout.isatty() else "table")
+    try:
+        given = parse_variables(list(variables))
+        with connection(url, token, demo, cache, verify) as root:
+            resource = root
+            remaining = dict(given)
+            for rel in rels:
+                link = resource.link(rel)
+                mine = {k: remaining.pop(k) for k in list(remaining) if k in link.variables}
+                resource = resource.follow(link, **mine)
+            if remaining:
+                raise errors.TemplateError(
+                    f"no rel on the way takes the variable(s) {', '.join(sorted(remaining))}",
+                    template="", unknown=tuple(sorted(remaining)))
+            _print(resource, all_members, fmt)
+    except errors.HyperkmError as exc:
+        fail(exc, debug)
+
+
+def _print(resource: Any, all_members: bool, fmt: str) -> None:
+    from .render import dumps, key_fields, member_cells, table
+
+    if all_members:
+        if fmt == "json":
+            for member in resource.items():
+                click.echo(json.dumps(member.data, ensure_ascii=False))
+        else:
+            members = list(resource.items())
+            fields = key_fields(members) or ["value"]
+            click.echo(table([member_cells(m, fields) for m in members], fields))
+        return
+    data = resource.data
+    if fmt == "json":
+        click.echo(dumps(data))
+    elif isinstance(data, dict):
+        click.echo(table([(k, json.dumps(v, ensure_ascii=False) if not isinstance(v, str)
+                           else v) for k, v in data.items()], ("field", "value"), max_width=80))
+        click.echo(f"\nrels: {', '.join(resource.links.rels)}")
+    else:
+        click.echo(dumps(data))
+
+
+@cli.command("map", epilog=EPILOG)
+@click.argument("url", required=False)
+@click.option("--depth", default=4, show_default=True, help="How many links deep to crawl.")
+@click.option("--budget", default=150, show_default=True, help="At most this many requests.")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg", "png"]),
+              default="mermaid", show_default=True,
+              help="svg/png need Graphviz 'dot'; without it, Mermaid text is written.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@with_common
+def map_command(url: str | None, depth: int, budget: int, fmt: str, output: str | None,
+                token: str | None, demo: bool, cache: str | None, verify: str | None,
+                debug: bool) -> None:
+    """Draw the API's link-relation graph: resource kinds as nodes, rels as edges."""
+    from .mapper import crawl, render_graph
+
+    try:
+        with connection(url, token, demo, cache, verify) as root:
+            graph = crawl(root, depth=depth, budget=budget, progress=sys.stderr.isatty())
+        data, used = render_graph(graph, fmt)
+    except errors.HyperkmError as exc:
+        fail(exc, debug)
+    if used != fmt:
+        click.echo(f"hyperkm: Graphviz 'dot' is not installed; writing Mermaid text instead "
+                   f"(apt-get install graphviz for {fmt})", err=True)
+    if output:
+        with open(output, "wb") as fh:
+            fh.write(data)
+        click.echo(f"wrote {output} ({used}, {len(graph.nodes)} kinds, "
+                   f"{len(graph.edges)} rels, {graph.requests} requests)", err=True)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "help_option_names": []},
+             add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def demo(args: tuple[str, ...]) -> None:
+    """Run the KISSmetrics emulator in the foreground (--help for its options)."""
+    try:
+        from ..demo.__main__ import main as demo_main
+    except ImportError as exc:
+        raise click.UsageError(str(exc)) from exc
+    sys.exit(demo_main(list(args), prog="hyperkm demo"))

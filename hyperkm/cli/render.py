@@ -1,0 +1,63 @@
+"""Plain-text rendering for the CLI: tables, JSON, summaries (no terminal needed)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from .._links import Links
+from .._resource import Resource
+
+__all__ = ["KEY_FIELDS", "dumps", "key_fields", "links_table", "table"]
+
+#: Fields shown first when listing members: whichever of these a member has.
+KEY_FIELDS = ("id", "name", "display_name", "title", "status", "report_type", "total")
+
+
+def dumps(value: Any) -> str:
+    """Pretty JSON, keys in server order, non-ASCII kept readable."""
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def table(rows: Sequence[Sequence[Any]], header: Sequence[str], *, max_width: int = 60) -> str:
+    """A left-aligned text table; cells longer than ``max_width`` are shortened with "…"."""
+    def cell(value: Any) -> str:
+        text = "" if value is None else str(value)
+        text = text.replace("\n", " ")
+        return text if len(text) <= max_width else text[:max_width - 1] + "…"
+
+    cells = [[cell(v) for v in header]] + [[cell(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("─" * w for w in widths))
+    return "\n".join(lines)
+
+
+def links_table(links: Links) -> str:
+    """rel, name or title, and the href — or the template with its variables."""
+    rows = []
+    for link in links:
+        target = link.href
+        if link.templated:
+            target += f"   (template: {', '.join(link.variables) or 'no variables'})"
+        rows.append((link.rel, link.name or link.title or "", target))
+    if not rows:
+        return "(no links)"
+    return table(rows, ("rel", "name", "href"), max_width=100)
+
+
+def key_fields(members: Sequence[Resource]) -> list[str]:
+    """The key fields worth a column for these members (at most four)."""
+    present: list[str] = []
+    for name in KEY_FIELDS:
+        if any(isinstance(m.document.data, dict) and name in m.document.data for m in members):
+            present.append(name)
+    return present[:4]
+
+
+def member_cells(member: Resource, fields: Sequence[str]) -> list[Any]:
+    data = member.data
+    if not isinstance(data, dict):
+        return [json.dumps(data, ensure_ascii=False)] + [""] * (len(fields) - 1)
+    return [data.get(f) for f in fields]

@@ -1,0 +1,116 @@
+"""The interactive ``browse`` loop: prompt_toolkit for input, completion and history."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Iterable
+from typing import Any
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+from .. import HyperkmError
+from .paths import state_dir
+from .shell import COMMANDS, Quit, ShellState, execute
+
+__all__ = ["ShellCompleter", "run"]
+
+
+class ShellCompleter(Completer):
+    """Completes commands and rels in first position, rels after ``follow``, and the current
+    link's template variables (``id=``) after a rel."""
+
+    def __init__(self, state: ShellState) -> None:
+        self.state = state
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent
+                        ) -> Iterable[Completion]:
+        text = document.text_before_cursor
+        words = text.split()
+        current = "" if text.endswith(" ") or not words else words[-1]
+        before = words[:-1] if current else words
+        links = self._links()
+        rels = links.rels if links is not None else []
+        if not before:
+            for name in COMMANDS:
+                if name.startswith(current):
+                    yield Completion(name, -len(current), display_meta="command")
+            for rel in rels:
+                if rel.startswith(current) and rel not in COMMANDS:
+                    yield Completion(rel, -len(current), display_meta="rel")
+            return
+        if before == ["follow"]:
+            for rel in rels:
+                if rel.startswith(current):
+                    yield Completion(rel, -len(current), display_meta="rel")
+            return
+        rel = before[1] if before[0] == "follow" and len(before) > 1 else before[0]
+        if links is not None and links.get(rel) is not None:
+            given = {w.split("=", 1)[0] for w in before if "=" in w}
+            for name in links[rel].variables:
+                if name not in given and name.startswith(current):
+                    yield Completion(f"{name}=", -len(current), display_meta="template variable")
+
+    def _links(self) -> Any:
+        try:
+            return self.state.current.links
+        except HyperkmError:
+            return None
+
+
+def run(state: ShellState, *, debug: bool = False, history: bool = True) -> int:
+    """Read, complete, execute, print — until ``quit`` or Ctrl-D."""
+    hist: Any = InMemoryHistory()
+    if history:
+        try:
+            directory = state_dir()
+            directory.mkdir(parents=True, exist_ok=True)
+            hist = FileHistory(str(directory / "history"))
+        except OSError:
+            pass  # a read-only home: history for this session only
+    session: PromptSession[str] = PromptSession(history=hist, completer=ShellCompleter(state),
+                                                complete_while_typing=False)
+    state.progress = _progress_printer()
+    print(f"hyperkm browse — {state.home.url}\nType 'help' for commands; Tab completes rels.")
+    print(_safe(state, lambda: state.describe()))
+    while True:
+        try:
+            line = session.prompt(state.crumb() + " ")
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            return 0
+        try:
+            output = execute(state, line)
+        except Quit:
+            return 0
+        except Exception as exc:  # never a traceback unless asked for
+            if debug:
+                traceback.print_exc()
+            output = f"error: {type(exc).__name__}: {exc}"
+        if output:
+            print(output)
+
+
+def _safe(state: ShellState, fn: Any) -> str:
+    try:
+        return str(fn())
+    except HyperkmError as exc:
+        return f"error: {str(exc).splitlines()[0]}"
+
+
+def _progress_printer() -> Any:
+    def show(progress: float | None) -> None:
+        if progress is None:
+            sys.stdout.write("\r  running…")
+        else:
+            filled = int(progress * 30)
+            sys.stdout.write(f"\r  [{'#' * filled}{'.' * (30 - filled)}] {progress:4.0%}")
+        sys.stdout.flush()
+        if progress is not None and progress >= 1:
+            sys.stdout.write("\n")
+
+    return show

@@ -1,0 +1,323 @@
+"""The browse shell's state and commands, as plain functions: no terminal involved.
+
+Each command takes the :class:`ShellState` and its argument text and returns the text to show;
+errors come back as one line with a suggestion. The interactive loop (``repl.py``) only reads
+lines, completes and prints.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .. import _exceptions as errors
+from .._client import Exchange
+from .._resource import Resource
+from .render import dumps, key_fields, links_table, member_cells, table
+
+__all__ = ["COMMANDS", "ShellState", "execute"]
+
+PAGE = 20
+
+
+class Quit(Exception):
+    """Raised by the ``quit`` command."""
+
+
+class ShellState:
+    """Where the user is, where they have been, and what was last listed."""
+
+    def __init__(self, root: Resource) -> None:
+        self.home = root
+        self.current = root
+        self.back_stack: list[Resource] = []
+        self.visited: list[str] = []
+        self.listed: list[Resource] = []
+        self._members: Iterator[Resource] | None = None
+        self.trace = False
+        self.trace_lines: list[str] = []
+        self.debug = False
+        root.client.on_exchange.append(self._on_exchange)
+        self.progress: Callable[[float | None], None] | None = None
+
+    def _on_exchange(self, exchange: Exchange) -> None:
+        if self.trace:
+            self.trace_lines.append(format_exchange(exchange))
+
+    def take_trace(self) -> str:
+        lines, self.trace_lines = self.trace_lines, []
+        return "\n".join(lines)
+
+    def go(self, target: Resource) -> str:
+        note = ""
+        try:
+            _ = target.document  # fetch now, so an error leaves us where we were
+        except errors.HTTPError as exc:
+            if exc.status != 405:
+                raise
+            # A POST-only resource (a report's "run"): worth standing on, to post to it.
+            allow = exc.response.headers.get("Allow", "") if exc.response is not None else ""
+            note = (f"{target.url}\nthis resource does not answer GET (405); it accepts "
+                    f"{allow or 'other methods'}. Use 'post JSON' or 'run JSON' here.")
+        self.back_stack.append(self.current)
+        self.current = target
+        self.visited.append(self.crumb())
+        self.listed, self._members = [], None
+        return note or self.describe()
+
+    def crumb(self) -> str:
+        steps = self.current.breadcrumb
+        return "/ › " + " › ".join(steps) + " ›" if steps else "/ ›"
+
+    def describe(self) -> str:
+        """A short orientation after every move: where, what, which rels."""
+        doc = self.current.document
+        lines = [self.current.url]
+        if doc.items is not None:
+            total = doc.page.total
+            lines.append(f"a collection: {len(doc.items)} members on this page"
+                         + (f", {total} in all" if total is not None else "")
+                         + ". Type 'items' to list them.")
+        elif isinstance(doc.data, dict):
+            summary = ", ".join(f"{k}={doc.data[k]!r}" for k in ("name", "id", "status")
+                                if k in doc.data)
+            lines.append(summary or f"{len(doc.data)} fields. Type 'show' to see them.")
+        rels = [r for r in doc.links.rels if r != "self"]
+        lines.append("rels: " + (", ".join(rels) if rels else "(none)"))
+        return "\n".join(lines)
+
+
+def format_exchange(exchange: Exchange) -> str:
+    outcome = {"network": "network", "hit": "cache hit", "revalidated": "revalidated (304)"}
+    return (f"  ↳ {exchange.method} {exchange.url}  {exchange.status}  "
+            f"{outcome.get(exchange.outcome, exchange.outcome)}  {exchange.elapsed * 1000:.0f} ms")
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+def parse_variables(words: list[str]) -> dict[str, Any]:
+    """``name=value`` words; values that are JSON numbers or booleans become those."""
+    out: dict[str, Any] = {}
+    for word in words:
+        name, sep, value = word.partition("=")
+        if not sep or not name:
+            raise errors.TemplateError(
+                f"expected name=value for a template variable, got {word!r}", template="")
+        try:
+            parsed = json.loads(value)
+            out[name] = parsed if isinstance(parsed, (int, float, bool)) else value
+        except ValueError:
+            out[name] = value
+    return out
+
+
+def cmd_links(state: ShellState, arg: str) -> str:
+    return links_table(state.current.links)
+
+
+def cmd_show(state: ShellState, arg: str) -> str:
+    return dumps(state.current.data)
+
+
+def cmd_follow(state: ShellState, arg: str) -> str:
+    words = shlex.split(arg)
+    if not words:
+        return "usage: follow REL [name=value ...]"
+    rel, variables = words[0], parse_variables(words[1:])
+    return state.go(state.current.follow(rel, **variables))
+
+
+def cmd_items(state: ShellState, arg: str) -> str:
+    count = int(arg) if arg.strip().isdigit() else PAGE
+    if arg.strip() and not arg.strip().isdigit():
+        return "usage: items [N]   (N members at a time; 'items' again shows more)"
+    if state._members is None:
+        state._members = iter(state.current.items())
+        state.listed = []
+    batch: list[Resource] = []
+    for member in state._members:
+        batch.append(member)
+        if len(batch) >= count:
+            break
+    if not batch:
+        return "(no more members)" if state.listed else "(the collection is empty)"
+    start = len(state.listed)
+    state.listed.extend(batch)
+    fields = key_fields(batch)
+    rows = [[start + i, *member_cells(m, fields or ["value"])] for i, m in enumerate(batch)]
+    text = table(rows, ["#", *(fields or ["value"])])
+    total = state.current.document.page.total
+    shown = len(state.listed)
+    more = f"{shown} of {total} shown" if total is not None else f"{shown} shown"
+    return text + f"\n{more}. 'items' for more, 'open N' to enter one."
+
+
+def cmd_open(state: ShellState, arg: str) -> str:
+    if not arg.strip().isdigit():
+        return "usage: open N   (N from the last 'items' listing)"
+    n = int(arg)
+    if not state.listed:
+        return "nothing listed yet: type 'items' first"
+    if n >= len(state.listed):
+        return f"no member {n}: the listing has 0..{len(state.listed) - 1}"
+    return state.go(state.listed[n])
+
+
+def cmd_back(state: ShellState, arg: str) -> str:
+    if not state.back_stack:
+        return "already at the start"
+    state.current = state.back_stack.pop()
+    state.listed, state._members = [], None
+    return state.describe()
+
+
+def cmd_home(state: ShellState, arg: str) -> str:
+    return state.go(state.home)
+
+
+def cmd_history(state: ShellState, arg: str) -> str:
+    return "\n".join(f"{i:3}  {crumb}" for i, crumb in enumerate(state.visited)) or "(empty)"
+
+
+def cmd_trace(state: ShellState, arg: str) -> str:
+    word = arg.strip().lower()
+    if word not in ("on", "off", ""):
+        return "usage: trace on|off"
+    if word:
+        state.trace = word == "on"
+    return f"trace is {'on' if state.trace else 'off'}"
+
+
+def cmd_headers(state: ShellState, arg: str) -> str:
+    _ = state.current.document  # not fetched yet: fetch, then show
+    response = state.current.response
+    if response is None:
+        return "(this resource arrived embedded in a list: no response of its own; 'refresh')"
+    lines = [f"{response.status_code} {response.reason}"]
+    lines += [f"{k}: {v}" for k, v in response.headers.items()]
+    return "\n".join(lines)
+
+
+def cmd_refresh(state: ShellState, arg: str) -> str:
+    state.current.refresh()
+    return state.describe()
+
+
+def _json_arg(arg: str) -> Any:
+    try:
+        return json.loads(arg) if arg.strip() else None
+    except ValueError as exc:
+        raise errors.ConfigurationError(f"expected a JSON body, e.g. {{\"a\": 1}}: {exc}") from exc
+
+
+def cmd_post(state: ShellState, arg: str) -> str:
+    result = state.current.post(_json_arg(arg))
+    response = result.write_response or result.response
+    status = response.status_code if response is not None else "?"
+    if result.url != state.current.url:
+        return f"{status}: {result.url}\n" + state.go(result)
+    return f"{status}\n" + (dumps(result.data) if result.fetched else "")
+
+
+def cmd_patch(state: ShellState, arg: str) -> str:
+    body = _json_arg(arg)
+    if not isinstance(body, dict):
+        return 'usage: patch {"field": value, ...}'
+    if state.current.etag is None and state.current.document.has_own_url:
+        state.current.refresh()  # a conditional write needs the ETag of what we base it on
+    state.current.patch(body)
+    return dumps(state.current.data)
+
+
+def cmd_run(state: ShellState, arg: str) -> str:
+    """POST the body, then wait for the asynchronous job it starts."""
+    job = state.current.post(_json_arg(arg))
+    response = job.write_response
+    if response is None or response.status_code != 202:
+        return (f"{response.status_code if response else '?'}: not an asynchronous job "
+                "(no 202 Accepted)")
+    started = time.monotonic()
+    result = job.wait(on_progress=lambda p, status: state.progress(p) if state.progress else None)
+    return f"done in {time.monotonic() - started:.1f} s\n" + state.go(result)
+
+
+def cmd_help(state: ShellState, arg: str) -> str:
+    return "\n".join(f"  {name:<22} {doc}" for name, (_, doc) in COMMANDS.items()) + (
+        "\n  REL [name=value ...]   typing a rel alone follows it (a rel named like a"
+        "\n                         command, such as 'run': use 'follow run')"
+        "\n  Tab completes commands, rels and template variables.")
+
+
+def cmd_quit(state: ShellState, arg: str) -> str:
+    raise Quit
+
+
+COMMANDS: dict[str, tuple[Callable[[ShellState, str], str], str]] = {
+    "links": (cmd_links, "the links here: rel, name, href or template"),
+    "show": (cmd_show, "the state here, as JSON"),
+    "follow": (cmd_follow, "follow REL [name=value ...]: go along a link"),
+    "items": (cmd_items, "items [N]: list members (again: more)"),
+    "open": (cmd_open, "open N: enter member N of the listing"),
+    "back": (cmd_back, "go back"),
+    "home": (cmd_home, "go to the root"),
+    "history": (cmd_history, "where you have been"),
+    "trace": (cmd_trace, "trace on|off: show every HTTP exchange"),
+    "headers": (cmd_headers, "the last response's status and headers"),
+    "refresh": (cmd_refresh, "fetch again (a conditional request)"),
+    "post": (cmd_post, "post JSON: POST a body here"),
+    "patch": (cmd_patch, "patch JSON: PATCH with If-Match"),
+    "run": (cmd_run, "run JSON: POST, then wait for the job (progress bar)"),
+    "help": (cmd_help, "this list"),
+    "quit": (cmd_quit, "leave (also Ctrl-D)"),
+}
+
+
+def execute(state: ShellState, line: str) -> str:
+    """Run one input line; returns the text to show (errors as one line)."""
+    line = line.strip()
+    if not line:
+        return ""
+    word, _, arg = line.partition(" ")
+    try:
+        if word in COMMANDS:
+            output = COMMANDS[word][0](state, arg)
+        elif word == "exit":
+            raise Quit
+        else:
+            # A rel typed alone (with variables) follows it.
+            output = cmd_follow(state, line) if state.current.links.get(word) else unknown(
+                state, word)
+    except Quit:
+        raise
+    except errors.LinkNotFound as exc:
+        output = error_line(exc, state)
+    except errors.HyperkmError as exc:
+        output = error_line(exc, state)
+    trace = state.take_trace()
+    return f"{trace}\n{output}" if trace else output
+
+
+def unknown(state: ShellState, word: str) -> str:
+    import difflib
+
+    rels = state.current.links.rels
+    close = difflib.get_close_matches(word, [*rels, *COMMANDS], n=1, cutoff=0.6)
+    if close and close[0] in rels:
+        return f'error: no rel "{word}" here — did you mean "{close[0]}"?'
+    if close:
+        return f'error: no command or rel "{word}" — did you mean "{close[0]}"?'
+    return (f'error: "{word}" is neither a command nor a rel here '
+            "(type 'help', or 'links' for the rels)")
+
+
+def error_line(exc: errors.HyperkmError, state: ShellState) -> str:
+    if isinstance(exc, errors.LinkNotFound) and exc.suggestions:
+        return (f'error: no rel "{exc.rel}" here — did you mean "{exc.suggestions[0]}"? '
+                "('links' shows them all)")
+    if isinstance(exc, errors.LinkNotFound):
+        return f'error: no rel "{exc.rel}" here; rels: {", ".join(exc.available) or "none"}'
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"error: {text}"

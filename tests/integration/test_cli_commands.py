@@ -1,0 +1,149 @@
+"""`hyperkm get`, `map`, `demo` and `browse` through their command-line entry points."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from hyperkm.cli import main
+from hyperkm.demo.dataset import PRODUCT_SAAS
+
+
+def run(args, capsys):
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_get_prints_json_when_not_a_terminal(capsys):
+    code, out, _ = run(["get", "--demo", "accounts"], capsys)
+    assert code == 0 and json.loads(out)[0]["name"] == "My SaaS Account"
+
+
+def test_get_with_variables_and_several_rels(capsys):
+    code, out, _ = run(["get", "--demo", "product", "--var", f"id={PRODUCT_SAAS}", "account"],
+                       capsys)
+    assert code == 0 and json.loads(out)["name"] == "My SaaS Account"
+
+
+def test_get_all_members_as_json_lines(capsys):
+    code, out, _ = run(["get", "--demo", "events", "--var", "limit=7", "--all"], capsys)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 57
+    assert all("id" in json.loads(line) for line in lines)
+
+
+def test_get_table_format(capsys):
+    code, out, _ = run(["get", "--demo", "product", "--var", f"id={PRODUCT_SAAS}",
+                        "--format", "table"], capsys)
+    assert code == 0 and "field" in out and "My SaaS Product" in out and "rels:" in out
+
+
+def test_get_against_a_url_with_token(demo, capsys):
+    code, out, _ = run(["get", demo.root_url, "accounts", "--token", demo.token], capsys)
+    assert code == 0 and "My SaaS Account" in out
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["get", "--demo", "acounts"], 3, 'did you mean "accounts"'),
+    (["get", "--demo", "event"], 3, "missing required variable 'id'"),
+    (["get", "--demo", "accounts", "--var", "nope=1"], 3, "nope"),
+    (["get", "--demo", "accounts", "--token", "wrong"], 4, "401"),
+    (["get", "http://127.0.0.1:9/core", "accounts"], 6, "failed"),
+    (["get", "accounts"], 2, "root URL"),
+    (["get", "--demo", "accounts", "--var", "novalue"], 3, "name=value"),
+])
+def test_get_exit_codes_are_distinct_per_failure_class(args, code, message, capsys,
+                                                      monkeypatch):
+    monkeypatch.delenv("HYPERKM_URL", raising=False)
+    got, out, err = run(args, capsys)
+    assert got == code and message in err
+    assert "Traceback" not in err and out == ""
+
+
+def test_get_5xx_exit_code(demo, capsys):
+    demo.app.fail_next(10, retry_after=0)
+    code, _, err = run(["get", demo.root_url, "--token", demo.token, "accounts"], capsys)
+    assert code == 5 and "503" in err
+
+
+def test_map_mermaid_has_the_demo_graph(capsys):
+    code, out, _ = run(["map", "--demo"], capsys)
+    assert code == 0 and out.startswith("graph LR")
+    for node in ('n_root["root"]', 'n_products[["products (collection)"]]', 'n_event["event"]'):
+        assert node in out
+    for edge in ('n_root -.->|"events"| n_events', 'n_products -->|"item"| n_product',
+                 'n_product -->|"events"| n_events', 'n_events -->|"item"| n_event',
+                 'n_report -->|"run"| n_run', 'n_account -->|"products"| n_products'):
+        assert edge in out
+    assert "/core/" not in out  # kinds, not URLs
+
+
+def test_map_dot_and_depth(capsys, tmp_path):
+    target = tmp_path / "api.dot"
+    code, _, err = run(["map", "--demo", "--format", "dot", "--depth", "1", "-o", str(target)],
+                       capsys)
+    dot = target.read_text()
+    assert code == 0 and dot.startswith("digraph hyperkm")
+    assert '"root" -> "accounts" [label="accounts", style=dashed];' in dot
+    assert '"accounts" [label="accounts", shape=folder];' in dot
+    assert "wrote" in err
+
+
+def test_map_svg_with_graphviz(capsys, tmp_path):
+    if shutil.which("dot") is None:
+        if os.environ.get("HYPERKM_REQUIRE_GRAPHVIZ"):
+            pytest.fail("Graphviz is required here but 'dot' is not installed")
+        pytest.skip("Graphviz 'dot' is not installed")
+    target = tmp_path / "api.svg"
+    code, _, _ = run(["map", "--demo", "--format", "svg", "-o", str(target)], capsys)
+    assert code == 0 and "<svg" in target.read_text()
+
+
+def test_map_budget_bounds_the_crawl(capsys):
+    import re
+
+    def requests_used(budget):
+        code, _, err = run(["map", "--demo", "--budget", str(budget), "-o", os.devnull], capsys)
+        assert code == 0
+        return int(re.search(r"(\d+) requests", err).group(1))
+
+    assert requests_used(3) == 3
+    assert requests_used(1000) > 3  # unbounded, the same crawl needs more (9 on the demo)
+
+
+def test_demo_command_prints_url_token_and_browse_hint():
+    with subprocess.Popen([sys.executable, "-m", "hyperkm", "demo", "--port", "0"],
+                          stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            lines = [proc.stdout.readline() for _ in range(5)]
+        finally:
+            proc.terminate()
+    text = "".join(lines)
+    assert "root URL : http://127.0.0.1:" in text and "demo-token" in text
+    assert "hyperkm browse http://127.0.0.1:" in text
+
+
+def test_help_and_version(capsys):
+    code, out, _ = run(["--help"], capsys)
+    assert code == 0 and "hyperkm browse --demo" in out and "Exit codes" in out
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and "hyperkm 0.1.0" in out
+
+
+def test_missing_cli_extra_says_how_to_install():
+    script = ("import sys; sys.modules['click'] = None; "
+              "from hyperkm.cli import main; sys.exit(main(['--help']))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 2 and 'pip install "hyperkm[cli]"' in result.stderr
+
+
+def test_help_is_fast_because_imports_are_lazy():
+    script = ("import sys; from hyperkm.cli import main; main(['--help']); "
+              "print(sorted(m for m in ('prompt_toolkit', 'werkzeug', 'rich') "
+              "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.stdout.strip().endswith("[]")

@@ -1,0 +1,122 @@
+"""The browse shell's commands as plain functions, and its completer, against the demo."""
+
+import json
+
+import pytest
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
+
+import hyperkm
+from hyperkm.cli.repl import ShellCompleter
+from hyperkm.cli.shell import Quit, ShellState, execute
+from hyperkm.demo.dataset import PRODUCT_SAAS
+
+
+@pytest.fixture
+def state(demo):
+    return ShellState(hyperkm.connect(demo.root_url, token=demo.token))
+
+
+def complete(state, text):
+    return [c.text for c in ShellCompleter(state).get_completions(
+        Document(text, len(text)), CompleteEvent(completion_requested=True))]
+
+
+def test_links_show_and_breadcrumb(state):
+    assert state.crumb() == "/ ›"
+    links = execute(state, "links")
+    assert "accounts" in links and "{?limit,offset}" in links and "template: id" in links
+    assert json.loads(execute(state, "show"))["name"] == "KISSmetrics API"
+
+
+def test_follow_items_open_back_home_history(state):
+    out = execute(state, "products")  # a rel typed alone
+    assert "a collection: 2 members on this page, 2 in all" in out
+    assert state.crumb() == "/ › products ›"
+    listing = execute(state, "items")
+    assert "My SaaS Product" in listing and "2 of 2 shown" in listing
+    assert execute(state, "items") == "(no more members)"
+    out = execute(state, "open 0")
+    assert PRODUCT_SAAS in out and state.crumb() == f"/ › products › [id={PRODUCT_SAAS}] ›"
+    execute(state, "follow events")
+    assert state.crumb().endswith("events ›")
+    first = execute(state, "items 5")
+    assert first.count("\n") == 7 and "5 of 45 shown" in first
+    assert "10 of 45 shown" in execute(state, "items 5")
+    assert "open N" in execute(state, "open x")
+    assert "no member 99" in execute(state, "open 99")
+    execute(state, "back")
+    assert state.crumb() == f"/ › products › [id={PRODUCT_SAAS}] ›"
+    execute(state, "home")
+    assert state.crumb() == "/ ›"
+    history = execute(state, "history")
+    assert "products ›" in history and history.count("\n") >= 3
+
+
+def test_follow_with_template_variables(state):
+    out = execute(state, f"follow product id={PRODUCT_SAAS}")
+    assert "name='My SaaS Product'" in out
+    assert state.current.breadcrumb == [f"product(id={PRODUCT_SAAS})"]
+
+
+def test_errors_are_one_line_with_suggestions(state):
+    assert execute(state, "acounts") == 'error: no rel "acounts" here — did you mean "accounts"?'
+    assert execute(state, "lnks") == 'error: no command or rel "lnks" — did you mean "links"?'
+    assert execute(state, "zzz").startswith('error: "zzz" is neither a command nor a rel')
+    assert execute(state, "follow acounts") == (
+        'error: no rel "acounts" here — did you mean "accounts"? (\'links\' shows them all)')
+    out = execute(state, "follow event")
+    assert out.startswith("error: cannot expand URI template") and "\n" not in out
+    assert execute(state, "follow event id") .startswith("error: expected name=value")
+    assert state.crumb() == "/ ›"  # nothing moved
+
+
+def test_trace_shows_each_exchange_with_its_cache_outcome(state):
+    assert execute(state, "trace on") == "trace is on"
+    out = execute(state, "accounts")
+    assert "↳ GET" in out and "200  network" in out
+    execute(state, "back")
+    out = execute(state, "refresh")
+    assert "revalidated (304)" in out
+    execute(state, "trace off")
+    assert "↳" not in execute(state, "products")
+
+
+def test_headers(state):
+    out = execute(state, "headers")
+    assert out.startswith("200 OK") and "ETag:" in out and "Link:" in out
+
+
+def test_patch_and_post_and_run(state, demo):
+    execute(state, f"follow product id={PRODUCT_SAAS}")
+    out = execute(state, 'patch {"description": "from the shell"}')
+    assert json.loads(out)["description"] == "from the shell"
+    assert "usage" in execute(state, "patch [1]")
+    assert "expected a JSON body" in execute(state, "patch {nope")
+    execute(state, "home")
+    execute(state, "reports")
+    execute(state, "items")
+    people = next(i for i, m in enumerate(state.listed)
+                  if m.data["report_type"] == "people_search_v2")
+    execute(state, f"open {people}")
+    execute(state, "follow run")  # "run" alone is the shell command; follow reaches the rel
+    seen = []
+    state.progress = seen.append
+    out = execute(state, 'run {"start_date": "2015-06-02", "end_date": "2015-06-09"}')
+    assert out.startswith("done in") and "137 in all" in out
+    assert seen and seen[-1] == 1.0
+
+
+def test_help_and_quit(state):
+    assert "follow REL" in execute(state, "help") and "Tab completes" in execute(state, "help")
+    with pytest.raises(Quit):
+        execute(state, "quit")
+
+
+def test_completion_of_commands_rels_and_variables(state):
+    assert complete(state, "acc") == ["accounts", "account"]
+    assert "links" in complete(state, "li") and "history" in complete(state, "h")
+    assert complete(state, "follow ev") == ["events", "event"]
+    assert complete(state, "event ") == ["id="]
+    assert complete(state, "follow events l") == ["limit="]
+    assert complete(state, "events limit=5 ") == ["offset="]
