@@ -1,0 +1,71 @@
+"""What a person at a Python REPL sees: repr, [rel], attribute rels, dir(), pretty printing."""
+
+import pytest
+
+import hyperkm
+
+
+def test_repr_before_and_after_fetching(demo):
+    root = hyperkm.connect(demo.root_url, token=demo.token)
+    assert repr(root) == f"<Resource {demo.root_url} (not fetched)>"
+    _ = root.data
+    text = repr(root)
+    assert "name='KISSmetrics API'" in text and "rels=[self, accounts, products" in text
+
+
+def test_collection_repr_counts_members(demo):
+    events = hyperkm.connect(demo.root_url, token=demo.token).follow("events")
+    _ = events.data
+    assert "collection: 20 on this page of 57" in repr(events)
+
+
+def test_item_access_and_key_completion(demo):
+    root = hyperkm.connect(demo.root_url, token=demo.token)
+    assert root["accounts"].items()[0].data["name"] == "My SaaS Account"
+    assert "accounts" in root._ipython_key_completions_()
+    with pytest.raises(hyperkm.LinkNotFound):
+        root["acounts"]
+    with pytest.raises(TypeError):
+        root[0]
+
+
+def test_attribute_rels_and_dir(demo):
+    root = hyperkm.connect(demo.root_url, token=demo.token)
+    assert "accounts" not in dir(root)  # dir() sends no request
+    assert root.accounts.items()[0].data["name"] == "My SaaS Account"
+    assert "accounts" in dir(root) and "follow" in dir(root)
+    with pytest.raises(AttributeError) as info:
+        _ = root.acounts
+    assert "did you mean 'accounts'" in str(info.value)
+    with pytest.raises(AttributeError):
+        _ = root._private
+
+
+def test_ipython_and_rich_pretty_printing(demo):
+    root = hyperkm.connect(demo.root_url, token=demo.token)
+
+    class Printer:
+        def __init__(self):
+            self.out = []
+
+        def text(self, s):
+            self.out.append(s)
+
+    printer = Printer()
+    root._repr_pretty_(printer, False)
+    assert "not fetched" in printer.out[0]
+    _ = root.links
+    printer = Printer()
+    root._repr_pretty_(printer, False)
+    shown = printer.out[0]
+    assert "rel" in shown and "accounts" in shown and "[vars: id]" in shown
+    printer = Printer()
+    root.links._repr_pretty_(printer, False)
+    assert printer.out[0].startswith("rel")
+
+    from rich.console import Console
+
+    console = Console(record=True, width=140)
+    console.print(root.links)
+    text = console.export_text()
+    assert "accounts" in text and "┃ rel" in text
