@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ._bookmarks import Bookmark, Trail, TrailStep
 from ._cache import DirectoryCache, MemoryCache, RedisCache
 from ._client import Client, Exchange
 from ._collection import Items
 from ._exceptions import (
     BadRequest,
+    BookmarkError,
     ClientError,
     ConfigurationError,
     DocumentError,
@@ -43,6 +45,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BadRequest",
+    "Bookmark",
+    "BookmarkError",
     "Client",
     "ClientError",
     "ConfigurationError",
@@ -70,12 +74,15 @@ __all__ = [
     "TemplateError",
     "Timeout",
     "TooManyRequests",
+    "Trail",
+    "TrailStep",
     "TransportError",
     "Unauthorized",
     "UnprocessableEntity",
     "UnsupportedMediaType",
     "__version__",
     "connect",
+    "open",
 ]
 
 logging.getLogger("hyperkm").addHandler(logging.NullHandler())
@@ -102,3 +109,30 @@ def connect(url: str, *, token: str | None = None, **options: Any) -> Resource:
         raise ConfigurationError(f"hyperkm.connect(): {exc}. Known options: timeout, verify, "
                                  "session, headers, cache, retries, retry_after_cap.") from exc
     return client.root
+
+
+def open(bookmark: str | Bookmark, *, token: str | None = None, root: str | None = None,
+         **options: Any) -> Resource:
+    """Open a bookmark made by :meth:`Resource.bookmark`, even if the server moved its URLs.
+
+    It goes straight to the remembered URL. If that answers 404 or 410, or redirects
+    permanently, the bookmark's trail of rels is walked again from the root (through the HTTP
+    cache), and the result — with the new URL — is returned; a :class:`Bookmark` object passed
+    in is updated in place, and ``result.bookmark()`` records the new URL.
+
+    Args:
+        bookmark: The JSON string from ``resource.bookmark()`` (or a :class:`Bookmark`).
+        token: As for :func:`connect` (``HYPERKM_TOKEN`` by default).
+        root: The API root to walk from, if it is not the bookmark's own (a server that moved
+            even its root without a redirect).
+        **options: As for :func:`connect`.
+
+    Raises:
+        BookmarkError: not a bookmark, or its trail no longer exists (the error names the
+            step and the rels that exist there now).
+    """
+    from ._bookmarks import Bookmark as _Bookmark
+
+    mark = _Bookmark.from_json(bookmark)
+    client = Client(root or mark.root, token=token, **options)
+    return client.open(mark, root=root)

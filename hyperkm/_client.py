@@ -152,6 +152,12 @@ class Client:
         """A fresh, unfetched :class:`Resource` for the API root."""
         return self.resource(self.root_url)
 
+    def open(self, bookmark: Any, *, root: str | None = None) -> Resource:
+        """Open a bookmark made by :meth:`Resource.bookmark` (see :func:`hyperkm.open`)."""
+        from ._bookmarks import open_bookmark
+
+        return open_bookmark(self, bookmark, root=root)
+
     def resource(self, url: str) -> Resource:
         """A lazy :class:`Resource` for ``url`` (no request until its state is needed)."""
         from ._resource import Resource

@@ -9,6 +9,7 @@
     ├── TemplateError (ValueError)        invalid URI template, missing or unknown variables
     ├── TransportError (ConnectionError)  connection refused/reset, TLS failure, too many redirects
     │   └── Timeout (TimeoutError)
+    ├── BookmarkError                     a bookmark's trail no longer leads anywhere
     ├── JobFailed                         an asynchronous job's status reports an error
     ├── JobTimeout (TimeoutError)         an asynchronous job did not finish in time
     └── HTTPError                         the server answered 4xx/5xx
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "BadRequest",
+    "BookmarkError",
     "ClientError",
     "ConfigurationError",
     "DocumentError",
@@ -139,6 +141,21 @@ class TransportError(HyperkmError, ConnectionError):
 
 class Timeout(TransportError, TimeoutError):
     """The server did not answer within the timeout."""
+
+
+class BookmarkError(HyperkmError):
+    """A bookmark cannot be used: not a bookmark, or its trail no longer exists.
+
+    Attributes:
+        step: The 1-based number of the trail step that failed (``None`` if not a step).
+        available: The rels that exist where the step failed.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, step: int | None = None,
+                 available: list[str] | None = None) -> None:
+        super().__init__(message, url=url)
+        self.step = step
+        self.available = available or []
 
 
 class JobFailed(HyperkmError):

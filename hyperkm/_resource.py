@@ -15,6 +15,7 @@ from ._links import Link, Links
 from .formats import Document
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._bookmarks import Trail
     from ._client import Client
     from ._collection import Items
 
@@ -27,15 +28,18 @@ _NO_VARIABLES: Mapping[str, Any] = MappingProxyType({})
 class Step:
     """How a resource was reached from its parent: a rel (with template variables) or a member."""
 
-    __slots__ = ("label", "link", "rel", "variables")
+    __slots__ = ("label", "link", "member", "rel", "variables")
 
     def __init__(self, rel: str | None, variables: Mapping[str, Any] | None = None,
-                 label: str | None = None, link: Link | None = None) -> None:
+                 label: str | None = None, link: Link | None = None,
+                 member: bool = False) -> None:
         self.rel = rel
         self.variables = dict(variables) if variables else _NO_VARIABLES
         self.label = label
         #: The link followed (its template lets a collection ask for other pages).
         self.link = link
+        #: Whether this step entered a member of a collection (identified by a key field).
+        self.member = member
 
     def __str__(self) -> str:
         if self.label is not None:
@@ -57,7 +61,8 @@ class Resource:
     fetched again). :meth:`follow` returns another lazy Resource.
     """
 
-    __slots__ = ("_client", "_document", "_response", "_url", "parent", "step", "write_response")
+    __slots__ = ("_client", "_document", "_response", "_url", "base_trail", "parent", "step",
+                 "write_response")
 
     def __init__(
         self,
@@ -77,6 +82,8 @@ class Resource:
         self.step = step
         #: For a resource returned by a write: the write's response (e.g. the 202 of a job).
         self.write_response: requests.Response | None = None
+        #: For a resource opened from a bookmark: the trail that led to it back then.
+        self.base_trail: Trail | None = None
 
     # -- state --------------------------------------------------------------------------
 
@@ -326,7 +333,30 @@ class Resource:
     def member(self, document: Document, label: str) -> Resource:
         """A member resource built from an embedded document (used by :class:`Items`)."""
         return Resource(self._client, document.url, document=document, parent=self,
-                        step=Step(None, label=label))
+                        step=Step(None, label=label, member=True))
+
+    @property
+    def trail(self) -> Trail:
+        """How this resource was reached from the root: rels with their template variables,
+        and for collection members the ``id`` that identifies them. Printable:
+        ``/ › products › [id=e706…] › events``."""
+        from ._bookmarks import trail_of
+
+        return trail_of(self)
+
+    def bookmark(self, *, member_key: str = "id") -> str:
+        """A small JSON record of :attr:`trail` and this URL, for :func:`hyperkm.open`.
+
+        Args:
+            member_key: The field that identifies collection members on the way (default
+                ``id``; e.g. ``name`` when ids change but names do not).
+
+        Raises:
+            BookmarkError: a member on the way has no such field.
+        """
+        from ._bookmarks import bookmark_of
+
+        return bookmark_of(self, member_key=member_key).to_json()
 
     # -- presentation -------------------------------------------------------------------
 

@@ -244,6 +244,77 @@ def cmd_run(state: ShellState, arg: str) -> str:
     return f"done in {time.monotonic() - started:.1f} s\n" + state.go(result)
 
 
+def _bookmarks_file() -> Any:
+    from .paths import config_dir
+
+    return config_dir() / "bookmarks.json"
+
+
+def _load_bookmarks() -> dict[str, Any]:
+    path = _bookmarks_file()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise errors.ConfigurationError(f"cannot read the bookmarks in {path}: {exc}") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def _save_bookmarks(marks: dict[str, Any]) -> None:
+    path = _bookmarks_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(marks, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)  # never a half-written file
+
+
+def cmd_bookmark(state: ShellState, arg: str) -> str:
+    """bookmark save NAME | go NAME | list | delete NAME"""
+    words = arg.split()
+    usage = "usage: bookmark save NAME | bookmark go NAME | bookmark list | bookmark delete NAME"
+    if not words or words[0] not in ("save", "go", "list", "delete"):
+        return usage
+    marks = _load_bookmarks()
+    if words[0] == "list":
+        if not marks:
+            return "(no bookmarks yet: 'bookmark save NAME' here)"
+        from .._bookmarks import Bookmark
+
+        rows = []
+        for name, text in sorted(marks.items()):
+            try:
+                mark = Bookmark.from_json(json.dumps(text))
+                rows.append((name, str(mark.trail), mark.url))
+            except errors.BookmarkError:
+                rows.append((name, "(unreadable)", ""))
+        return table(rows, ("name", "trail", "last URL"), max_width=70)
+    if len(words) != 2:
+        return usage
+    name = words[1]
+    if words[0] == "save":
+        marks[name] = json.loads(state.current.bookmark())
+        _save_bookmarks(marks)
+        return f"saved {name}: {state.current.trail}"
+    if name not in marks:
+        return f"error: no bookmark {name!r}; 'bookmark list' shows them"
+    if words[0] == "delete":
+        del marks[name]
+        _save_bookmarks(marks)
+        return f"deleted {name}"
+    from .._bookmarks import Bookmark
+
+    mark = Bookmark.from_json(json.dumps(marks[name]))
+    old_url = mark.url
+    resource = state.home.client.open(mark)
+    moved = ""
+    if mark.url != old_url:  # it moved: remember where it is now
+        marks[name] = json.loads(mark.to_json())
+        _save_bookmarks(marks)
+        moved = f"(moved: {old_url} → {mark.url}; bookmark updated)\n"
+    return moved + state.go(resource)
+
+
 def cmd_help(state: ShellState, arg: str) -> str:
     return "\n".join(f"  {name:<22} {doc}" for name, (_, doc) in COMMANDS.items()) + (
         "\n  REL [name=value ...]   typing a rel alone follows it (a rel named like a"
@@ -270,6 +341,7 @@ COMMANDS: dict[str, tuple[Callable[[ShellState, str], str], str]] = {
     "post": (cmd_post, "post JSON: POST a body here"),
     "patch": (cmd_patch, "patch JSON: PATCH with If-Match"),
     "run": (cmd_run, "run JSON: POST, then wait for the job (progress bar)"),
+    "bookmark": (cmd_bookmark, "bookmark save|go|delete NAME, bookmark list"),
     "help": (cmd_help, "this list"),
     "quit": (cmd_quit, "leave (also Ctrl-D)"),
 }

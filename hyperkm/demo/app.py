@@ -438,7 +438,9 @@ class DemoApp:
             L("self", self._url(adapter, "report", id=r["id"]), "Self"),
             L("run", self._url(adapter, "report_run", id=r["id"]), "Run Report"),
             L("product", self._url(adapter, "product", id=r["product_id"]), "Product"),
-            L("account", self._url(adapter, "account", id=r["account_id"]), "Account")])
+            L("account", self._url(adapter, "account", id=r["account_id"]), "Account"),
+            # An emulator extension, after the reference's own links.
+            L("queries", self._url(adapter, "report_queries", id=r["id"]), "Report Runs")])
 
     def _leaf_rep(self, adapter: MapAdapter, endpoint: str, record: Record) -> Rep:
         return Rep(record, [
@@ -489,6 +491,7 @@ class DemoApp:
             ("metrics", "Metrics (a collection; an emulator extension)."),
             ("metric", "One metric; a URI template taking {id}."),
             ("run", "POST {start_date, end_date} to run a people_search_v2 report."),
+            ("queries", "The runs of a report (a collection; an emulator extension)."),
             ("query-status", "The status of a report run: completed, progress."),
             ("query-results", "The rows of a finished report run (a collection with columns)."),
             ("export", "The results as CSV."),
@@ -696,6 +699,38 @@ class DemoApp:
         return self._respond(request, rep, status=202, cacheable=False,
                              headers={"Location": status_url})
 
+    def _job_rep(self, adapter: MapAdapter, job: _Job) -> Rep:
+        done = self._job_done(job, poll=False)
+        links = [L("self", self._url(adapter, "query_status", id=job.qid), "Status"),
+                 L("report", self._url(adapter, "report", id=job.report["id"]), "Report")]
+        if done:
+            links.append(L("query-results", self._url(adapter, "query_results", id=job.qid),
+                           "Results"))
+        return Rep({"id": job.qid, "report_id": job.report["id"], "start_date": job.start,
+                    "end_date": job.end, "completed": done}, links)
+
+    def _report_queries(self, request: Request, adapter: MapAdapter, account: str,
+                        id: str) -> Response:
+        """The runs of a report (an emulator extension: the real API offered no way back to
+        a run's results but the Location it once answered)."""
+        report = self.data.get("report", id)
+        if report is None or report["account_id"] != account:
+            raise _Error(404, f"No report {id} is visible to this token.", ["not_found"])
+        jobs = [j for j in list(self._jobs.values())
+                if j.report["id"] == id and j.account == account]
+        return self._collection(request, adapter, "report_queries", len(jobs),
+                                lambda o, n: [self._job_rep(adapter, j) for j in jobs[o:o + n]],
+                                None, id=id)
+
+    def _job_done(self, job: _Job, *, poll: bool) -> bool:
+        with self._lock:
+            if poll:
+                job.polls += 1
+            polls = job.polls
+        needed = max(1, self.config.job_polls)
+        return polls > needed or (self.config.job_seconds is not None
+                                  and time.monotonic() - job.created >= self.config.job_seconds)
+
     def _job(self, account: str, qid: str) -> _Job:
         job = self._jobs.get(qid)
         if job is None or job.account != account:
@@ -705,12 +740,9 @@ class DemoApp:
     def _query_status(self, request: Request, adapter: MapAdapter, account: str,
                       id: str) -> Response:
         job = self._job(account, id)
-        with self._lock:
-            job.polls += 1
-            polls = job.polls
+        done = self._job_done(job, poll=True)
         needed = max(1, self.config.job_polls)
-        done = polls > needed or (self.config.job_seconds is not None
-                                  and time.monotonic() - job.created >= self.config.job_seconds)
+        polls = job.polls
         self_link = L("self", self._url(adapter, "query_status", id=id), "Self")
         if not done:
             progress = round(min(0.95, polls / (needed + 1)), 2)

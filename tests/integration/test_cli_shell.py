@@ -120,3 +120,26 @@ def test_completion_of_commands_rels_and_variables(state):
     assert complete(state, "event ") == ["id="]
     assert complete(state, "follow events l") == ["limit="]
     assert complete(state, "events limit=5 ") == ["offset="]
+
+
+def test_bookmarks_in_the_shell_survive_a_layout_switch(demo, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    state = ShellState(hyperkm.connect(demo.root_url, token=demo.token))
+    assert "no bookmarks yet" in execute(state, "bookmark list")
+    execute(state, "products")
+    execute(state, "items")
+    execute(state, "open 0")
+    execute(state, "events")
+    assert execute(state, "bookmark save ev") == "saved ev: / › products › [id=e706…] › events"
+    stored = (tmp_path / "hyperkm" / "bookmarks.json").read_text()
+    assert "ev" in json.loads(stored) and demo.token not in stored
+    assert "ev" in execute(state, "bookmark list")
+    demo.switch_layout("alt", mode="301")
+    execute(state, "home")
+    out = execute(state, "bookmark go ev")
+    assert "bookmark updated" in out and "/api/v9/apps/" in out
+    assert "/api/v9/apps/" in json.loads(
+        (tmp_path / "hyperkm" / "bookmarks.json").read_text())["ev"]["url"]
+    assert "no bookmark 'nope'" in execute(state, "bookmark go nope")
+    assert execute(state, "bookmark delete ev") == "deleted ev"
+    assert "usage" in execute(state, "bookmark")

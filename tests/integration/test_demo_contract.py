@@ -83,7 +83,8 @@ def test_root_directory(api):
     (f"/core/accounts/{ACCOUNT_A}", "core_account_detail", ["self", "products"]),
     (f"/core/products/{PRODUCT_SAAS}", "core_product_detail",
      ["self", "account", "reports", "events", "properties", "metrics"]),
-    (f"/core/reports/{REPORT_PEOPLE}", "core_report_detail", ["self", "run", "product", "account"]),
+    (f"/core/reports/{REPORT_PEOPLE}", "core_report_detail",
+     ["self", "run", "product", "account", "queries"]),  # queries: an emulator extension
     ("/core/events/d71bf5f0-3de7-0131-aa07-1231392acb4b", "core_event_detail",
      ["self", "product"]),
     ("/core/properties/6234e85e-2941-11e4-a20e-12313932e372", "core_property_detail",
@@ -120,8 +121,9 @@ def test_lists_are_envelopes_of_reference_shaped_items(api, path, ref):
     everything = api.get(path, params={"limit": 100}).json()["data"]
     assert len(everything) == min(total, 100)
     assert reference["id"] in {item["id"] for item in everything}
+    extensions = {"core_products_list": {"metrics"}, "core_reports_list": {"queries"}}
     assert {i["rel"] for i in everything[0]["links"]} == {x["rel"] for x in reference["links"]} \
-        | ({"metrics"} if ref == "core_products_list" else set())
+        | extensions.get(ref, set())
 
 
 def test_pagination_links_and_limits(api):
