@@ -358,7 +358,7 @@ def make_cache(spec: Any, token: str | None) -> BaseCache | None:
     elif isinstance(spec, str) and spec.startswith(("redis://", "rediss://", "unix://")):
         inner = RedisCache.from_url(spec)
     elif isinstance(spec, (str, os.PathLike)):
-        path = os.fspath(spec)
+        path = os.path.expanduser(os.fspath(spec))  # "~/.cache/app" means the home directory
         if os.path.exists(path) and not os.path.isdir(path):
             raise ConfigurationError(f"cache={path!r} exists and is not a directory; give a "
                                      "directory path for a persistent cache")

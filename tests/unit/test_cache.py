@@ -86,6 +86,8 @@ def test_make_cache_specs(tmp_path):
     assert make_cache(False, None) is None
     assert isinstance(make_cache(None, None).inner, MemoryCache)
     assert isinstance(make_cache(str(tmp_path), "t").inner, DirectoryCache)
+    home = make_cache("~/hyperkm-test-cache", None).inner
+    assert isinstance(home, DirectoryCache) and not home.directory.startswith("~")
     mine = MemoryCache()
     assert make_cache(mine, "t").inner is mine
     (tmp_path / "file").write_text("x")
