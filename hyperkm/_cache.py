@@ -330,6 +330,8 @@ class CachingAdapter(CacheControlAdapter):
                                           cacheable_methods=cacheable_methods)
         if revalidating and resp.from_cache:  # type: ignore[attr-defined]
             resp.hyperkm_outcome = "revalidated"  # type: ignore[attr-defined]
+            # cachecontrol hands back the cached 200; the wire said 304.
+            resp.hyperkm_wire_status = 304  # type: ignore[attr-defined]
         elif from_cache:
             resp.hyperkm_outcome = "hit"  # type: ignore[attr-defined]
         else:

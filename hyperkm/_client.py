@@ -46,13 +46,14 @@ class Exchange:
     """One HTTP request and its answer, as reported to :attr:`Client.on_exchange` hooks.
 
     Attributes:
-        method, url, status: What was asked and what came back.
+        method, url, status: What was asked and what came back (``status`` as it crossed the
+            wire: 304 for a revalidation, although the caller gets the cached 200).
         outcome: ``"network"`` (a full response came over the wire), ``"hit"`` (served from the
             cache without a request) or ``"revalidated"`` (a 304 confirmed the cached copy).
         elapsed: Seconds, including reading the body.
         token_sent: Whether the bearer token went with the request.
         request_headers, response_headers: As sent and received (the token is masked).
-        size: Body bytes received.
+        size: Body bytes received over the wire (0 for a hit or a 304).
     """
 
     method: str
@@ -146,6 +147,14 @@ class Client:
     @property
     def has_token(self) -> bool:
         return self._token is not None
+
+    def token_withheld(self, url: str) -> str | None:
+        """Why the token would not be sent to ``url`` — or ``None`` if it would be (or there is
+        no token). The token goes only to the root's origin, never over plain HTTP except to
+        loopback."""
+        if self._token is None:
+            return None
+        return self._scope.reason_withheld(url)
 
     @property
     def root(self) -> Resource:
@@ -280,8 +289,10 @@ class Client:
             return
         shown = {k: ("Bearer ***" if k.lower() == "authorization" else v)
                  for k, v in headers.items()}
-        exchange = Exchange(method, url, response.status_code, outcome, elapsed, token_sent,
-                            shown, dict(response.headers), len(response.content or b""))
+        status = getattr(response, "hyperkm_wire_status", response.status_code)
+        exchange = Exchange(method, url, status, outcome, elapsed, token_sent, shown,
+                            dict(response.headers), len(response.content or b"") if
+                            outcome == "network" else 0)
         for hook in list(self.on_exchange):
             hook(exchange)
 

@@ -91,7 +91,8 @@ class ShellState:
 
 
 def format_exchange(exchange: Exchange) -> str:
-    outcome = {"network": "network", "hit": "cache hit", "revalidated": "revalidated (304)"}
+    outcome = {"network": "network", "hit": "cache hit (no request)",
+               "revalidated": "revalidated"}
     return (f"  ↳ {exchange.method} {exchange.url}  {exchange.status}  "
             f"{outcome.get(exchange.outcome, exchange.outcome)}  {exchange.elapsed * 1000:.0f} ms")
 

@@ -103,15 +103,27 @@ def timed(fns: list[Callable[[], int]], rounds: int) -> list[tuple[float, int]]:
     return [(statistics.median(t), c) for t, c in zip(times, counts)]
 
 
+# Peak RSS from /proc/self/status VmHWM: ru_maxrss survives execve on Linux, so a child would
+# report its parent's peak whenever that was larger (it made the baseline drift 32-57 MB).
 MEMORY_SCRIPT = """
 import resource, sys, hyperkm
-baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def peak_kb():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 if sys.argv[2] == "iterate":
     n = sum(1 for _ in hyperkm.connect(sys.argv[1], token="demo-token")
             .follow("events", limit=100).items())
 else:
     n = 0
-print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(n, peak_kb())
 """
 
 

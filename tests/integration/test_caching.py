@@ -57,6 +57,7 @@ def test_must_revalidate_gives_304s_without_bodies(demo):
     assert after["conditional"] - before["conditional"] == requests_sent
     assert after["bytes_sent"] == before["bytes_sent"]  # no body crossed the wire
     assert {e.outcome for e in exchanges} == {"revalidated"}
+    assert {e.status for e in exchanges} == {304} and {e.size for e in exchanges} == {0}
     assert root.client.stats["revalidated"] == requests_sent
 
 

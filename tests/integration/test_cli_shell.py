@@ -77,7 +77,7 @@ def test_trace_shows_each_exchange_with_its_cache_outcome(state):
     assert "↳ GET" in out and "200  network" in out
     execute(state, "back")
     out = execute(state, "refresh")
-    assert "revalidated (304)" in out
+    assert "304  revalidated" in out
     execute(state, "trace off")
     assert "↳" not in execute(state, "products")
 

@@ -192,6 +192,9 @@ def test_token_is_not_sent_to_another_origin(demo):
             _ = root.follow(link).data
     assert leaked == {"auth": None}
     assert "withheld" in str(info.value) and "origin" in str(info.value)
+    assert "not the root's origin" in root.client.token_withheld(other.url + "/x")
+    assert root.client.token_withheld(demo.root_url + "/accounts") is None
+    assert hyperkm.connect(demo.root_url).client.token_withheld(other.url) is None  # no token
 
 
 def test_cross_origin_redirect_drops_the_token(demo):

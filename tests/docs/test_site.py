@@ -1,0 +1,38 @@
+"""The documentation site builds with warnings as errors, and the CLI page matches the CLI."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).parents[2]
+
+
+def test_site_builds_strictly(tmp_path):
+    pytest.importorskip("mkdocs")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict",
+                             "--site-dir", str(tmp_path / "site")], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    reference = (tmp_path / "site" / "reference" / "index.html").read_text()
+    for name in ("connect", "Resource", "follow", "LinkNotFound", "Bookmark", "wait"):
+        assert name in reference  # generated from the docstrings
+
+
+def test_cli_page_documents_every_command_and_exit_code():
+    from hyperkm.cli import app
+
+    page = (ROOT / "docs" / "cli.md").read_text()
+    for name in app.cli.commands:
+        assert f"`hyperkm {name}" in page, name
+    codes = {v for k, v in vars(app).items() if k.startswith("EXIT_")}
+    documented = {int(c) for c in re.findall(r"^\| (\d) \|", page, re.M)}
+    assert documented == codes
+    for code in codes:
+        assert f"{code} " in app.EPILOG
