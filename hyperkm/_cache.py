@@ -136,7 +136,12 @@ class DirectoryCache(FileCache):
     @property
     def size(self) -> int:
         """Bytes held in entries."""
-        return sum(size for _, size, _ in self._entries())
+        return self.stats()[1]
+
+    def stats(self) -> tuple[int, int]:
+        """(entries, bytes) held."""
+        entries = self._entries()
+        return len(entries), sum(size for _, size, _ in entries)
 
     def prune(self, max_bytes: int | None = None) -> int:
         """Delete the oldest entries until at most ``max_bytes`` remain; returns bytes freed."""

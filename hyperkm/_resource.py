@@ -26,7 +26,16 @@ _NO_VARIABLES: Mapping[str, Any] = MappingProxyType({})
 
 
 class Step:
-    """How a resource was reached from its parent: a rel (with template variables) or a member."""
+    """How a resource was reached from its parent: a rel (with template variables), a member
+    of a collection, or something else (the result of a write), for breadcrumbs and trails.
+
+    Attributes:
+        rel: The relation followed (``None`` for a member or a write's result).
+        variables: The template variables given.
+        label: What to show instead of the rel (``[id=…]``, ``(POST → 202)``).
+        link: The :class:`Link` followed.
+        member: Whether the step entered a member of a collection.
+    """
 
     __slots__ = ("label", "link", "member", "rel", "variables")
 

@@ -260,3 +260,41 @@ def demo(args: tuple[str, ...]) -> None:
     except ImportError as exc:
         raise click.UsageError(str(exc)) from exc
     sys.exit(demo_main(list(args), prog="hyperkm demo"))
+
+
+@cli.group()
+def cache() -> None:
+    """Inspect, bound or clear a directory cache (connect(cache=DIR), --cache DIR)."""
+
+
+def _directory_cache(path: str) -> Any:
+    from .._cache import DirectoryCache
+
+    if not os.path.isdir(path):
+        raise click.BadParameter(f"{path!r} is not a directory", param_hint="DIR")
+    return DirectoryCache(path, max_bytes=None)
+
+
+@cache.command("info")
+@click.argument("directory", metavar="DIR")
+def cache_info(directory: str) -> None:
+    """Show how many entries and bytes DIR holds."""
+    count, size = _directory_cache(directory).stats()
+    click.echo(f"{directory}: {count} entries, {size} bytes")
+
+
+@cache.command("prune")
+@click.argument("directory", metavar="DIR")
+@click.option("--max-mb", type=float, required=True, help="Keep at most this many megabytes.")
+def cache_prune(directory: str, max_mb: float) -> None:
+    """Delete the oldest entries of DIR until at most --max-mb remain."""
+    freed = _directory_cache(directory).prune(int(max_mb * 1024 * 1024))
+    click.echo(f"freed {freed} bytes")
+
+
+@cache.command("clear")
+@click.argument("directory", metavar="DIR")
+def cache_clear(directory: str) -> None:
+    """Delete every entry of DIR."""
+    freed = _directory_cache(directory).clear()
+    click.echo(f"freed {freed} bytes")

@@ -92,7 +92,20 @@ def run(state: ShellState, *, debug: bool = False, history: bool = True) -> int:
                 traceback.print_exc()
             output = f"error: {type(exc).__name__}: {exc}"
         if output:
-            print(output)
+            show(output, highlight=line.split()[:1] == ["show"])
+
+
+def show(output: str, *, highlight: bool = False) -> None:
+    """Print a command's output; the state (``show``) as highlighted JSON on a terminal."""
+    if highlight and sys.stdout.isatty() and not output.startswith("error:"):
+        try:
+            from rich.console import Console
+
+            Console().print_json(output)
+            return
+        except (ImportError, ValueError):
+            pass  # no rich, or not JSON after all: plain text
+    print(output)
 
 
 def _safe(state: ShellState, fn: Any) -> str:

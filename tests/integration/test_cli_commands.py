@@ -147,3 +147,23 @@ def test_help_is_fast_because_imports_are_lazy():
               "if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.stdout.strip().endswith("[]")
+
+
+def test_cache_info_prune_clear(capsys, tmp_path):
+    from hyperkm.demo import running
+
+    with running() as demo:
+        code, _, _ = run(["get", demo.root_url, "--token", demo.token, "events", "--all",
+                          "--cache", str(tmp_path)], capsys)
+    assert code == 0
+    code, out, _ = run(["cache", "info", str(tmp_path)], capsys)
+    entries = int(out.split(": ")[1].split()[0])
+    assert code == 0 and entries >= 4
+    code, out, _ = run(["cache", "prune", str(tmp_path), "--max-mb", "0.01"], capsys)
+    assert code == 0 and int(out.split()[1]) > 0
+    code, out, _ = run(["cache", "clear", str(tmp_path)], capsys)
+    assert code == 0
+    code, out, _ = run(["cache", "info", str(tmp_path)], capsys)
+    assert out.strip().endswith(": 0 entries, 0 bytes")
+    code, _, err = run(["cache", "info", str(tmp_path / "nope")], capsys)
+    assert code == 2 and "not a directory" in err
