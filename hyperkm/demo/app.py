@@ -396,18 +396,7 @@ class DemoApp:
                     item_endpoint: str | None, **values: Any) -> Response:
         limit, offset = self._page_params(request)
         members = fetch(offset, limit) if offset < total else []
-        base = self._url(adapter, endpoint, **values)
-
-        def page(o: int) -> str:
-            return f"{base}?limit={limit}&offset={o}"
-
-        last = max(0, (total - 1) // limit * limit) if total else 0
-        links = [L("self", page(offset), "Self"), L("first", page(0), "First"),
-                 L("last", page(last), "Last")]
-        if offset + limit < total:
-            links.append(L("next", page(offset + limit), "Next"))
-        if offset > 0:
-            links.append(L("prev", page(max(0, offset - limit)), "Previous"))
+        links = _page_links(self._url(adapter, endpoint, **values), limit, offset, total)
         if item_endpoint:
             links.append(L(item_endpoint, self._template(adapter, item_endpoint),
                            item_endpoint.title(), templated=True))
@@ -775,18 +764,8 @@ class DemoApp:
         job = self._job(account, id)
         rows = self._rows(job)
         limit, offset = self._page_params(request)
-        base = self._url(adapter, "query_results", id=id)
-
-        def page(o: int) -> str:
-            return f"{base}?limit={limit}&offset={o}"
-
         total = len(rows)
-        links = [L("self", page(offset), "Self"), L("first", page(0), "First"),
-                 L("last", page(max(0, (total - 1) // limit * limit) if total else 0), "Last")]
-        if offset + limit < total:
-            links.append(L("next", page(offset + limit), "Next"))
-        if offset > 0:
-            links.append(L("prev", page(max(0, offset - limit)), "Previous"))
+        links = _page_links(self._url(adapter, "query_results", id=id), limit, offset, total)
         links.append(L("export", self._url(adapter, "query_export", id=id), "Export"))
         rep = Rep(members=[Rep(row) for row in rows[offset:offset + limit]], links=links,
                   pagination={"limit": limit, "offset": offset, "total": total},
@@ -803,6 +782,21 @@ class DemoApp:
         response = Response(out.getvalue(), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="{id}.csv"'
         return response
+
+
+def _page_links(base: str, limit: int, offset: int, total: int) -> list[L]:
+    """self, first, last, and next/prev where they exist: the reference's pagination links."""
+    def page(o: int) -> str:
+        return f"{base}?limit={limit}&offset={o}"
+
+    last = max(0, (total - 1) // limit * limit) if total else 0
+    links = [L("self", page(offset), "Self"), L("first", page(0), "First"),
+             L("last", page(last), "Last")]
+    if offset + limit < total:
+        links.append(L("next", page(offset + limit), "Next"))
+    if offset > 0:
+        links.append(L("prev", page(max(0, offset - limit)), "Previous"))
+    return links
 
 
 def _parse_date(value: Any, name: str) -> datetime:
