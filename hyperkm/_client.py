@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -127,6 +128,7 @@ class Client:
             self.session.mount("https://", adapter)
         #: Exchanges by outcome (``network``, ``hit``, ``revalidated``) and bytes received.
         self.stats: Counter[str] = Counter()
+        self._stats_lock = threading.Lock()  # prefetch and member threads report too
         self.headers = {"Accept": ACCEPT, "User-Agent": _user_agent(), **(headers or {})}
         #: Callables receiving each :class:`Exchange` (the CLI trace, tests, your logging).
         self.on_exchange: list[Callable[[Exchange], None]] = []
@@ -282,9 +284,10 @@ class Client:
                 elapsed: float, headers: Mapping[str, str]) -> None:
         outcome = getattr(response, "hyperkm_outcome", None) or (
             "hit" if getattr(response, "from_cache", False) else "network")
-        self.stats[outcome] += 1
-        if outcome == "network":
-            self.stats["bytes"] += len(response.content or b"")
+        with self._stats_lock:
+            self.stats[outcome] += 1
+            if outcome == "network":
+                self.stats["bytes"] += len(response.content or b"")
         if not self.on_exchange:
             return
         shown = {k: ("Bearer ***" if k.lower() == "authorization" else v)

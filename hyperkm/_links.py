@@ -255,7 +255,7 @@ class Links(Sequence[Link]):
         if found:
             return list(found)
         if ":" not in rel and self._curies:
-            matches = [links for link_rel, links in self._by_curie_reference(rel)]
+            matches = [links for _, links in self._by_curie_reference(rel)]
             if len(matches) == 1:
                 return list(matches[0])
         return []
