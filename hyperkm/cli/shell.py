@@ -69,8 +69,14 @@ class ShellState:
         return note or self.describe()
 
     def crumb(self) -> str:
-        steps = self.current.breadcrumb
-        return "/ › " + " › ".join(steps) + " ›" if steps else "/ ›"
+        """The prompt: rels followed, and members by their name (``/ › products › My SaaS
+        Product ›``), falling back to a short id."""
+        steps: list[str] = []
+        node: Resource | None = self.current
+        while node is not None and node.step is not None:
+            steps.append(_crumb_of(node))
+            node = node.parent
+        return "/ › " + " › ".join(reversed(steps)) + " ›" if steps else "/ ›"
 
     def describe(self) -> str:
         """A short orientation after every move: where, what, which rels."""
@@ -88,6 +94,21 @@ class ShellState:
         rels = [r for r in doc.links.rels if r != "self"]
         lines.append("rels: " + (", ".join(rels) if rels else "(none)"))
         return "\n".join(lines)
+
+
+def _crumb_of(node: Resource) -> str:
+    step = node.step
+    assert step is not None
+    if step.member and node.fetched:
+        for key in ("name", "display_name", "title"):
+            value = node.document.peek(key)
+            if isinstance(value, str) and value:
+                return value if len(value) <= 40 else value[:39] + "…"
+        key_value = node.document.peek("id")
+        if isinstance(key_value, (str, int)):
+            text = str(key_value)
+            return f"[id={text if len(text) <= 12 else text[:8] + '…'}]"
+    return str(step)
 
 
 def format_exchange(exchange: Exchange) -> str:
