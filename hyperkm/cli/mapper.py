@@ -69,7 +69,7 @@ def crawl(root: Resource, *, depth: int = 4, budget: int = 150,
                 continue
             visited.add(kind)
             if progress:
-                sys.stderr.write(f"\rmapping… {len(visited)} kinds, {graph.requests} requests")
+                sys.stderr.write("\r" + progress_bar(graph.requests, budget, len(visited)))
                 sys.stderr.flush()
             try:
                 document = resource.document
@@ -106,6 +106,13 @@ def crawl(root: Resource, *, depth: int = 4, budget: int = 150,
         if progress:
             sys.stderr.write("\n")
     return graph
+
+
+def progress_bar(used: int, budget: int, kinds: int, width: int = 30) -> str:
+    """``mapping [#######.......]  42/150 requests, 9 kinds`` (the budget is the bound)."""
+    filled = min(width, int(width * used / budget)) if budget > 0 else width
+    return (f"mapping [{'#' * filled}{'.' * (width - filled)}] {used:>4}/{budget} requests, "
+            f"{kinds} kinds")
 
 
 def _target(link: Link) -> str | None:

@@ -167,3 +167,11 @@ def test_cache_info_prune_clear(capsys, tmp_path):
     assert out.strip().endswith(": 0 entries, 0 bytes")
     code, _, err = run(["cache", "info", str(tmp_path / "nope")], capsys)
     assert code == 2 and "not a directory" in err
+
+
+def test_map_progress_bar():
+    from hyperkm.cli.mapper import progress_bar
+
+    assert progress_bar(0, 150, 1) == "mapping [" + "." * 30 + "]    0/150 requests, 1 kinds"
+    assert progress_bar(75, 150, 9).startswith("mapping [" + "#" * 15 + "." * 15 + "]")
+    assert "#" * 30 in progress_bar(500, 150, 9)  # never past full
