@@ -54,7 +54,7 @@ def wait(job: Resource, *, timeout: float = 300.0, interval: float = 1.0,
         progress = state.get("progress")
         if on_progress is not None:
             on_progress(progress if isinstance(progress, (int, float)) else None, status)
-        error = state.get("error") or (state.get("errors") if state.get("errors") else None)
+        error = state.get("error") or state.get("errors")  # empty values mean no error
         phase = str(state.get("status", "")).lower()
         if error or phase in _FAILED:
             raise JobFailed(f"the job at {job.url} failed: {error or phase}. The server's status "
