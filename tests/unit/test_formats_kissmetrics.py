@@ -118,3 +118,15 @@ def test_bare_array_paged_by_link_headers():
     assert doc.is_collection and [m.data for m in doc.items] == [{"id": 1}, {"id": 2}]
     assert doc.links["next"].href == "https://api.kissmetrics.com/core/events?offset=2"
     assert not doc.items[0].has_own_url
+
+
+def test_fast_member_documents_set_every_slot_init_sets():
+    # Document.member() bypasses __init__ for speed; it must not miss a slot __init__ sets.
+    from hyperkm.formats import Document
+
+    full = Document("https://h/x", format="kissmetrics", data={"a": 1})
+    fast = Document.member("https://h/x", "kissmetrics", {"a": 1, "links": []},
+                           lambda: formats.parse(b"{}", "https://h/x").links, True)
+    for slot in Document.__slots__:
+        assert hasattr(full, slot) and hasattr(fast, slot), slot
+    assert fast.data == {"a": 1} and fast.links.rels == [] and fast.page.total is None
