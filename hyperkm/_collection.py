@@ -71,10 +71,7 @@ class Items:
 
     def _variable(self, names: tuple[str, ...]) -> str | None:
         found = self._template()
-        if found is None:
-            return None
-        variables = found[0].variables
-        return next((n for n in names if n in variables), None)
+        return None if found is None else _first_of(names, found[0].variables)
 
     def _start(self, offset: int | None = None, limit: int | None = None) -> Resource:
         """The first page to read: the collection itself, or a re-expanded template.
@@ -90,17 +87,19 @@ class Items:
 
     def _make_start(self, offset: int | None, limit: int | None) -> Resource:
         found = self._template()
-        size_var = self._variable(PAGE_SIZE_VARIABLES)
-        offset_var = self._variable(OFFSET_VARIABLES)
-        wanted_size = limit or self._page_size
-        changes: dict[str, Any] = {}
-        if found is not None and wanted_size is not None and size_var is not None:
-            changes[size_var] = wanted_size
-        if found is not None and offset is not None and offset_var is not None:
-            changes[offset_var] = offset
-        if not changes or found is None:
+        if found is None:
             return self._collection
         link, variables = found
+        size_var = _first_of(PAGE_SIZE_VARIABLES, link.variables)
+        offset_var = _first_of(OFFSET_VARIABLES, link.variables)
+        wanted_size = limit or self._page_size
+        changes: dict[str, Any] = {}
+        if wanted_size is not None and size_var is not None:
+            changes[size_var] = wanted_size
+        if offset is not None and offset_var is not None:
+            changes[offset_var] = offset
+        if not changes:
+            return self._collection
         variables.update(changes)
         return Resource(self._collection.client, link.expand(**variables),
                         parent=self._collection.parent, step=Step(link.rel, variables, link=link))
@@ -175,6 +174,10 @@ class Items:
             first = self._start(offset=start, limit=size)
             return self._members(self._pages_from(first), start)
         return itertools.islice(iter(self), start, None)
+
+
+def _first_of(names: tuple[str, ...], variables: tuple[str, ...]) -> str | None:
+    return next((n for n in names if n in variables), None)
 
 
 def _members_of(document: Document) -> list[Any]:
