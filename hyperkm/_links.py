@@ -225,10 +225,8 @@ class Links(Sequence[Link]):
         from rich.table import Table
 
         table = Table("rel", "name", "href")
-        for link in self._links:
-            href = link.href + (f"  [vars: {', '.join(link.variables)}]" if link.templated
-                                else "")
-            table.add_row(link.rel, link.name or link.title or "", href)
+        for row in self.rows():
+            table.add_row(*row)
         return table
 
     @property
@@ -325,13 +323,17 @@ class Links(Sequence[Link]):
             curies.update(other._curies)
         return Links(unique((*self._links, *other), curies), curies=curies)
 
+    def rows(self, template_note: str = "  [vars: {}]") -> list[tuple[str, str, str]]:
+        """(rel, name or title, href) per link; a template's href is followed by
+        ``template_note`` filled with its variable names."""
+        return [(link.rel, link.name or link.title or "",
+                 link.href + (template_note.format(", ".join(link.variables) or "none")
+                              if link.templated else ""))
+                for link in self._links]
+
     def table(self) -> str:
         """A plain-text table: rel, name or title, href (templates with their variables)."""
-        rows = [("rel", "name", "href")]
-        for link in self._links:
-            label = link.name or link.title or ""
-            href = link.href + (f"  [vars: {', '.join(link.variables)}]" if link.templated else "")
-            rows.append((link.rel, label, href))
+        rows = [("rel", "name", "href"), *self.rows()]
         widths = [max(len(r[i]) for r in rows) for i in range(2)]
         return "\n".join(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]}" for r in rows)
 

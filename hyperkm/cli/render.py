@@ -36,12 +36,7 @@ def table(rows: Sequence[Sequence[Any]], header: Sequence[str], *, max_width: in
 
 def links_table(links: Links) -> str:
     """rel, name or title, and the href — or the template with its variables."""
-    rows = []
-    for link in links:
-        target = link.href
-        if link.templated:
-            target += f"   (template: {', '.join(link.variables) or 'no variables'})"
-        rows.append((link.rel, link.name or link.title or "", target))
+    rows = links.rows(template_note="   (template: {})")
     if not rows:
         return "(no links)"
     return table(rows, ("rel", "name", "href"), max_width=100)
