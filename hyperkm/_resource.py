@@ -23,6 +23,8 @@ __all__ = ["Resource", "Step"]
 
 
 _NO_VARIABLES: Mapping[str, Any] = MappingProxyType({})
+#: Fields that name a resource for people (reprs, the shell's breadcrumb), in order of preference.
+LABEL_FIELDS = ("name", "display_name", "title")
 
 
 class Step:
@@ -446,7 +448,7 @@ def _summary(doc: Document) -> str:
             f" of {total}" if total is not None else "")
     data = doc.data
     if isinstance(data, dict):
-        for key in ("name", "title", "display_name", "id"):
+        for key in (*LABEL_FIELDS, "id"):
             if isinstance(data.get(key), (str, int)):
                 return f"{key}={data[key]!r}"
         return f"{{{', '.join(list(data)[:4])}{', …' if len(data) > 4 else ''}}}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import _exceptions as errors
 from .._client import Exchange
-from .._resource import Resource
+from .._resource import LABEL_FIELDS, Resource
 from .render import dumps, key_fields, links_table, member_cells, table
 
 __all__ = ["COMMANDS", "ShellState", "execute"]
@@ -100,7 +100,7 @@ def _crumb_of(node: Resource) -> str:
     step = node.step
     assert step is not None
     if step.member and node.fetched:
-        for key in ("name", "display_name", "title"):
+        for key in LABEL_FIELDS:
             value = node.document.peek(key)
             if isinstance(value, str) and value:
                 return value if len(value) <= 40 else value[:39] + "…"
