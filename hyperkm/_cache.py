@@ -21,8 +21,9 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urljoin
 
@@ -34,12 +35,15 @@ from cachecontrol.heuristics import LastModified
 from cachecontrol.serialize import Serializer
 from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
-from urllib3 import BaseHTTPResponse, HTTPResponse
+from urllib3 import BaseHTTPResponse, HTTPConnectionPool, HTTPResponse, HTTPSConnectionPool
+from urllib3.exceptions import InvalidHeader, MaxRetryError, TimeoutError
 from urllib3.util.retry import Retry
 
+from . import _deadline
 from ._exceptions import ConfigurationError
 
-__all__ = ["DirectoryCache", "MemoryCache", "RedisCache", "make_cache", "make_retry"]
+__all__ = ["CachingAdapter", "DirectoryCache", "MemoryCache", "RedisCache", "TransportAdapter",
+           "make_cache", "make_retry"]
 
 log = logging.getLogger("hyperkm")
 
@@ -101,14 +105,26 @@ class MemoryCache(BaseCache):
 class DirectoryCache(FileCache):
     """A persistent cache in a directory, shared by every process that names it.
 
+    The directory is marked as a hyperkm cache (a ``CACHEDIR.TAG`` file, as backup tools
+    expect, naming hyperkm), and hyperkm only ever touches files it recognises as its own
+    entries (cachecontrol's layout: five one-hex-digit folders, then a 56-hex-digit name).
+    A directory that holds anything else and has no marker is refused: a cache must never
+    prune or clear a user's files.
+
     cachecontrol's ``FileCache`` never evicts; this one prunes the least recently written
     entries once the directory grows past ``max_bytes`` (checked every ``prune_every`` writes),
     and can be cleared.
+
+    Raises:
+        ConfigurationError: the directory exists, is not empty and is not a hyperkm cache
+            (or ``create=False`` and it is not a hyperkm cache).
     """
 
     def __init__(self, directory: str | os.PathLike[str], *, max_bytes: int | None = 512 << 20,
-                 prune_every: int = 200) -> None:
-        super().__init__(os.fspath(directory))
+                 prune_every: int = 200, create: bool = True) -> None:
+        path = os.path.abspath(os.path.expanduser(os.fspath(directory)))
+        _claim(path, create)
+        super().__init__(path)
         self.max_bytes = max_bytes
         self._prune_every = max(1, prune_every)
         self._writes = 0
@@ -121,16 +137,14 @@ class DirectoryCache(FileCache):
 
     def _entries(self) -> list[tuple[float, int, str]]:
         found = []
-        for folder, _, files in os.walk(self.directory):
-            for name in files:
-                if name.endswith(".lock"):
-                    continue
-                path = os.path.join(folder, name)
-                try:
-                    stat = os.stat(path)
-                except FileNotFoundError:  # another process pruned it
-                    continue
-                found.append((stat.st_mtime, stat.st_size, path))
+        for path in _own_files(self.directory):
+            if path.endswith(".lock"):
+                continue
+            try:
+                stat = os.lstat(path)
+            except FileNotFoundError:  # another process pruned it
+                continue
+            found.append((stat.st_mtime, stat.st_size, path))
         return found
 
     @property
@@ -144,7 +158,10 @@ class DirectoryCache(FileCache):
         return len(entries), sum(size for _, size, _ in entries)
 
     def prune(self, max_bytes: int | None = None) -> int:
-        """Delete the oldest entries until at most ``max_bytes`` remain; returns bytes freed."""
+        """Delete the oldest entries until at most ``max_bytes`` remain; returns bytes freed.
+
+        Only hyperkm's own entries are counted and deleted; nothing else in the directory.
+        """
         bound = self.max_bytes if max_bytes is None else max_bytes
         if bound is None:
             return 0
@@ -163,6 +180,73 @@ class DirectoryCache(FileCache):
     def clear(self) -> int:
         """Delete every entry; returns bytes freed."""
         return self.prune(0)
+
+
+#: The marker file (https://bford.info/cachedir/): backup tools skip such directories.
+MARKER = "CACHEDIR.TAG"
+_MARKER_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+                "# This file is a cache directory tag created by hyperkm (HTTP cache).\n"
+                "# hyperkm deletes only its own entries here; see `hyperkm cache --help`.\n")
+_HEX = frozenset("0123456789abcdef")
+
+
+def _is_marked(path: str) -> bool:
+    try:
+        with open(os.path.join(path, MARKER), encoding="utf-8", errors="replace") as f:
+            return "hyperkm" in f.read(512)
+    except OSError:
+        return False
+
+
+def _is_entry(relative: list[str]) -> bool:
+    # cachecontrol's FileCache: a/b/c/d/e/<sha224 hex> (and <name>.lock while writing).
+    if len(relative) != 6 or any(len(p) != 1 or p not in _HEX for p in relative[:5]):
+        return False
+    name = relative[5].removesuffix(".lock")
+    return len(name) == 56 and set(name) <= _HEX and name.startswith("".join(relative[:5]))
+
+
+def _own_files(directory: str) -> Iterator[str]:
+    """The files under ``directory`` laid out as cache entries (never following links)."""
+    for folder, dirs, files in os.walk(directory):
+        relative = os.path.relpath(folder, directory)
+        parts = [] if relative == "." else relative.split(os.sep)
+        # Descend only into one-hex-digit folders, at most five deep.
+        dirs[:] = [d for d in dirs if len(parts) < 5 and len(d) == 1 and d in _HEX
+                   and not os.path.islink(os.path.join(folder, d))]
+        for name in files:
+            path = os.path.join(folder, name)
+            if _is_entry([*parts, name]) and not os.path.islink(path):
+                yield path
+
+
+def _claim(path: str, create: bool) -> None:
+    """Make sure ``path`` is a hyperkm cache directory (creating and marking it if allowed)."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ConfigurationError(f"cache directory {path!r} exists and is not a directory; "
+                                 "give a directory path for a persistent cache")
+    if _is_marked(path):
+        return
+    if not create:
+        raise ConfigurationError(
+            f"{path} is not a hyperkm cache directory (it has no {MARKER} written by hyperkm); "
+            "refusing to touch it. Nothing was deleted.")
+    foreign = []
+    if os.path.isdir(path):
+        for folder, dirs, files in os.walk(path):
+            relative = os.path.relpath(folder, path)
+            parts = [] if relative == "." else relative.split(os.sep)
+            foreign += [os.path.join(folder, n) for n in files if not _is_entry([*parts, n])]
+            if foreign:
+                break
+    if foreign:
+        raise ConfigurationError(
+            f"cache={path!r} is a directory with other files in it (e.g. {foreign[0]!r}) and "
+            "is not a hyperkm cache; give a new or empty directory (hyperkm will mark it as "
+            "its cache). Nothing was changed.")
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    with open(os.path.join(path, MARKER), "w", encoding="utf-8") as f:
+        f.write(_MARKER_TEXT)
 
 
 class RedisCache(BaseCache):
@@ -294,8 +378,43 @@ class _Controller(CacheController):
                          status_codes=status_codes or (200, 203, 300))
 
 
-class CachingAdapter(CacheControlAdapter):
-    """The transport adapter: cachecontrol + classification + write invalidation + retries."""
+class _WatchedHTTPPool(HTTPConnectionPool):
+    """A pool whose connections register with the current request's deadline."""
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        deadline = _deadline.current()
+        if deadline is not None and deadline.passed():
+            raise TimeoutError(f"the request's deadline of {deadline.seconds:g} s has passed")
+        conn = super()._get_conn(timeout)
+        if deadline is not None:
+            deadline.watch(conn)
+        return conn
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool, _WatchedHTTPPool):
+    pass
+
+
+class _Watched(HTTPAdapter):
+    """Mixin for hyperkm's adapters: pools whose connections the deadline can cut off."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        # A new dict: urllib3's default one is shared by every PoolManager in the process.
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool,
+                                                   "https": _WatchedHTTPSPool}
+
+
+class TransportAdapter(_Watched):
+    """The adapter without a cache (``cache=False``): deadline-aware pools and retries."""
+
+
+class CachingAdapter(_Watched, CacheControlAdapter):
+    """The transport adapter: cachecontrol + classification + write invalidation + retries.
+
+    Bodies are read by the client (bounded in size and time), which then calls the
+    response's ``hyperkm_store(body)`` to store a cacheable one.
+    """
 
     invalidating_methods = {"POST", "PUT", "PATCH", "DELETE"}  # noqa: RUF012 (base class API)
 
@@ -308,10 +427,14 @@ class CachingAdapter(CacheControlAdapter):
              cacheable_methods: Collection[str] | None = None) -> Response:
         resp = super().send(request, stream, timeout, verify, cert, proxies, cacheable_methods)
         pending = getattr(resp, "_hyperkm_store", None)
-        if pending is not None and not stream:
-            # Store from the body requests reads anyway, instead of cachecontrol's wrapper that
-            # copies every body through a temporary file (a fifth of the client's time).
-            self.controller.cache_response(request, pending, body=resp.content)
+        if pending is not None:
+            # Store from the body the client reads anyway, instead of cachecontrol's wrapper
+            # that copies every body through a temporary file (a fifth of the client's time).
+            store = partial(_store, self.controller, request, pending)
+            if stream:
+                resp.hyperkm_store = store  # type: ignore[attr-defined]
+            else:
+                store(resp.content)
         return resp
 
     def _store_directly(self, request: PreparedRequest, response: HTTPResponse,
@@ -349,6 +472,11 @@ class CachingAdapter(CacheControlAdapter):
         return resp
 
 
+def _store(controller: CacheController, request: PreparedRequest, response: HTTPResponse,
+           body: bytes) -> None:
+    controller.cache_response(request, response, body=body)
+
+
 def make_cache(spec: Any, token: str | None) -> BaseCache | None:
     """Turn ``connect(cache=...)`` into a namespaced cache (``None`` for no cache).
 
@@ -384,8 +512,31 @@ class _CappedRetry(Retry):
     RETRY_AFTER_CAP: float = 30.0
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        value = super().get_retry_after(response)
-        return None if value is None else min(value, self.RETRY_AFTER_CAP)
+        try:
+            value = super().get_retry_after(response)
+        except (InvalidHeader, ValueError, OverflowError):
+            # "soon", "-5", "1e9": a header that does not parse is ignored (RFC 9110 says
+            # delay-seconds or an HTTP-date); the status code still stands.
+            return None
+        if value is None:
+            return None
+        value = min(value, self.RETRY_AFTER_CAP)
+        deadline = _deadline.current()
+        return value if deadline is None else max(0.0, min(value, deadline.remaining()))
+
+    def get_backoff_time(self) -> float:
+        value = super().get_backoff_time()
+        deadline = _deadline.current()
+        return value if deadline is None else max(0.0, min(value, deadline.remaining()))
+
+    def increment(self, *args: Any, **kwargs: Any) -> Retry:
+        deadline = _deadline.current()
+        if deadline is not None and deadline.passed():
+            # No retry after the request's deadline: it covers every attempt.
+            error = kwargs.get("error") or TimeoutError(
+                f"the request's deadline of {deadline.seconds:g} s has passed")
+            raise MaxRetryError(kwargs.get("_pool"), kwargs.get("url") or "", error)
+        return super().increment(*args, **kwargs)
 
 
 def make_retry(retries: int | Retry | bool | None, retry_after_cap: float) -> Retry | int:

@@ -9,7 +9,7 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
 
@@ -17,16 +17,29 @@ import attrs
 import requests
 import urllib3
 
-from . import formats
-from ._cache import CachingAdapter, make_cache, make_retry
+from . import _deadline, formats
+from ._cache import CachingAdapter, TransportAdapter, make_cache, make_retry
 from ._exceptions import (
     ConfigurationError,
     DocumentError,
+    DocumentTooLarge,
     HTTPError,
+    HyperkmError,
+    Timeout,
     TransportError,
     http_error_class,
 )
-from ._http import DEFAULT_TIMEOUT, Session, TokenScope, origin_of, translate
+from ._http import (
+    CREDENTIAL_HEADERS,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_DOCUMENT_BYTES,
+    DEFAULT_TIMEOUT,
+    Session,
+    TokenScope,
+    origin_of,
+    translate,
+)
+from ._urls import check_url
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._resource import Resource
@@ -75,15 +88,26 @@ class Client:
         root_url: The API root (the one URL a program knows).
         token: Bearer token, sent only to the root's origin (never over plain HTTP except to
             loopback). Defaults to the ``HYPERKM_TOKEN`` environment variable.
-        timeout: Seconds, or a (connect, read) pair. Default (5, 30).
+        timeout: Seconds, or a (connect, read) pair, per socket operation. Default (5, 30).
+        deadline: Seconds one request may take in all — connect, every read, every retry and
+            the waits between them (default 60; ``None`` for no deadline). A server that
+            trickles bytes or never answers costs at most this.
+        max_document_bytes: The largest body hyperkm reads into memory, counted after
+            decompression (default 64 MiB; ``None`` lifts the limit). Larger bodies raise
+            :class:`DocumentTooLarge`; :meth:`Resource.download` to a file has no limit.
         verify: As in requests: ``True``, ``False`` or a path to a CA bundle.
-        session: Your own :class:`requests.Session` (its adapters, proxies and headers are used;
-            hyperkm sets the ``Authorization`` header per request and never stores the token in it).
-            hyperkm mounts its caching adapter on it only if you also pass ``cache=``.
-        headers: Extra headers for every request.
+        session: Your own :class:`requests.Session`: its headers, cookies, auth, proxies,
+            TLS settings and custom adapters are used, but hyperkm never changes it (two
+            clients may share one). Credentials on it — ``Authorization``/``Cookie`` and the
+            other :data:`credential headers <hyperkm._http.CREDENTIAL_HEADERS>`, ``auth``,
+            its cookie jar — go only to the root's origin, like the token.
+        headers: Extra headers for every request (credential headers among them are scoped
+            like the token).
+        credential_headers: More header names that carry credentials (``["X-Tenant-Key"]``),
+            in addition to ``Authorization``, ``Cookie``, ``X-Api-Key`` and the like.
         cache: ``None`` (default: a bounded in-memory cache), ``False`` (none), a directory path
             (a persistent cache shared by every process naming it), ``"redis://host:port/db"``,
-            or a cachecontrol ``BaseCache``. Entries are kept apart per token.
+            or a cachecontrol ``BaseCache``. Entries are kept apart per set of credentials.
         retries: Retries for GET/HEAD on connection errors, 429, 502, 503 and 504 (default 3;
             ``0`` for none, or a ``urllib3.Retry``). POST and PATCH are never retried once sent.
         retry_after_cap: The longest ``Retry-After`` honoured, in seconds (default 30).
@@ -95,14 +119,17 @@ class Client:
         *,
         token: str | None = None,
         timeout: float | tuple[float, float] | None = DEFAULT_TIMEOUT,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_document_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES,
         verify: bool | str = True,
         session: requests.Session | None = None,
         headers: Mapping[str, str] | None = None,
+        credential_headers: Iterable[str] = (),
         cache: Any = _DEFAULT,
         retries: Any = None,
         retry_after_cap: float = 30.0,
     ) -> None:
-        origin_of(root_url)  # validates: an absolute http(s) URL
+        origin_of(root_url)  # validates: an absolute http(s) URL every parser reads alike
         self.root_url = urldefrag(root_url)[0]
         if token is None:
             token = os.environ.get("HYPERKM_TOKEN") or None
@@ -114,24 +141,49 @@ class Client:
         if timeout is not None and not isinstance(timeout, (int, float, tuple)):
             raise ConfigurationError(f"timeout must be seconds or a (connect, read) pair, "
                                      f"got {timeout!r}")
+        for name, value in (("deadline", deadline), ("max_document_bytes", max_document_bytes)):
+            if value is not None and (isinstance(value, bool) or not isinstance(
+                    value, (int, float)) or value <= 0):
+                raise ConfigurationError(f"{name} must be a positive number or None, "
+                                         f"got {value!r}")
         self.timeout = timeout
+        self.deadline = deadline
+        self.max_document_bytes = max_document_bytes
         self.verify = verify
-        own_session = session is None
-        self.session = session if session is not None else Session()
-        self.cache = None
-        if own_session or cache is not _DEFAULT or retries is not None:
-            self.cache = make_cache(None if cache is _DEFAULT else cache, self._token)
-            retry = make_retry(retries, retry_after_cap)
-            adapter = (CachingAdapter(self.cache, max_retries=retry) if self.cache is not None
-                       else requests.adapters.HTTPAdapter(max_retries=retry))
-            self.session.mount("http://", adapter)
-            self.session.mount("https://", adapter)
+        self.credential_headers = CREDENTIAL_HEADERS | {h.lower() for h in credential_headers}
+        self.headers = {"Accept": ACCEPT, "User-Agent": _user_agent(), **(headers or {})}
+        self.session = _own_session(session)
+        self.cache = make_cache(None if cache is _DEFAULT else cache,
+                                self._credential_identity(session))
+        retry = make_retry(retries, retry_after_cap)
+        adapter = (CachingAdapter(self.cache, max_retries=retry) if self.cache is not None
+                   else TransportAdapter(max_retries=retry))
+        for prefix in ("http://", "https://"):
+            # A custom adapter the caller mounted stays in charge of its prefix.
+            if type(self.session.adapters.get(prefix)) in (requests.adapters.HTTPAdapter,
+                                                           type(None)):
+                self.session.mount(prefix, adapter)
         #: Exchanges by outcome (``network``, ``hit``, ``revalidated``) and bytes received.
         self.stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()  # prefetch and member threads report too
-        self.headers = {"Accept": ACCEPT, "User-Agent": _user_agent(), **(headers or {})}
         #: Callables receiving each :class:`Exchange` (the CLI trace, tests, your logging).
         self.on_exchange: list[Callable[[Exchange], None]] = []
+
+    def _credential_identity(self, session: requests.Session | None) -> str | None:
+        """Everything that makes a request speak for someone, for the cache's namespace."""
+        parts = [self._token or ""]
+        sources = [self.headers] + ([session.headers] if session is not None else [])
+        for source in sources:
+            parts += sorted(f"{k.lower()}={v}" for k, v in source.items()
+                            if k.lower() in self.credential_headers)
+        if session is not None:
+            if session.auth is not None:
+                auth = session.auth
+                parts.append("auth=" + repr(sorted(vars(auth).items()) if hasattr(
+                    auth, "__dict__") else auth))
+            parts += sorted(f"cookie={c.domain}|{c.name}={c.value}" for c in session.cookies)
+        identity = "\0".join(parts)
+        return identity if identity.strip("\0") else None
 
     def __repr__(self) -> str:
         return f"<hyperkm.Client {self.root_url} token={'set' if self._token else 'none'}>"
@@ -210,6 +262,7 @@ class Client:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         raise_for_status: bool = True,
+        stream: bool = False,
     ) -> requests.Response:
         """Send one request, following redirects with the token policy applied at every hop.
 
@@ -219,9 +272,16 @@ class Client:
             json_body: A JSON-serialisable body, sent as ``application/json``.
             headers: Extra headers for this request.
             raise_for_status: Raise :class:`HTTPError` for 4xx/5xx (default).
+            stream: Leave the body unread (for downloads: no size limit applies; close the
+                response when done). Error bodies are read all the same.
+
+        Raises:
+            DocumentError: the URL (or a redirect's ``Location``) is one hyperkm refuses.
+            DocumentTooLarge: the body exceeds ``max_document_bytes``.
+            Timeout: the request's deadline passed.
         """
         method = method.upper()
-        url = urldefrag(url)[0]
+        url = check_url(urldefrag(url)[0], source=f"a {method} request")
         data: bytes | None = None
         extra = dict(headers or {})
         if json_body is not None:
@@ -233,14 +293,15 @@ class Client:
             extra.setdefault("Content-Type", "application/json")
         redirects: list[tuple[int, str]] = []
         for _ in range(MAX_REDIRECTS + 1):
-            response, token_sent = self._send(method, url, data, extra)
+            response, token_sent = self._send(method, url, data, extra, stream=stream)
             location = response.headers.get("Location")
             if response.status_code not in _REDIRECTS or not location:
                 # Which redirects led here (a job's 303 "See Other" means: the result).
                 response.hyperkm_redirects = redirects  # type: ignore[attr-defined]
                 break
             redirects.append((response.status_code, response.url))
-            target = urljoin(response.url, location)
+            target = check_url(urljoin(response.url, location),
+                               source=f"the Location header of {response.status_code} from {url}")
             self._scope.note_redirect(url, target)
             log.debug("%s %s -> %s %s", method, url, response.status_code, target)
             # RFC 9110 15.4: 303 always becomes GET; 301/302 turn POST into GET in practice.
@@ -256,46 +317,120 @@ class Client:
             raise self._http_error(response, token_sent)
         return response
 
-    def _send(self, method: str, url: str, data: bytes | None, extra: Mapping[str, str]
-              ) -> tuple[requests.Response, bool]:
+    def _send(self, method: str, url: str, data: bytes | None, extra: Mapping[str, str],
+              *, stream: bool = False) -> tuple[requests.Response, bool]:
+        # Credentials go where the token may go: the root's origin, over HTTPS or to loopback.
+        trusted = self._scope.allows(url)
         headers = {**self.headers, **extra}
-        token_sent = bool(self._token) and self._scope.allows(url)
+        token_sent = bool(self._token) and trusted
         if token_sent:
             headers["Authorization"] = f"Bearer {self._token}"
-        else:
-            # A Session given by the caller may carry auth of its own; hyperkm's policy is that
-            # nothing it sends to another origin carries credentials it was handed.
-            headers.pop("Authorization", None)
+        kwargs: dict[str, Any] = {}
+        if not trusted:
+            # Nothing hyperkm sends to another origin carries credentials it was handed: not
+            # the token, not credential headers (from headers= or the session), not the
+            # session's auth, nor its cookies.
+            headers = {k: v for k, v in headers.items()
+                       if k.lower() not in self.credential_headers}
+            for name in self.session.headers:
+                if name.lower() in self.credential_headers:
+                    headers[name] = None  # type: ignore[assignment]  # requests: drop it
+            kwargs["auth"] = _no_auth
+            kwargs["cookies"] = None
         started = time.perf_counter()
-        try:
-            response = self.session.request(method, url, data=data, headers=headers,
-                                            timeout=self.timeout, verify=self.verify,
-                                            allow_redirects=False)
-            _ = response.content  # read the body inside the translation boundary
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError,
-                ValueError) as exc:
-            # urllib3/http.client errors sometimes escape requests unwrapped.
-            translate(exc, method, url, self.timeout)
+        with _deadline.running(self.deadline) as deadline:
+            try:
+                if not trusted and len(self.session.cookies):
+                    response = self._send_without_cookies(method, url, data, headers, deadline)
+                else:
+                    response = self.session.request(
+                        method, url, data=data, headers=headers, timeout=self._timeout(deadline),
+                        verify=self.verify, allow_redirects=False, stream=True, **kwargs)
+                if not stream or response.status_code >= 400:
+                    self._read_body(response, method, url)
+            except HyperkmError:
+                raise
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError,
+                    ValueError) as exc:
+                # urllib3/http.client errors sometimes escape requests unwrapped.
+                if deadline is not None and deadline.passed():
+                    raise Timeout(
+                        f"{method} {url} took longer than its deadline of {deadline.seconds:g} s "
+                        "(connect, reads and retries in all); the server is too slow or stalled. "
+                        "Retry, or pass a larger deadline= to hyperkm.connect().",
+                        url=url) from exc
+                translate(exc, method, url, self.timeout)
         elapsed = time.perf_counter() - started
-        self._report(method, url, response, token_sent, elapsed, headers)
+        self._report(method, url, response, token_sent,
+                     elapsed, {k: v for k, v in headers.items() if v is not None})
         return response, token_sent
+
+    def _send_without_cookies(self, method: str, url: str, data: bytes | None,
+                              headers: Mapping[str, Any], deadline: Any) -> requests.Response:
+        # requests merges the session's cookie jar into every request; a cookie set without a
+        # domain would go to any host. Prepare this one without the session's cookies.
+        session = self.session
+        merged = {k: v for k, v in session.headers.items()
+                  if k.lower() not in self.credential_headers}
+        merged.update({k: v for k, v in headers.items() if v is not None})
+        prepared = requests.Request(method, url, data=data, headers=merged).prepare()
+        settings = session.merge_environment_settings(url, {}, True, self.verify, None)
+        return session.send(prepared, timeout=self._timeout(deadline), allow_redirects=False,
+                            **settings)
+
+    def _timeout(self, deadline: Any) -> Any:
+        timeout = self.timeout
+        if deadline is None:
+            return timeout
+        left = max(deadline.remaining(), 0.001)
+        if timeout is None:
+            return left
+        if isinstance(timeout, tuple):
+            return tuple(min(t, left) if t is not None else left for t in timeout)
+        return min(timeout, left)
+
+    def _read_body(self, response: requests.Response, method: str, url: str) -> None:
+        """Read the body into ``response.content``, within ``max_document_bytes`` after
+        decompression (a gzip bomb is cut off while it inflates), then store it in the cache
+        if the adapter asked to."""
+        limit = self.max_document_bytes
+        declared = response.headers.get("Content-Length", "")
+        if limit is not None and declared.isdigit() and int(declared) > limit \
+                and not response.headers.get("Content-Encoding"):
+            response.close()
+            raise _too_large(method, url, limit, f"it declares {int(declared):,} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if limit is not None and size > limit:
+                response.close()
+                raise _too_large(method, url, limit, "it is larger")
+            chunks.append(chunk)
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        response._content = body
+        response._content_consumed = True  # type: ignore[attr-defined]
+        store = getattr(response, "hyperkm_store", None)
+        if store is not None:
+            store(body)
 
     def _report(self, method: str, url: str, response: requests.Response, token_sent: bool,
                 elapsed: float, headers: Mapping[str, str]) -> None:
         outcome = getattr(response, "hyperkm_outcome", None) or (
             "hit" if getattr(response, "from_cache", False) else "network")
+        # A streamed download's body is not read here (it may not fit in memory).
+        size = len(response._content or b"") if response._content_consumed else 0  # type: ignore[attr-defined]
         with self._stats_lock:
             self.stats[outcome] += 1
             if outcome == "network":
-                self.stats["bytes"] += len(response.content or b"")
+                self.stats["bytes"] += size
         if not self.on_exchange:
             return
         shown = {k: ("Bearer ***" if k.lower() == "authorization" else v)
                  for k, v in headers.items()}
         status = getattr(response, "hyperkm_wire_status", response.status_code)
         exchange = Exchange(method, url, status, outcome, elapsed, token_sent, shown,
-                            dict(response.headers), len(response.content or b"") if
-                            outcome == "network" else 0)
+                            dict(response.headers), size if outcome == "network" else 0)
         for hook in list(self.on_exchange):
             hook(exchange)
 
@@ -342,6 +477,42 @@ class Client:
         if status >= 500:
             return "The server failed; retrying later may help."
         return "Check the request's variables and body."
+
+
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """An auth callable that adds nothing: overrides a session's ``auth`` for one request."""
+    return request
+
+
+def _too_large(method: str, url: str, limit: int, what: str) -> DocumentTooLarge:
+    return DocumentTooLarge(
+        f"{method} {url}: the body is over the limit of {limit:,} bytes ({what}, counted after "
+        "decompression); nothing more was read. If this resource is really that large, pass a "
+        "larger max_document_bytes= to hyperkm.connect() (None lifts the limit), or use "
+        "resource.download(path) to stream it to a file.", url=url, limit=limit)
+
+
+def _own_session(caller: requests.Session | None) -> requests.Session:
+    """The client's own session. A caller's session is read, never changed: two clients
+    sharing one cannot clobber each other's adapters (and cache namespaces)."""
+    own = Session()
+    if caller is None:
+        return own
+    # The caller's objects are shared, not copied: later changes to their headers, cookies
+    # or proxies apply to hyperkm's requests too.
+    own.headers = caller.headers
+    own.cookies = caller.cookies
+    own.auth = caller.auth
+    own.proxies = caller.proxies
+    own.hooks = caller.hooks
+    own.params = caller.params
+    own.verify = caller.verify
+    own.cert = caller.cert
+    own.trust_env = caller.trust_env
+    own.max_redirects = caller.max_redirects
+    for prefix, adapter in caller.adapters.items():
+        own.mount(prefix, adapter)
+    return own
 
 
 def _server_message(response: requests.Response, document: formats.Document | None) -> str | None:

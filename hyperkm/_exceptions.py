@@ -5,6 +5,7 @@
     HyperkmError
     ├── ConfigurationError (ValueError)   bad arguments to connect(), insecure token use
     ├── DocumentError (ValueError)        a body hyperkm cannot read as a hypermedia document
+    │   └── DocumentTooLarge              a body over max_document_bytes
     ├── LinkNotFound (KeyError)           no link with that rel (names close matches)
     ├── TemplateError (ValueError)        invalid URI template, missing or unknown variables
     ├── TransportError (ConnectionError)  connection refused/reset, TLS failure, too many redirects
@@ -42,6 +43,7 @@ __all__ = [
     "ClientError",
     "ConfigurationError",
     "DocumentError",
+    "DocumentTooLarge",
     "Forbidden",
     "HTTPError",
     "HyperkmError",
@@ -85,6 +87,18 @@ class ConfigurationError(HyperkmError, ValueError):
 
 class DocumentError(HyperkmError, ValueError):
     """A response body is not a document hyperkm can read (not JSON, a JSON scalar, a bad link)."""
+
+
+class DocumentTooLarge(DocumentError):
+    """A body is larger than the client's ``max_document_bytes`` (counted after decompression).
+
+    Attributes:
+        limit: The limit in bytes.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, limit: int = 0) -> None:
+        super().__init__(message, url=url)
+        self.limit = limit
 
 
 class LinkNotFound(HyperkmError, KeyError):

@@ -2,44 +2,53 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import requests
 import urllib3
 
+from . import _urls
 from ._exceptions import ConfigurationError, DocumentError, Timeout, TransportError
+from ._urls import Origin, format_origin, is_loopback
 
-__all__ = ["DEFAULT_TIMEOUT", "Origin", "Session", "TokenScope", "is_loopback", "origin_of",
+__all__ = ["CREDENTIAL_HEADERS", "DEFAULT_DEADLINE", "DEFAULT_MAX_DOCUMENT_BYTES",
+           "DEFAULT_TIMEOUT", "Origin", "Session", "TokenScope", "is_loopback", "origin_of",
            "translate"]
 
 #: (connect, read) seconds. requests has no default timeout at all: a hung server would hang
 #: the program for ever.
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
 
-Origin = tuple[str, str, int]
+#: Seconds one request may take in all: connect, every read, every retry and wait between
+#: them. Per-operation timeouts alone let a trickling server hold a request for ever.
+DEFAULT_DEADLINE = 60.0
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+#: Bodies larger than this (after decompression) are refused (``max_document_bytes=``).
+DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+#: Header names that carry credentials, never sent to another origin (lower case). Add your
+#: own with ``connect(credential_headers=[...])``.
+CREDENTIAL_HEADERS = frozenset({
+    "authorization", "cookie", "proxy-authorization", "x-api-key", "api-key", "apikey",
+    "x-auth-token", "x-access-token", "private-token", "x-csrf-token", "x-xsrf-token",
+    "x-amz-security-token", "x-goog-api-key", "ocp-apim-subscription-key",
+})
 
 
 def origin_of(url: str) -> Origin:
-    """The (scheme, host, port) origin of ``url`` (RFC 6454), default ports filled in.
+    """The (scheme, host, port) origin of a URL the *caller* gave (RFC 6454).
 
     Raises:
-        ConfigurationError: ``url`` is not an absolute http(s) URL.
+        ConfigurationError: ``url`` is not an absolute http(s) URL every parser reads alike.
     """
     try:
-        parts = urlsplit(url if isinstance(url, str) else str(url))
-        port = parts.port
-    except ValueError as exc:
-        raise ConfigurationError(f"{url!r} is not a valid URL ({exc})", url=url) from exc
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return _urls.origin_of(url if isinstance(url, str) else str(url))
+    except DocumentError as exc:
         raise ConfigurationError(
-            f"expected an absolute http:// or https:// URL, got {url!r}. "
-            "Give the API root, e.g. https://api.example.com/core.", url=url)
-    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
+            f"expected an absolute http:// or https:// URL such as "
+            f"https://api.example.com/core, got {url!r}: {exc.message.split(': ', 1)[-1]}",
+            url=str(url)) from exc
 
 
 class Session(requests.Session):
@@ -67,17 +76,6 @@ class Session(requests.Session):
                 self._environment.clear()
             self._environment[key] = merged
         return {**merged, "proxies": dict(merged["proxies"])}
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class TokenScope:
@@ -109,9 +107,9 @@ class TokenScope:
     def reason_withheld(self, url: str) -> str | None:
         """``None`` when the token may go to ``url``; otherwise why it may not."""
         try:
-            origin = origin_of(url)
-        except ConfigurationError:
-            return "the URL is not an absolute http(s) URL"
+            origin = _urls.origin_of(url)  # the transport's own parser
+        except DocumentError as exc:
+            return exc.message
         if origin not in self._trusted:
             return (f"{url} is on origin {_fmt(origin)}, not the root's origin {_fmt(self.root)}; "
                     "hyperkm sends the token only to the origin it was given for")
@@ -123,17 +121,28 @@ class TokenScope:
     def note_redirect(self, from_url: str, to_url: str) -> None:
         """Trust ``to_url``'s origin if it is an HTTPS upgrade of a trusted origin's host."""
         try:
-            old, new = origin_of(from_url), origin_of(to_url)
-        except ConfigurationError:
+            old, new = _urls.origin_of(from_url), _urls.origin_of(to_url)
+        except DocumentError:
             return
         if old in self._trusted and old[0] == "http" and new[0] == "https" and old[1] == new[1]:
             self._trusted.add(new)
             self._decided.clear()
 
 
-def _fmt(origin: Origin) -> str:
-    scheme, host, port = origin
-    return f"{scheme}://{host}" + ("" if _DEFAULT_PORTS[scheme] == port else f":{port}")
+    def trusts(self, url: str) -> bool:
+        """Whether ``url`` is on an origin credentials may go to (plain HTTP included)."""
+        try:
+            origin = _urls.origin_of(url)
+        except DocumentError:
+            return False
+        if origin in self._trusted:
+            return True
+        # The HTTPS twin of a trusted plain-HTTP origin (the API's own upgrade).
+        return origin[0] == "https" and any(
+            t[0] == "http" and t[1] == origin[1] for t in self._trusted)
+
+
+_fmt = format_origin
 
 
 def translate(exc: BaseException, method: str, url: str, timeout: Any) -> NoReturn:

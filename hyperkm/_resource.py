@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, overload
 from urllib.parse import urljoin
 
 import requests
@@ -165,13 +166,31 @@ class Resource:
         self._load(revalidate=True)
         return self
 
-    def download(self) -> bytes:
+    @overload
+    def download(self, to: None = None) -> bytes: ...
+    @overload
+    def download(self, to: str | os.PathLike[str] | BinaryIO) -> int: ...
+
+    def download(self, to: str | os.PathLike[str] | BinaryIO | None = None) -> bytes | int:
         """The raw body at this URL, whatever its media type (a CSV export, an image).
+
+        Args:
+            to: A path or a binary file object: the body is streamed there, with no size
+                limit, and the number of bytes written is returned. A path is written to
+                ``PATH.part`` first and renamed when complete, so a failed download leaves
+                nothing behind. Without ``to``, the body is returned as bytes (within the
+                client's ``max_document_bytes``).
 
         Raises:
             HTTPError, TransportError: as for any request.
+            DocumentTooLarge: without ``to``, the body is over ``max_document_bytes``.
         """
-        return self._client.request("GET", self.url, headers={"Accept": "*/*"}).content
+        from ._download import stream_to
+
+        if to is None:
+            return self._client.request("GET", self.url, headers={"Accept": "*/*"}).content
+        response = self._client.request("GET", self.url, headers={"Accept": "*/*"}, stream=True)
+        return stream_to(response, to)
 
     def wait(self, *, timeout: float = 300.0, interval: float = 1.0, max_interval: float = 10.0,
              on_progress: Callable[[Any, Resource], None] | None = None) -> Resource:

@@ -169,9 +169,13 @@ def test_headers_sent(demo):
 
 def test_own_session_is_used_and_not_mutated(demo):
     session = requests.Session()
+    session.headers["X-Trace"] = "t1"
+    adapters = dict(session.adapters)
     root = hyperkm.connect(demo.root_url, token=demo.token, session=session)
     assert root.data["name"] == "KISSmetrics API"
-    assert root.client.session is session and "Authorization" not in session.headers
+    assert root.client.session.headers is session.headers  # its settings are used ...
+    assert "Authorization" not in session.headers
+    assert dict(session.adapters) == adapters  # ... but nothing is mounted on it
 
 
 # -- the token's scope --------------------------------------------------------------------------
