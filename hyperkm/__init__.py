@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from ._bookmarks import Bookmark, Trail, TrailStep
@@ -122,19 +123,31 @@ def open(bookmark: str | Bookmark, *, token: str | None = None, root: str | None
     cache), and the result — with the new URL — is returned; a :class:`Bookmark` object passed
     in is updated in place, and ``result.bookmark()`` records the new URL.
 
+    A bookmark is data, and a file can be tampered with: it never chooses where your
+    credentials go. With a token (or ``HYPERKM_TOKEN``, credential ``headers=`` or a
+    ``session=``), pass ``root=``, the API root you trust with them; the bookmark's URLs must be
+    on that root's origin. Without credentials the bookmark's own root is used.
+
     Args:
         bookmark: The JSON string from ``resource.bookmark()`` (or a :class:`Bookmark`).
         token: As for :func:`connect` (``HYPERKM_TOKEN`` by default).
-        root: The API root to walk from, if it is not the bookmark's own (a server that moved
-            even its root without a redirect).
+        root: The API root: where credentials may go, and where the trail is walked from
+            (also when the server moved even its root without a redirect).
         **options: As for :func:`connect`.
 
     Raises:
-        BookmarkError: not a bookmark, or its trail no longer exists (the error names the
-            step and the rels that exist there now).
+        ConfigurationError: credentials are given but ``root=`` is not (nothing is sent).
+        BookmarkError: not a bookmark; its URLs are on another origin than ``root``; or its
+            trail no longer exists (the error names the step and the rels that exist there).
     """
     from ._bookmarks import Bookmark as _Bookmark
 
     mark = _Bookmark.from_json(bookmark)
+    if root is None and (token or os.environ.get("HYPERKM_TOKEN") or options.get("session")
+                         or options.get("headers")):
+        raise ConfigurationError(
+            "hyperkm.open(): pass root= (the API root you trust with your credentials). A "
+            "bookmark file never chooses where a token goes; this one names "
+            f"{mark.root}. Or open it with client.open(bookmark). No request was sent.")
     client = Client(root or mark.root, token=token, **options)
     return client.open(mark, root=root)

@@ -156,6 +156,9 @@ class Bookmark:
             return cls(str(obj["root"]), str(obj["url"]),
                        Trail(steps, start if isinstance(start, str) else None),
                        str(obj.get("member_key") or "id"))
+        except RecursionError as exc:
+            raise BookmarkError("not a hyperkm bookmark (nested too deeply to read); "
+                                "bookmarks come from resource.bookmark()") from exc
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise BookmarkError(f"not a hyperkm bookmark ({exc}); bookmarks come from "
                                 "resource.bookmark()") from exc
@@ -174,10 +177,34 @@ def _moved_permanently(resource: Resource) -> bool:
 
 def open_bookmark(client: Client, bookmark: str | bytes | Bookmark, *,
                   root: str | None = None) -> Resource:
-    """Open a bookmark (see :func:`hyperkm.open`)."""
+    """Open a bookmark (see :func:`hyperkm.open`).
+
+    The bookmark's URLs must be on the client's origin: the client (its root and token) comes
+    from the caller, never from the file.
+    """
+    mark = Bookmark.from_json(bookmark)
+    scope = client.scope
+    for what, url in (("its start", mark.trail.start), ("its URL", mark.url)):
+        if url is None or scope.trusts(url):
+            continue
+        if what == "its URL" and root is not None:
+            break  # the caller named the root: walk the trail from there, not to this URL
+        raise BookmarkError(
+            f"the bookmark's {what[4:]} {url} is not on the origin of this client's root "
+            f"{client.root_url}; a bookmark file never chooses where requests (or your token) "
+            "go. Open it with a client for that API, or pass root= the API root you trust.",
+            url=url)
+    else:
+        return _open_direct(client, mark, root)
+    resource = rewalk(client, mark, root=root)
+    mark.url = resource.url
+    mark.root = client.root_url
+    return resource
+
+
+def _open_direct(client: Client, mark: Bookmark, root: str | None) -> Resource:
     from ._resource import Resource
 
-    mark = Bookmark.from_json(bookmark)
     direct = Resource(client, mark.url)
     direct.base_trail = mark.trail
     try:
@@ -205,7 +232,7 @@ def rewalk(client: Client, mark: Bookmark, *, root: str | None = None) -> Resour
                 f"step {number} of {len(mark.trail)} ({step}) came from a write, which a "
                 "bookmark never replays; bookmark a resource reached by links instead",
                 url=mark.url, step=number)
-    start_url = mark.trail.start or root or mark.root
+    start_url = mark.trail.start or root or client.root_url
     node = Resource(client, start_url)
     if mark.trail.start is None:
         try:

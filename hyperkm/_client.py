@@ -199,6 +199,11 @@ class Client:
         self.close()
 
     @property
+    def scope(self) -> TokenScope:
+        """Where credentials may go (the root's origin)."""
+        return self._scope
+
+    @property
     def has_token(self) -> bool:
         return self._token is not None
 
@@ -519,7 +524,7 @@ def _server_message(response: requests.Response, document: formats.Document | No
     """The server's own words about an error, from any of the error bodies we know."""
     try:
         body = json.loads(response.content) if response.content else None
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict):
         meta = body.get("meta")

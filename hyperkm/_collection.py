@@ -9,15 +9,18 @@ time rather than the sum of round trips. Collections whose members are only link
 from __future__ import annotations
 
 import itertools
+from collections import OrderedDict
 import queue
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, overload
 
-from ._exceptions import DocumentError, HyperkmError
+from ._exceptions import DocumentError, HyperkmError, TemplateError
 from ._links import Link
 from ._resource import Resource, Step
+from ._urls import normalised
 from .formats import Document
 
 __all__ = ["Items"]
@@ -44,12 +47,15 @@ class Items:
     collection is a template with an offset variable (``{?limit,offset}``), and walk otherwise.
     """
 
-    __slots__ = ("_collection", "_first", "_page_size", "_prefetch")
+    __slots__ = ("_collection", "_first", "_max_pages", "_page_size", "_prefetch")
 
     def __init__(self, collection: Resource, *, prefetch: int = 1,
-                 page_size: int | None = None) -> None:
+                 page_size: int | None = None, max_pages: int | None = None) -> None:
         if prefetch < 0:
             raise ValueError("prefetch must be >= 0")
+        if max_pages is not None and max_pages < 1:
+            raise ValueError("max_pages must be >= 1")
+        self._max_pages = max_pages
         if page_size is not None and page_size < 1:
             raise ValueError("page_size must be >= 1")
         self._collection = collection
@@ -116,9 +122,10 @@ class Items:
         return self._pages_from(self._start())
 
     def _pages_from(self, first: Resource) -> Iterator[Resource]:
+        walk = _walk(first, self._collection, self._max_pages)
         if self._prefetch == 0:
-            return _walk(first, self._collection)
-        return _prefetched(_walk(first, self._collection), self._prefetch)
+            return walk
+        return _prefetched(walk, self._prefetch)
 
     def __iter__(self) -> Iterator[Resource]:
         return self._members(self.pages(), 0)
@@ -140,6 +147,11 @@ class Items:
         first = self._start()
         total = first.document.page.total
         if total is not None:
+            if total > sys.maxsize:  # len() must fit in a C ssize_t
+                raise DocumentError(
+                    f"{first.url} states a collection size of {total}, more than any "
+                    "collection can hold; the server's count is wrong. Iterate instead of "
+                    "asking for len().", url=first.url)
             return total
         return sum(len(_members_of(p.document)) for p in self._pages_from(first))
 
@@ -186,9 +198,15 @@ def _members_of(document: Document) -> list[Any]:
     return document.links.all("item")
 
 
-def _walk(first: Resource, collection: Resource) -> Iterator[Resource]:
+#: How many recent page URLs loop detection remembers: a loop longer than this (never seen
+#: in practice) is caught by ``max_pages`` instead, and memory stays flat on huge walks.
+RECENT_PAGES = 4096
+
+
+def _walk(first: Resource, collection: Resource, max_pages: int | None = None
+          ) -> Iterator[Resource]:
     page = first
-    seen: set[str] = set()
+    recent: OrderedDict[str, None] = OrderedDict()
     number = 0
     while True:
         document = page.document
@@ -197,17 +215,27 @@ def _walk(first: Resource, collection: Resource) -> Iterator[Resource]:
                 f"{page.url} is not a collection: its {document.format} representation lists "
                 f"no members. Its rels are: {', '.join(document.links.rels) or 'none'}.",
                 url=page.url)
-        seen.add(page.url)
+        recent[normalised(page.url)] = None
+        if len(recent) > RECENT_PAGES:
+            recent.popitem(last=False)
         yield page
         number += 1
         # An API that always sends `next` would loop for ever on empty pages.
-        if not _members_of(document):
+        if not _members_of(document) or (max_pages is not None and number >= max_pages):
             return
         following = document.links.get("next")
         if following is None:
             return
-        target = following.expand() if not following.templated else following.href
-        if target in seen:
+        try:
+            # A templated `next` (Spring Data REST: "...?page=1&size=5{&sort}") is expanded
+            # with no variables: RFC 6570 drops unset optional ones.
+            target = following.expand()
+        except TemplateError as exc:
+            raise DocumentError(
+                f"the 'next' link of page {number} ({page.url}) is a template that needs "
+                f"variables ({following.href}); a paging link must be followable as it is.",
+                url=page.url) from exc
+        if normalised(target) in recent:
             raise DocumentError(
                 f"pagination loops: the 'next' link of page {number} ({page.url}) points back "
                 f"to {target}, which was already read. Stopping instead of looping for ever; "

@@ -339,7 +339,8 @@ class Resource:
                 return doc
         return None
 
-    def items(self, *, prefetch: int = 1, page_size: int | None = None) -> Items:
+    def items(self, *, prefetch: int = 1, page_size: int | None = None,
+              max_pages: int | None = None) -> Items:
         """The collection's members across all pages (lazy, re-iterable; ``len()`` supported).
 
         Args:
@@ -348,17 +349,21 @@ class Resource:
             page_size: Members per page, passed through the template of the link this
                 collection was reached by when it has a page-size variable (``{?limit}``);
                 ignored otherwise (hyperkm never guesses URL parameters).
+            max_pages: Stop after this many pages (default: follow ``next`` to the end). A
+                ``next`` that leads back to a page already read raises instead.
 
         Raises:
-            DocumentError: on iteration, if this resource is not a collection.
+            DocumentError: on iteration, if this resource is not a collection, or its paging
+                links loop.
         """
         from ._collection import Items
 
-        return Items(self, prefetch=prefetch, page_size=page_size)
+        return Items(self, prefetch=prefetch, page_size=page_size, max_pages=max_pages)
 
-    def pages(self, *, prefetch: int = 1, page_size: int | None = None) -> Iterator[Resource]:
+    def pages(self, *, prefetch: int = 1, page_size: int | None = None,
+              max_pages: int | None = None) -> Iterator[Resource]:
         """Each page of the collection as a fetched Resource (see :meth:`items`)."""
-        return self.items(prefetch=prefetch, page_size=page_size).pages()
+        return self.items(prefetch=prefetch, page_size=page_size, max_pages=max_pages).pages()
 
     def member(self, document: Document, label: str) -> Resource:
         """A member resource built from an embedded document (used by :class:`Items`)."""

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 import attrs
 from uritemplate import URITemplate
@@ -71,6 +72,13 @@ class Template:
             raise TemplateError(_explain(self, missing, unknown), template=self.text,
                                 missing=missing, unknown=unknown, url=url)
         clean = {k: _to_template_value(k, v, self.text) for k, v in values.items() if v is not None}
+        for name in self.required:
+            if _vanishes(clean[name]):
+                raise TemplateError(
+                    f"cannot expand URI template {self.text!r}: variable {name!r} is "
+                    f"{values[name]!r}, which would name a different resource (an empty or "
+                    "'.'/'..' path segment points at the parent). Give a real value. No request "
+                    "was sent.", template=self.text, url=url)
         return str(URITemplate(self.text).expand(clean))
 
 
@@ -87,6 +95,17 @@ def _explain(template: Template, missing: tuple[str, ...], unknown: tuple[str, .
     ) or "none"
     return (f"cannot expand URI template {template.text!r}: {'; '.join(parts)}. "
             f"It takes: {accepted}. No request was sent.")
+
+
+def _vanishes(value: Any) -> bool:
+    """Whether a path variable's value would drop or climb a path segment."""
+    if isinstance(value, str):
+        return unquote(value).strip() in ("", ".", "..")
+    if isinstance(value, Mapping):
+        return not value or any(_vanishes(v) for v in value.values())
+    if isinstance(value, list):
+        return not value or any(_vanishes(v) for v in value)
+    return False
 
 
 def _to_template_value(name: str, value: Any, text: str) -> Any:

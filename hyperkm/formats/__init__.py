@@ -31,6 +31,7 @@ __all__ = [
     "PlainJsonFormat",
     "parse",
     "parse_json",
+    "loads",
     "parse_link_header",
     "register",
     "registered",
@@ -64,6 +65,8 @@ class PlainJsonFormat:
 
 
 _FORMATS: list[Format] = [HalFormat(), KissmetricsFormat()]
+#: Nesting hyperkm reads (HAL ``_embedded`` levels); deeper documents are refused.
+MAX_DEPTH = 64
 _PLAIN = PlainJsonFormat()
 
 
@@ -135,7 +138,20 @@ def parse(
     content_type = _get(headers, "content-type")
     media_type = _media_type(content_type)
     link_header = _get(headers, "link") or ""
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    if isinstance(body, bytes):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if _is_json_media_type(media_type):
+                # RFC 8259 section 8.1: JSON exchanged between systems is UTF-8. Replacing bad
+                # bytes would silently change the data.
+                raise DocumentError(
+                    f"expected UTF-8 JSON from {url}, but byte {exc.start} is not valid UTF-8 "
+                    f"({body[max(0, exc.start - 20):exc.start + 1]!r}). The server sent a "
+                    "malformed body.", url=url) from exc
+            text = body.decode("utf-8", errors="replace")
+    else:
+        text = body
     if not text.strip():
         if allow_empty:
             return Document(url, format="empty", links=Links(parse_link_header(link_header, url)))
@@ -147,21 +163,43 @@ def parse(
         raise DocumentError(
             f"expected JSON from {url}, got Content-Type {content_type!r} starting with "
             f"{text[:60]!r}. Check that the URL points at the API, not a web page.", url=url)
-    try:
-        obj = json.loads(text)
-    except ValueError as exc:
-        raise DocumentError(
-            f"expected JSON from {url} (Content-Type {content_type or 'not given'}), but the "
-            f"body does not parse ({exc}); it starts with {text[:60]!r}.", url=url) from exc
+    obj = loads(text, url, content_type)
     try:
         document = parse_json(obj, url, media_type=media_type)
     except RecursionError as exc:  # absurdly nested HAL _embedded
-        raise DocumentError(f"the document from {url} is nested too deeply to read",
-                            url=url) from exc
+        raise _too_deep(url) from exc
     if not link_header:
         return document
     known = {(link.rel.lower(), link.href) for link in document.links}
     return document.with_links(Links(parse_link_header(link_header, url, known)))
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity)")
+
+
+def loads(text: str, url: str, content_type: str | None = None) -> Any:
+    """Decode JSON strictly: no ``NaN``/``Infinity``, and nesting deeper than Python can
+    follow is a :class:`DocumentError`, never a ``RecursionError``.
+
+    Raises:
+        DocumentError: ``text`` is not JSON.
+    """
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError as exc:
+        raise _too_deep(url) from exc
+    except ValueError as exc:
+        raise DocumentError(
+            f"expected JSON from {url} (Content-Type {content_type or 'not given'}), but the "
+            f"body does not parse ({exc}); it starts with {text[:60]!r}.", url=url) from exc
+
+
+def _too_deep(url: str) -> DocumentError:
+    return DocumentError(
+        f"the document from {url} is nested too deeply to read (objects and arrays inside "
+        "each other beyond what hyperkm follows); the server sent a malformed or hostile "
+        "body.", url=url)
 
 
 def _get(headers: Mapping[str, str], name: str) -> str | None:

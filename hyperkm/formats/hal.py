@@ -32,8 +32,16 @@ class HalFormat:
         return _parse(obj, url, url, "$", {})
 
 
-def _parse(obj: Any, base: str, fallback_url: str, where: str, inherited: dict[str, str]
-           ) -> Document:
+#: How deep ``_embedded`` resources may nest (real APIs use two or three levels).
+MAX_EMBEDDED_DEPTH = 32
+
+
+def _parse(obj: Any, base: str, fallback_url: str, where: str, inherited: dict[str, str],
+           depth: int = 0) -> Document:
+    if depth > MAX_EMBEDDED_DEPTH:
+        raise DocumentError(
+            f"{where}: _embedded resources nest more than {MAX_EMBEDDED_DEPTH} levels deep in "
+            f"{base}; hyperkm stops there (a malformed or hostile document).", url=base)
     if not isinstance(obj, dict):
         raise DocumentError(
             f"{where}: expected a HAL resource object in {base}, got {type(obj).__name__} "
@@ -58,7 +66,7 @@ def _parse(obj: Any, base: str, fallback_url: str, where: str, inherited: dict[s
         at = f"{where}._embedded.{rel}"
         values = value if isinstance(value, list) else [value]
         # Embedded resources share the retrieved document's base URL (RFC 3986 5.1.3).
-        embedded[rel] = [_parse(v, base, base, f"{at}[{i}]", curies)
+        embedded[rel] = [_parse(v, base, base, f"{at}[{i}]", curies, depth + 1)
                          for i, v in enumerate(values)]
     for doc in (d for docs in embedded.values() for d in docs):
         doc.has_own_url = doc.links.get("self") is not None

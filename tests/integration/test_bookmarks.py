@@ -56,7 +56,7 @@ def test_bookmark_is_small_json(demo):
 def test_open_goes_straight_to_the_url_when_nothing_moved(demo):
     mark = product_events(connect(demo)).bookmark()
     before = demo.stats.requests
-    resource = hyperkm.open(mark, token=demo.token)
+    resource = hyperkm.open(mark, token=demo.token, root=demo.root_url)
     assert len(resource.items()) == 45
     assert demo.stats.requests - before == 1
     assert str(resource.trail) == "/ › products › [id=e706…] › events"
@@ -87,7 +87,7 @@ def test_bookmarks_survive_the_layout_switch(mode, target):
             rewalk = seen[1:]
             assert 0 < len(rewalk) <= trail_length, [e.url for e in seen]
         # the updated bookmark now goes straight there
-        again = hyperkm.open(resource.bookmark(), token=demo.token)
+        again = hyperkm.open(resource.bookmark(), token=demo.token, root=demo.root_url)
         assert again.url == resource.url and again.data == expected
 
 
@@ -96,7 +96,7 @@ def test_a_removed_rel_fails_with_the_step_and_what_exists(demo):
     mark["trail"][2]["rel"] = "happenings"
     mark["url"] = demo.root_url + "/gone"
     with pytest.raises(hyperkm.BookmarkError) as info:
-        hyperkm.open(json.dumps(mark), token=demo.token)
+        hyperkm.open(json.dumps(mark), token=demo.token, root=demo.root_url)
     err = info.value
     assert err.step == 3 and "step 3 of 3 (happenings)" in str(err)
     assert "events" in err.available and "reports" in err.available
@@ -107,7 +107,7 @@ def test_a_member_that_is_gone_fails_clearly(demo):
     mark["trail"][1] = {"member": {"id": "00000000-0000-0000-0000-000000000000"}}
     mark["url"] = demo.root_url + "/gone"
     with pytest.raises(hyperkm.BookmarkError) as info:
-        hyperkm.open(json.dumps(mark), token=demo.token)
+        hyperkm.open(json.dumps(mark), token=demo.token, root=demo.root_url)
     assert "step 2 of 3" in str(info.value) and "no member with id=" in str(info.value)
 
 

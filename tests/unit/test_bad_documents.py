@@ -17,7 +17,7 @@ JSON = {"Content-Type": "application/json"}
 @pytest.mark.parametrize("body,ctype,expect", [
     (b"<html>oops</html>", "text/html", "text/html"),
     (b"{not json", "application/json", "does not parse"),
-    (b"\xff\xfe\x00", "application/json", "does not parse"),
+    (b"\xff\xfe\x00", "application/json", "not valid UTF-8"),
     (b"", "application/json", "empty body"),
     (b"   ", "application/json", "empty body"),
     (b"42", "application/json", "JSON int"),
