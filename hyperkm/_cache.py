@@ -137,7 +137,7 @@ class DirectoryCache(FileCache):
 
     def _entries(self) -> list[tuple[float, int, str]]:
         found = []
-        for path in _own_files(self.directory):
+        for path in _own_files(os.fspath(self.directory)):
             if path.endswith(".lock"):
                 continue
             try:
@@ -233,7 +233,7 @@ def _claim(path: str, create: bool) -> None:
             "refusing to touch it. Nothing was deleted.")
     foreign = []
     if os.path.isdir(path):
-        for folder, dirs, files in os.walk(path):
+        for folder, _dirs, files in os.walk(path):
             relative = os.path.relpath(folder, path)
             parts = [] if relative == "." else relative.split(os.sep)
             foreign += [os.path.join(folder, n) for n in files if not _is_entry([*parts, n])]
@@ -529,14 +529,15 @@ class _CappedRetry(Retry):
         deadline = _deadline.current()
         return value if deadline is None else max(0.0, min(value, deadline.remaining()))
 
-    def increment(self, *args: Any, **kwargs: Any) -> Retry:
+    def increment(self, method: str | None = None, url: str | None = None,
+                  response: BaseHTTPResponse | None = None, error: Exception | None = None,
+                  _pool: Any = None, _stacktrace: Any = None) -> Any:
         deadline = _deadline.current()
         if deadline is not None and deadline.passed():
             # No retry after the request's deadline: it covers every attempt.
-            error = kwargs.get("error") or TimeoutError(
-                f"the request's deadline of {deadline.seconds:g} s has passed")
-            raise MaxRetryError(kwargs.get("_pool"), kwargs.get("url") or "", error)
-        return super().increment(*args, **kwargs)
+            raise MaxRetryError(_pool, url or "", error or TimeoutError(
+                f"the request's deadline of {deadline.seconds:g} s has passed"))
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def make_retry(retries: int | Retry | bool | None, retry_after_cap: float) -> Retry | int:

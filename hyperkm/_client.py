@@ -174,7 +174,7 @@ class Client:
         parts = [self._token or ""]
         sources = [self.headers] + ([session.headers] if session is not None else [])
         for source in sources:
-            parts += sorted(f"{k.lower()}={v}" for k, v in source.items()
+            parts += sorted(f"{k.lower()}={v!r}" for k, v in source.items()
                             if k.lower() in self.credential_headers)
         if session is not None:
             if session.auth is not None:
@@ -328,9 +328,11 @@ class Client:
         trusted = self._scope.allows(url)
         headers = {**self.headers, **extra}
         token_sent = bool(self._token) and trusted
+        kwargs: dict[str, Any] = {}
         if token_sent:
             headers["Authorization"] = f"Bearer {self._token}"
-        kwargs: dict[str, Any] = {}
+            kwargs["auth"] = _no_auth  # the token wins over a session's auth, which would
+            # otherwise overwrite the header
         if not trusted:
             # Nothing hyperkm sends to another origin carries credentials it was handed: not
             # the token, not credential headers (from headers= or the session), not the

@@ -9,10 +9,10 @@ time rather than the sum of round trips. Collections whose members are only link
 from __future__ import annotations
 
 import itertools
-from collections import OrderedDict
 import queue
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, overload

@@ -27,4 +27,8 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="hyperkm", standalone_mode=True)
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    except RecursionError:  # a document nested beyond what any printer can follow
+        print("hyperkm: error: the document is nested too deeply to read or print; the server "
+              "sent a malformed or hostile body", file=sys.stderr)
+        return 7
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -199,7 +198,7 @@ def _print(resource: Any, all_members: bool, fmt: str) -> None:
     if all_members:
         if fmt == "json":
             for member in resource.items():
-                click.echo(json.dumps(member.data, ensure_ascii=False))
+                click.echo(dumps(member.data, indent=None))
         else:
             members = list(resource.items())
             fields = key_fields(members) or ["value"]
@@ -209,7 +208,7 @@ def _print(resource: Any, all_members: bool, fmt: str) -> None:
     if fmt == "json":
         click.echo(dumps(data))
     elif isinstance(data, dict):
-        click.echo(table([(k, json.dumps(v, ensure_ascii=False) if not isinstance(v, str)
+        click.echo(table([(k, dumps(v, indent=None) if not isinstance(v, str)
                            else v) for k, v in data.items()], ("field", "value"), max_width=80))
         click.echo(f"\nrels: {', '.join(resource.links.rels)}")
     else:
@@ -272,7 +271,11 @@ def _directory_cache(path: str) -> Any:
 
     if not os.path.isdir(path):
         raise click.BadParameter(f"{path!r} is not a directory", param_hint="DIR")
-    return DirectoryCache(path, max_bytes=None)
+    try:
+        # create=False: a directory hyperkm did not mark as its cache is refused, untouched.
+        return DirectoryCache(path, max_bytes=None, create=False)
+    except errors.ConfigurationError as exc:
+        fail(exc)
 
 
 @cache.command("info")

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from .._exceptions import DocumentError
 from .._links import Links
 from .._resource import Resource
 
@@ -15,9 +16,17 @@ __all__ = ["KEY_FIELDS", "dumps", "key_fields", "links_table", "table"]
 KEY_FIELDS = ("id", "name", "display_name", "title", "status", "report_type", "total")
 
 
-def dumps(value: Any) -> str:
-    """Pretty JSON, keys in server order, non-ASCII kept readable."""
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+def dumps(value: Any, *, indent: int | None = 2) -> str:
+    """Pretty JSON, keys in server order, non-ASCII kept readable.
+
+    Raises:
+        DocumentError: the value is nested too deeply to print (a hostile document).
+    """
+    try:
+        return json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+    except RecursionError as exc:
+        raise DocumentError("the document is nested too deeply to print; the server sent a "
+                            "malformed or hostile body") from exc
 
 
 def table(rows: Sequence[Sequence[Any]], header: Sequence[str], *, max_width: int = 60) -> str:
@@ -54,5 +63,5 @@ def key_fields(members: Sequence[Resource]) -> list[str]:
 def member_cells(member: Resource, fields: Sequence[str]) -> list[Any]:
     data = member.data
     if not isinstance(data, dict):
-        return [json.dumps(data, ensure_ascii=False)] + [""] * (len(fields) - 1)
+        return [dumps(data, indent=None)] + [""] * (len(fields) - 1)
     return [data.get(f) for f in fields]

@@ -278,7 +278,7 @@ def _load_bookmarks() -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise errors.ConfigurationError(f"cannot read the bookmarks in {path}: {exc}") from exc
     return data if isinstance(data, dict) else {}
 
@@ -390,6 +390,10 @@ def execute(state: ShellState, line: str) -> str:
         output = error_line(exc, state)
     except errors.HyperkmError as exc:
         output = error_line(exc, state)
+    except RecursionError:
+        output = error_line(errors.DocumentError(
+            "the document is nested too deeply to read or print; the server sent a malformed "
+            "or hostile body"), state)
     trace = state.take_trace()
     return f"{trace}\n{output}" if trace else output
 

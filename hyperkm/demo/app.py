@@ -32,6 +32,8 @@ _WRITABLE = {"display_name": (str, type(None)), "description": (str, type(None))
              "is_visible": (bool,)}
 _METHODS = {"product": ["GET", "PATCH"], "event": ["GET", "PATCH"],
             "property": ["GET", "PATCH"], "report_run": ["POST"]}
+#: The largest request body the emulator reads (answered 413 above it).
+MAX_BODY_BYTES = 1024 * 1024
 _STARTED = datetime(2014, 9, 2, 19, 46, 43, tzinfo=timezone.utc)
 
 
@@ -162,6 +164,10 @@ class DemoApp:
         self._rng = random.Random(self.config.seed)
         self._forced: list[tuple[str, int]] = []  # ("fail", retry_after) or ("drop", 0)
         self.layout = self.config.layout
+        #: The scheme://host:port links are built with (set by the server that runs the app).
+        #: Never the request's Host header: a client must not choose the links it is served.
+        self.base_url: str | None = None
+        self._write_lock = threading.Lock()  # If-Match check and update happen as one step
         self._map = self._build_map(self.layout)
         self._old_map: Map | None = None
         self.moved_mode: str | None = None
@@ -248,7 +254,7 @@ class DemoApp:
 
     def _dispatch(self, request: Request) -> Response:
         try:
-            adapter = self._map.bind_to_environ(request.environ)
+            adapter = self._bind(self._map, request)
             try:
                 endpoint, args = adapter.match()
             except NotFound:
@@ -275,15 +281,22 @@ class DemoApp:
             return self._error_response(request, _Error(exc.code or 400, exc.description or "",
                                                         ["invalid_request"]))
 
+    def _bind(self, map_: Map, request: Request) -> MapAdapter:
+        if self.base_url is None:  # a bare WSGI app (no server told it its address)
+            return map_.bind_to_environ(request.environ)
+        scheme, _, netloc = self.base_url.partition("://")
+        return map_.bind(netloc, script_name=request.script_root or "/", url_scheme=scheme,
+                         path_info=request.path, default_method=request.method,
+                         query_args=request.query_string)
+
     def _moved(self, request: Request) -> Response | None:
         if self._old_map is None or self.moved_mode != "301":
             return None
         try:
-            endpoint, args = self._old_map.bind_to_environ(request.environ).match()
+            endpoint, args = self._bind(self._old_map, request).match()
         except HTTPException:
             return None
-        new = self._map.bind_to_environ(request.environ).build(
-            endpoint, args, force_external=True)
+        new = self._bind(self._map, request).build(endpoint, args, force_external=True)
         if request.query_string:
             new += "?" + request.query_string.decode("latin-1")
         response = Response(json.dumps({"meta": {"status": 301, "message": f"Moved to {new}",
@@ -320,9 +333,18 @@ class DemoApp:
         if mimetype != "application/json" and not mimetype.endswith("+json"):
             raise _Error(415, f"Content-Type must be application/json, got "
                          f"{request.content_type or 'none'}.", ["unsupported_media_type"])
-        raw = request.get_data(cache=True)
+        length = request.content_length
+        if length is not None and length > MAX_BODY_BYTES:
+            raise _Error(413, f"The body is {length} bytes; this API accepts at most "
+                         f"{MAX_BODY_BYTES}.", ["payload_too_large"])
+        raw = request.stream.read(MAX_BODY_BYTES + 1)  # a chunked body is bounded too
+        if len(raw) > MAX_BODY_BYTES:
+            raise _Error(413, f"The body is larger than {MAX_BODY_BYTES} bytes, the most this "
+                         "API accepts.", ["payload_too_large"])
         try:
             return json.loads(raw.decode("utf-8"))
+        except RecursionError as exc:
+            raise _Error(400, "The body is nested too deeply.", ["invalid_json"]) from exc
         except (UnicodeDecodeError, ValueError) as exc:
             raise _Error(400, f"The body is not valid JSON: {exc}.", ["invalid_json"]) from exc
 
@@ -341,7 +363,8 @@ class DemoApp:
                  cacheable: bool = True, last_modified: datetime | None = None,
                  headers: dict[str, str] | None = None) -> Response:
         fmt = self.config.format
-        curie = request.host_url.rstrip("/") + LAYOUTS[self.layout]["rels"] + "#{rel}"
+        base = self.base_url or request.host_url.rstrip("/")
+        curie = base + LAYOUTS[self.layout]["rels"] + "#{rel}"
         body = json.dumps(render(rep, fmt, curie))
         mimetype = "application/hal+json" if fmt == "hal" else "application/json"
         response = Response(body, status=status, mimetype=mimetype)
@@ -645,13 +668,17 @@ class DemoApp:
             if not isinstance(value, _WRITABLE[key]):
                 raise _Error(400, f"Field {key!r} has the wrong type.", ["invalid_field"])
         if_match = request.headers.get("If-Match")
-        if if_match:
-            current = self._respond(request, make(record), last_modified=self._modified(kind, rid))
-            etag, _ = current.get_etag()
-            if etag is None or (not request.if_match.contains(etag) and "*" not in if_match):
-                raise _Error(412, "The resource changed since you read it (If-Match failed); "
-                             "fetch it again and reapply your change.", ["precondition_failed"])
-        updated = self.data.update(kind, rid, body)
+        with self._write_lock:  # check and update at once: of two writers with one ETag,
+            record = self.data.get(kind, rid) or record  # exactly one wins
+            if if_match:
+                current = self._respond(request, make(record),
+                                        last_modified=self._modified(kind, rid))
+                etag, _ = current.get_etag()
+                if etag is None or (not request.if_match.contains(etag) and "*" not in if_match):
+                    raise _Error(412, "The resource changed since you read it (If-Match "
+                                 "failed); fetch it again and reapply your change.",
+                                 ["precondition_failed"])
+            updated = self.data.update(kind, rid, body)
         return self._respond(request, make(updated), last_modified=self._modified(kind, rid))
 
     # -- report runs (the Query API) -------------------------------------------------------------

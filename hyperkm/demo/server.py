@@ -27,6 +27,10 @@ class _QuietHandler(WSGIRequestHandler):
     request bodies between keep-alive requests), so each request costs a new connection.
     """
 
+    #: Seconds a client may take to send a request (socket timeout per read): a client that
+    #: never finishes its body must not hold a thread for ever.
+    timeout = 10.0
+
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         pass
 
@@ -34,9 +38,10 @@ class _QuietHandler(WSGIRequestHandler):
         logging.getLogger("hyperkm.demo").debug(message, *args)
 
 
-def _redirect_app(https_port: int) -> Callable[..., Any]:
+def _redirect_app(host: str, https_port: int) -> Callable[..., Any]:
+    host = f"[{host}]" if ":" in host else host  # the configured host, never the Host header
+
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        host = environ.get("HTTP_HOST", environ["SERVER_NAME"]).rsplit(":", 1)[0]
         query = environ.get("QUERY_STRING")
         target = f"https://{host}:{https_port}{environ.get('PATH_INFO', '/')}" + (
             f"?{query}" if query else "")
@@ -59,6 +64,8 @@ class DemoServer:
         port: 0 picks a free port.
         tls: An :class:`ssl.SSLContext` to serve HTTPS; a plain-HTTP port then answers every
             request with 301 to the HTTPS URL, as the real API did.
+        client_timeout: Seconds a client may stay silent while sending a request (default
+            10); a slower client is disconnected.
 
     Attributes:
         root_url: The API root to pass to :func:`hyperkm.connect`.
@@ -68,21 +75,23 @@ class DemoServer:
     """
 
     def __init__(self, config: DemoConfig | None = None, *, host: str = "127.0.0.1",
-                 port: int = 0, tls: ssl.SSLContext | None = None, **options: Any) -> None:
+                 port: int = 0, tls: ssl.SSLContext | None = None,
+                 client_timeout: float = _QuietHandler.timeout, **options: Any) -> None:
         self.app = DemoApp(config or DemoConfig(**options))
         self.host = host
+        handler = type("Handler", (_QuietHandler,), {"timeout": client_timeout})
         self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True,
-                                                   request_handler=_QuietHandler,
-                                                   ssl_context=tls)
+                                                   request_handler=handler, ssl_context=tls)
         self._server.daemon_threads = True  # type: ignore[attr-defined]
         self.port = self._server.server_port
         self.scheme = "https" if tls else "http"
         self._redirector: BaseWSGIServer | None = None
         if tls is not None:
-            self._redirector = make_server(host, 0, _redirect_app(self.port), threaded=True,
-                                           request_handler=_QuietHandler)
+            self._redirector = make_server(host, 0, _redirect_app(host, self.port), threaded=True,
+                                           request_handler=handler)
             self._redirector.daemon_threads = True  # type: ignore[attr-defined]
         self._threads: list[threading.Thread] = []
+        self.app.base_url = self.base_url
 
     @property
     def base_url(self) -> str:
