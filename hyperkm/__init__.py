@@ -99,9 +99,11 @@ def connect(url: str, *, token: str | None = None, **options: Any) -> Resource:
         token: Bearer token; defaults to the ``HYPERKM_TOKEN`` environment variable. It is sent
             only to the root's origin, and never over plain HTTP except to loopback hosts.
         **options: Passed to :class:`Client`: ``timeout`` (seconds or a (connect, read) pair),
-            ``verify`` (bool or CA bundle path), ``session`` (your ``requests.Session``),
-            ``headers``, ``cache`` (default in-memory; ``False``, a directory path, a
-            ``redis://`` URL or a cache object), ``retries``, ``retry_after_cap``.
+            ``deadline`` (seconds for a whole request, retries included; default 60),
+            ``max_document_bytes`` (default 64 MiB), ``verify`` (bool or CA bundle path),
+            ``session`` (your ``requests.Session``, never modified), ``headers``,
+            ``credential_headers``, ``cache`` (default in-memory; ``False``, a directory path,
+            a ``redis://`` URL or a cache object), ``retries``, ``retry_after_cap``.
 
     Raises:
         ConfigurationError: ``url`` is not an absolute http(s) URL, or an option is unusable.
@@ -109,8 +111,9 @@ def connect(url: str, *, token: str | None = None, **options: Any) -> Resource:
     try:
         client = Client(url, token=token, **options)
     except TypeError as exc:  # an unknown keyword
-        raise ConfigurationError(f"hyperkm.connect(): {exc}. Known options: timeout, verify, "
-                                 "session, headers, cache, retries, retry_after_cap.") from exc
+        raise ConfigurationError(f"hyperkm.connect(): {exc}. Known options: timeout, deadline, "
+                                 "max_document_bytes, verify, session, headers, "
+                                 "credential_headers, cache, retries, retry_after_cap.") from exc
     return client.root
 
 

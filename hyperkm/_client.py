@@ -296,14 +296,24 @@ class Client:
                 raise ConfigurationError(f"the request body is not JSON-serialisable: {exc}",
                                          url=url) from exc
             extra.setdefault("Content-Type", "application/json")
+        with _deadline.running(self.deadline):  # one deadline for every hop
+            response, token_sent, redirects = self._follow_redirects(method, url, data, extra,
+                                                                     stream)
+        response.hyperkm_redirects = redirects  # type: ignore[attr-defined]
+        if raise_for_status and response.status_code >= 400:
+            raise self._http_error(response, token_sent)
+        return response
+
+    def _follow_redirects(self, method: str, url: str, data: bytes | None,
+                          extra: dict[str, str], stream: bool
+                          ) -> tuple[requests.Response, bool, list[tuple[int, str]]]:
         redirects: list[tuple[int, str]] = []
         for _ in range(MAX_REDIRECTS + 1):
             response, token_sent = self._send(method, url, data, extra, stream=stream)
             location = response.headers.get("Location")
             if response.status_code not in _REDIRECTS or not location:
                 # Which redirects led here (a job's 303 "See Other" means: the result).
-                response.hyperkm_redirects = redirects  # type: ignore[attr-defined]
-                break
+                return response, token_sent, redirects
             redirects.append((response.status_code, response.url))
             target = check_url(urljoin(response.url, location),
                                source=f"the Location header of {response.status_code} from {url}")
@@ -315,12 +325,8 @@ class Client:
                 method, data = "GET", None
                 extra.pop("Content-Type", None)
             url = urldefrag(target)[0]
-        else:
-            raise TransportError(f"{method} {url}: more than {MAX_REDIRECTS} redirects; the "
-                                 "server is redirecting in a loop.", url=url)
-        if raise_for_status and response.status_code >= 400:
-            raise self._http_error(response, token_sent)
-        return response
+        raise TransportError(f"{method} {url}: more than {MAX_REDIRECTS} redirects; the "
+                             "server is redirecting in a loop.", url=url)
 
     def _send(self, method: str, url: str, data: bytes | None, extra: Mapping[str, str],
               *, stream: bool = False) -> tuple[requests.Response, bool]:
@@ -345,28 +351,28 @@ class Client:
             kwargs["auth"] = _no_auth
             kwargs["cookies"] = None
         started = time.perf_counter()
-        with _deadline.running(self.deadline) as deadline:
-            try:
-                if not trusted and len(self.session.cookies):
-                    response = self._send_without_cookies(method, url, data, headers, deadline)
-                else:
-                    response = self.session.request(
-                        method, url, data=data, headers=headers, timeout=self._timeout(deadline),
-                        verify=self.verify, allow_redirects=False, stream=True, **kwargs)
-                if not stream or response.status_code >= 400:
-                    self._read_body(response, method, url)
-            except HyperkmError:
-                raise
-            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError,
-                    ValueError) as exc:
-                # urllib3/http.client errors sometimes escape requests unwrapped.
-                if deadline is not None and deadline.passed():
-                    raise Timeout(
-                        f"{method} {url} took longer than its deadline of {deadline.seconds:g} s "
-                        "(connect, reads and retries in all); the server is too slow or stalled. "
-                        "Retry, or pass a larger deadline= to hyperkm.connect().",
-                        url=url) from exc
-                translate(exc, method, url, self.timeout)
+        deadline = _deadline.current()
+        try:
+            if not trusted and len(self.session.cookies):
+                response = self._send_without_cookies(method, url, data, headers, deadline)
+            else:
+                response = self.session.request(
+                    method, url, data=data, headers=headers, timeout=self._timeout(deadline),
+                    verify=self.verify, allow_redirects=False, stream=True, **kwargs)
+            if not stream or response.status_code >= 400:
+                self._read_body(response, method, url)
+        except HyperkmError:
+            raise
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError,
+                ValueError) as exc:
+            # urllib3/http.client errors sometimes escape requests unwrapped.
+            if deadline is not None and deadline.passed():
+                raise _deadline_passed(method, url, deadline.seconds) from exc
+            translate(exc, method, url, self.timeout)
+        if deadline is not None and deadline.expired:
+            # The watchdog cut the connection: whatever was parsed is a truncated answer.
+            response.close()
+            raise _deadline_passed(method, url, deadline.seconds)
         elapsed = time.perf_counter() - started
         self._report(method, url, response, token_sent,
                      elapsed, {k: v for k, v in headers.items() if v is not None})
@@ -489,6 +495,13 @@ class Client:
 def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
     """An auth callable that adds nothing: overrides a session's ``auth`` for one request."""
     return request
+
+
+def _deadline_passed(method: str, url: str, seconds: float) -> Timeout:
+    return Timeout(
+        f"{method} {url} took longer than its deadline of {seconds:g} s (connect, reads and "
+        "retries in all); the server is too slow or stalled. Retry, or pass a larger "
+        "deadline= to hyperkm.connect().", url=url)
 
 
 def _too_large(method: str, url: str, limit: int, what: str) -> DocumentTooLarge:

@@ -157,10 +157,12 @@ def _split_url(words: tuple[str, ...]) -> tuple[str | None, list[str]]:
               help="Print every member of the final collection, one JSON object per line.")
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]),
               help="Output format (default: json when not a terminal, else table).")
+@click.option("--max-pages", type=click.IntRange(min=1), default=None,
+              help="With --all: stop after this many pages.")
 @with_common
 def get(words: tuple[str, ...], variables: tuple[str, ...], all_members: bool,
-        fmt: str | None, token: str | None, demo: bool, cache: str | None, verify: str | None,
-        debug: bool) -> None:
+        fmt: str | None, max_pages: int | None, token: str | None, demo: bool,
+        cache: str | None, verify: str | None, debug: bool) -> None:
     """Follow RELs from the root and print where they lead (for scripts).
 
     \b
@@ -187,20 +189,20 @@ def get(words: tuple[str, ...], variables: tuple[str, ...], all_members: bool,
                 raise errors.TemplateError(
                     f"no rel on the way takes the variable(s) {', '.join(sorted(remaining))}",
                     template="", unknown=tuple(sorted(remaining)))
-            _print(resource, all_members, fmt)
+            _print(resource, all_members, fmt, max_pages)
     except errors.HyperkmError as exc:
         fail(exc, debug)
 
 
-def _print(resource: Any, all_members: bool, fmt: str) -> None:
+def _print(resource: Any, all_members: bool, fmt: str, max_pages: int | None = None) -> None:
     from .render import dumps, key_fields, member_cells, table
 
     if all_members:
         if fmt == "json":
-            for member in resource.items():
+            for member in resource.items(max_pages=max_pages):
                 click.echo(dumps(member.data, indent=None))
         else:
-            members = list(resource.items())
+            members = list(resource.items(max_pages=max_pages))
             fields = key_fields(members) or ["value"]
             click.echo(table([member_cells(m, fields) for m in members], fields))
         return

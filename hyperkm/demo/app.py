@@ -287,7 +287,7 @@ class DemoApp:
         scheme, _, netloc = self.base_url.partition("://")
         return map_.bind(netloc, script_name=request.script_root or "/", url_scheme=scheme,
                          path_info=request.path, default_method=request.method,
-                         query_args=request.query_string)
+                         query_args=request.query_string.decode("latin-1"))
 
     def _moved(self, request: Request) -> Response | None:
         if self._old_map is None or self.moved_mode != "301":

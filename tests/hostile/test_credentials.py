@@ -49,7 +49,7 @@ def test_links_that_parsers_disagree_on_are_refused_before_any_request(raw_serve
     api.handler = documents({"/core": {"links": [{"rel": "go", "href": href}]}})
     root = hyperkm.connect(api.url + "/core", token=TOKEN)
     with pytest.raises(hyperkm.DocumentError) as info:
-        root.follow("go").data
+        _ = root.follow("go").data
     assert repr(href)[1:20] in str(info.value) or href[:20] in str(info.value)
     assert evil.requests == []
     assert [r.target for r in api.requests] == ["/core"]
@@ -61,7 +61,7 @@ def test_a_redirect_location_parsers_disagree_on_is_refused(raw_server, evil, st
     location = f"http://127.0.0.1:{evil.port}\\@127.0.0.1:{api.port}/x"
     api.handler = lambda req, conn, srv: respond(conn, status, {}, {"Location": location})
     with pytest.raises(hyperkm.DocumentError) as info:
-        hyperkm.connect(api.url + "/core", token=TOKEN).data
+        _ = hyperkm.connect(api.url + "/core", token=TOKEN).data
     assert "Location" in str(info.value)
     assert evil.requests == []
 
@@ -73,7 +73,7 @@ def test_a_write_location_parsers_disagree_on_is_refused(raw_server, evil, statu
     api.handler = lambda req, conn, srv: respond(conn, status, {}, {"Location": location})
     result = hyperkm.connect(api.url + "/core", token=TOKEN).post({"a": 1})
     with pytest.raises(hyperkm.DocumentError):
-        result.data  # following the Location is refused ...
+        _ = result.data  # following the Location is refused ...
     with pytest.raises(hyperkm.DocumentError):
         result.wait(timeout=2)  # ... and so is polling it as a job
     assert evil.requests == []
@@ -135,7 +135,7 @@ def test_credentials_given_without_a_token_are_scoped_too(raw_server, evil):
         "/core": {"links": [{"rel": "away", "href": f"http://127.0.0.1:{evil.port}/x"}]}}))
     session = credentialed_session()
     root = hyperkm.connect(api.url + "/core", session=session)
-    root.follow("away").data
+    _ = root.follow("away").data
     assert leaked(evil) == []
     assert api.requests[0].headers["authorization"].startswith("Basic")
 
@@ -194,7 +194,7 @@ def test_a_shared_session_never_serves_one_tokens_body_to_another(tmp_path):
         other = hyperkm.Client(demo.root_url, token="demo-token-other", session=session,
                                cache=tmp_path).resource(account_url)
         with pytest.raises(hyperkm.NotFound):
-            other.data  # asked the server, which hides A's account from B
+            _ = other.data  # asked the server, which hides A's account from B
         assert demo.stats.requests == before + 1
         # and the first client still has its own namespace (nothing was re-mounted under it)
         assert a.client.resource(account_url).data["name"] == "My SaaS Account"
@@ -212,8 +212,8 @@ def test_credential_headers_get_a_cache_namespace_of_their_own(tmp_path):
         second = hyperkm.Client(url, headers={"Authorization": "Bearer demo-token-other"},
                                 cache=tmp_path)
         with pytest.raises(hyperkm.NotFound):
-            second.resource(account_url).data
+            _ = second.resource(account_url).data
         assert demo.stats.requests == before + 1
         anonymous = hyperkm.Client(url, cache=tmp_path)
         with pytest.raises(hyperkm.Unauthorized):
-            anonymous.resource(account_url).data
+            _ = anonymous.resource(account_url).data
