@@ -15,6 +15,7 @@ from ._cache import DirectoryCache, MemoryCache, RedisCache
 from ._client import Client, Exchange
 from ._collection import Items
 from ._exceptions import (
+    ActionNotFound,
     BadRequest,
     BookmarkError,
     ClientError,
@@ -22,6 +23,7 @@ from ._exceptions import (
     DocumentError,
     DocumentTooLarge,
     Forbidden,
+    FormError,
     HTTPError,
     HyperkmError,
     JobFailed,
@@ -39,6 +41,7 @@ from ._exceptions import (
     UnprocessableEntity,
     UnsupportedMediaType,
 )
+from ._forms import Action, Actions, Field
 from ._links import Link, Links
 from ._resource import Resource, Step
 from .formats import Document
@@ -46,6 +49,9 @@ from .formats import Document
 __version__ = "0.1.0"
 
 __all__ = [
+    "Action",
+    "ActionNotFound",
+    "Actions",
     "BadRequest",
     "Bookmark",
     "BookmarkError",
@@ -57,7 +63,9 @@ __all__ = [
     "DocumentError",
     "DocumentTooLarge",
     "Exchange",
+    "Field",
     "Forbidden",
+    "FormError",
     "HTTPError",
     "HyperkmError",
     "Items",

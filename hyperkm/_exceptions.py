@@ -7,6 +7,8 @@
     ├── DocumentError (ValueError)        a body hyperkm cannot read as a hypermedia document
     │   └── DocumentTooLarge              a body over max_document_bytes
     ├── LinkNotFound (KeyError)           no link with that rel (names close matches)
+    ├── ActionNotFound (KeyError)         no action with that name (names close matches)
+    ├── FormError (ValueError)            values that do not fit an action's form (none sent)
     ├── TemplateError (ValueError)        invalid URI template, missing or unknown variables
     ├── TransportError (ConnectionError)  connection refused/reset, TLS failure, too many redirects
     │   └── Timeout (TimeoutError)
@@ -38,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
 
 __all__ = [
+    "ActionNotFound",
     "BadRequest",
     "BookmarkError",
     "ClientError",
@@ -45,6 +48,7 @@ __all__ = [
     "DocumentError",
     "DocumentTooLarge",
     "Forbidden",
+    "FormError",
     "HTTPError",
     "HyperkmError",
     "JobFailed",
@@ -99,6 +103,38 @@ class DocumentTooLarge(DocumentError):
     def __init__(self, message: str, *, url: str | None = None, limit: int = 0) -> None:
         super().__init__(message, url=url)
         self.limit = limit
+
+
+class FormError(HyperkmError, ValueError):
+    """Values given to an action do not fit its form; nothing was sent.
+
+    Attributes:
+        problems: Every problem found, one sentence each.
+        action: The action's name.
+    """
+
+    def __init__(self, message: str, *, problems: list[str], action: str | None = None,
+                 url: str | None = None) -> None:
+        super().__init__(message, url=url)
+        self.problems = problems
+        self.action = action
+
+
+class ActionNotFound(HyperkmError, KeyError):
+    """The representation offers no action with that name.
+
+    Attributes:
+        name: The name asked for.
+        available: The actions that do exist.
+        suggestions: Close matches among ``available``.
+    """
+
+    def __init__(self, message: str, *, name: str, available: list[str],
+                 suggestions: list[str], url: str | None = None) -> None:
+        super().__init__(message, url=url)
+        self.name = name
+        self.available = available
+        self.suggestions = suggestions
 
 
 class LinkNotFound(HyperkmError, KeyError):

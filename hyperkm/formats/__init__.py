@@ -1,11 +1,13 @@
-"""Hypermedia formats: each turns (JSON body, headers, URL) into the same :class:`Document`.
+"""Hypermedia formats: each turns (body, headers, URL) into the same :class:`Document`.
 
-Detection goes by media type first (``application/hal+json`` is HAL), then by shape, in
-registration order; JSON that no format claims is plain state without links. ``Link`` headers
-(RFC 8288) are merged into whatever the body said, whatever its format.
+Detection goes by media type first (``application/vnd.siren+json`` is Siren), then, for JSON,
+by an unambiguous shape, in registration order; JSON that no format claims is plain state
+without links, never an error. ``Link`` headers (RFC 8288) are merged into whatever the body
+said, whatever its format.
 
-To add a format (Siren, JSON:API, ...) write a class with ``name``, ``media_types``,
-``sniff(obj) -> bool`` and ``parse(obj, url) -> Document`` and pass an instance to
+To add a format write a class with ``name``, ``media_types``, ``sniff(obj) -> bool`` and
+``parse(obj, url) -> Document`` (JSON formats) or ``parse_text(text, url) -> Document``
+(formats that are not JSON, read by media type only), and pass an instance to
 :func:`register`. The navigator never needs to change.
 """
 
@@ -18,23 +20,32 @@ from typing import Any, Protocol
 from .._exceptions import DocumentError
 from .._links import Links
 from ._document import Document, Page
+from .collection_json import CollectionJsonFormat
 from .hal import HalFormat
+from .html import HtmlFormat
+from .jsonapi import JsonApiFormat
 from .kissmetrics import KissmetricsFormat
 from .link_header import parse_link_header
+from .siren import SirenFormat
 
 __all__ = [
+    "CollectionJsonFormat",
     "Document",
     "Format",
     "HalFormat",
+    "HtmlFormat",
+    "JsonApiFormat",
     "KissmetricsFormat",
     "Page",
     "PlainJsonFormat",
+    "SirenFormat",
     "loads",
     "parse",
     "parse_json",
     "parse_link_header",
     "register",
     "registered",
+    "unregister",
 ]
 
 
@@ -64,7 +75,10 @@ class PlainJsonFormat:
         return Document(url, format=self.name, data=obj, links=Links())
 
 
-_FORMATS: list[Format] = [HalFormat(), KissmetricsFormat()]
+# Shape sniffing order: the formats with the most specific shapes first; KISSmetrics envelopes
+# (the seed's own) after them, so an envelope is never read as anything else.
+_FORMATS: list[Format] = [HalFormat(), SirenFormat(), JsonApiFormat(), CollectionJsonFormat(),
+                          KissmetricsFormat(), HtmlFormat()]
 #: Nesting hyperkm reads (HAL ``_embedded`` levels); deeper documents are refused.
 MAX_DEPTH = 64
 _PLAIN = PlainJsonFormat()
@@ -76,6 +90,11 @@ def register(fmt: Format, *, first: bool = True) -> None:
         _FORMATS.insert(0, fmt)
     else:
         _FORMATS.append(fmt)
+
+
+def unregister(name: str) -> None:
+    """Remove the format called ``name`` (a built-in one too)."""
+    _FORMATS[:] = [f for f in _FORMATS if f.name != name]
 
 
 def registered() -> list[Format]:
@@ -160,14 +179,26 @@ def parse(
             + (f" (Content-Type: {content_type})" if content_type else "")
             + ". The server answered without content; check the URL or retry.", url=url)
     if not _is_json_media_type(media_type):
-        raise DocumentError(
-            f"expected JSON from {url}, got Content-Type {content_type!r} starting with "
-            f"{text[:60]!r}. Check that the URL points at the API, not a web page.", url=url)
+        textual = next((f for f in _FORMATS if media_type in f.media_types
+                        and hasattr(f, "parse_text")), None)
+        if textual is None:
+            raise DocumentError(
+                f"expected a hypermedia document from {url}, got Content-Type "
+                f"{content_type!r} starting with {text[:60]!r}, which hyperkm does not read "
+                "as one. To get the body as it is (a CSV export, an image), use "
+                "resource.download() (or 'save FILE' in the shell).", url=url)
+        document = textual.parse_text(text, url)
+        return _with_link_header(document, link_header, url)
     obj = loads(text, url, content_type)
     try:
         document = parse_json(obj, url, media_type=media_type)
     except RecursionError as exc:  # absurdly nested HAL _embedded
         raise _too_deep(url) from exc
+    document.raw = obj
+    return _with_link_header(document, link_header, url)
+
+
+def _with_link_header(document: Document, link_header: str, url: str) -> Document:
     if not link_header:
         return document
     known = {(link.rel.lower(), link.href) for link in document.links}

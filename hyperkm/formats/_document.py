@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._links import Links
 
-__all__ = ["Document", "Page"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .._forms import Action
+
+__all__ = ["Document", "Page", "strip_links"]
 
 _NO_LINKS = Links()
 
 
+def strip_links(raw: dict[str, Any]) -> dict[str, Any]:
+    """A KISSmetrics member's state: its object without ``links``."""
+    return {k: v for k, v in raw.items() if k != "links"}
 
 
 class Page:
@@ -57,10 +63,12 @@ class Document:
             ``columns``, for example).
         has_own_url: False for an embedded member without a ``self`` link (its ``url`` is then
             the containing document's).
+        actions: The affordances (forms) the representation offers, in document order.
+        raw: The decoded body as received (for ``show --raw``); ``None`` for members.
     """
 
-    __slots__ = ("_data", "_links", "_links_factory", "_strip", "embedded", "envelope", "format",
-                 "has_own_url", "items", "meta", "page", "url")
+    __slots__ = ("_data", "_links", "_links_factory", "_state", "actions", "embedded",
+                 "envelope", "format", "has_own_url", "items", "meta", "page", "raw", "url")
 
     def __init__(
         self,
@@ -76,11 +84,12 @@ class Document:
         meta: Any = None,
         envelope: Mapping[str, Any] | None = None,
         has_own_url: bool = True,
+        actions: tuple[Action, ...] = (),
     ) -> None:
         self.url = url
         self.format = format
         self._data = data
-        self._strip = False
+        self._state: Callable[[Any], Any] | None = None
         self._links = links
         self._links_factory = links_factory
         self.embedded: Mapping[str, Sequence[Document]] = embedded or {}
@@ -89,36 +98,45 @@ class Document:
         self.meta = meta
         self.envelope: Mapping[str, Any] = envelope or {}
         self.has_own_url = has_own_url
+        self.actions = actions
+        self.raw: Any = None
 
     @property
     def data(self) -> Any:
         if self._data is None and self.items is not None:
             return [member.data for member in self.items]
-        if self._strip:
-            # A member's raw object: drop its hypermedia controls on first use, not at parse
-            # time (a long walk builds thousands of members whose state nobody reads).
-            self._data = {k: v for k, v in self._data.items() if k != "links"}
-            self._strip = False
+        if self._state is not None:
+            # A member's raw object: turn it into state on first use, not at parse time (a
+            # long walk builds thousands of members whose state nobody reads).
+            self._data = self._state(self._data)
+            self._state = None
         return self._data
 
     @classmethod
     def member(cls, url: str, format: str, raw: Any, links_factory: Callable[[], Links] | None,
-               has_own_url: bool) -> Document:
+               has_own_url: bool, state: Callable[[Any], Any] | None = None,
+               actions: tuple[Action, ...] = ()) -> Document:
         """A collection member from its raw JSON object, built cheaply (there are thousands):
-        its links are parsed, and ``links`` removed from its state, only when asked for."""
+        its links are parsed, and its state extracted (``state(raw)``; by default ``links``
+        removed when there are links), only when asked for."""
         doc = cls.__new__(cls)
         doc.url, doc.format, doc._data = url, format, raw
-        doc._strip = links_factory is not None
+        doc._state = state if state is not None else (
+            strip_links if links_factory is not None else None)
         doc._links = None if links_factory is not None else _NO_LINKS
         doc._links_factory = links_factory
         doc.embedded, doc.items, doc.page, doc.meta = _NO_EMBEDDED, None, _NO_PAGE, None
         doc.envelope, doc.has_own_url = _NO_EMBEDDED, has_own_url
+        doc.actions, doc.raw = actions, None
         return doc
 
     def peek(self, key: str) -> Any:
         """``data[key]`` when the state is an object, else ``None`` (cheap: no copy)."""
-        raw = self._data
-        return raw.get(key) if type(raw) is dict and key != "links" else None
+        if self._state is strip_links:
+            raw = self._data
+            return raw.get(key) if key != "links" else None
+        data = self.data
+        return data.get(key) if type(data) is dict else None
 
     @property
     def links(self) -> Links:

@@ -1,98 +1,148 @@
-"""HAL (draft-kelly-json-hal): ``_links``, ``curies`` and ``_embedded``.
+"""HAL (draft-kelly-json-hal): ``_links``, ``curies`` and ``_embedded``; HAL-FORMS
+``_templates``; and HAL as Spring HATEOAS / Spring Data REST write it.
 
 A HAL document is a collection when it embeds members under ``item`` or ``items``, or under
-its only array-valued embedded rel; a numeric ``total`` in its state is taken as the count of
-all members (the emulator and most HAL servers use it).
+its only array-valued embedded rel. Its size is a numeric ``total`` in its state, or Spring's
+``page.totalElements``. Spring details handled: templated ``self``/``next`` links (expanded
+with no variables: RFC 6570 drops unset ones), ``"_embedded": null`` and ``"_links": null``
+(read as empty).
+
+HAL-FORMS (``application/prs.hal-forms+json``, or any HAL document with ``_templates``): each
+template is an action — ``method``, ``target`` (default: the resource's ``self``),
+``contentType``, and ``properties`` with ``required``, ``readOnly``, ``regex``, ``prompt``,
+``value``, ``type``, ``min``/``max``, ``minLength``/``maxLength`` and inline ``options``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from .._exceptions import DocumentError
+from .._forms import JSON, Action, Field
 from .._links import Link, Links
+from ._common import absolute, count, expect, self_url
 from ._document import Document, Page
 
 __all__ = ["HalFormat"]
 
 _COLLECTION_RELS = ("item", "items")
+_CONTROLS = ("_links", "_embedded", "_templates")
+#: How deep ``_embedded`` resources may nest (real APIs use two or three levels).
+MAX_EMBEDDED_DEPTH = 32
 
 
 class HalFormat:
-    """Reads ``application/hal+json`` (and JSON objects that carry ``_links``/``_embedded``)."""
+    """Reads ``application/hal+json`` and HAL-FORMS (and JSON objects that carry
+    ``_links``/``_embedded``)."""
 
     name = "hal"
-    media_types: tuple[str, ...] = ("application/hal+json",)
+    media_types: tuple[str, ...] = ("application/hal+json", "application/prs.hal-forms+json")
 
     def sniff(self, obj: Any) -> bool:
         return isinstance(obj, dict) and ("_links" in obj or "_embedded" in obj)
 
     def parse(self, obj: Any, url: str) -> Document:
-        return _parse(obj, url, url, "$", {})
-
-
-#: How deep ``_embedded`` resources may nest (real APIs use two or three levels).
-MAX_EMBEDDED_DEPTH = 32
+        return _parse(obj, url, url, "$", {}, 0)
 
 
 def _parse(obj: Any, base: str, fallback_url: str, where: str, inherited: dict[str, str],
-           depth: int = 0) -> Document:
+           depth: int) -> Document:
     if depth > MAX_EMBEDDED_DEPTH:
         raise DocumentError(
             f"{where}: _embedded resources nest more than {MAX_EMBEDDED_DEPTH} levels deep in "
             f"{base}; hyperkm stops there (a malformed or hostile document).", url=base)
-    if not isinstance(obj, dict):
-        raise DocumentError(
-            f"{where}: expected a HAL resource object in {base}, got {type(obj).__name__} "
-            f"{obj!r:.80}", url=base)
-    raw_links = obj.get("_links", {})
-    if not isinstance(raw_links, dict):
-        raise DocumentError(
-            f"{where}._links in {base} must be an object keyed by rel, got "
-            f"{type(raw_links).__name__} {raw_links!r:.80}", url=base)
-    links, own_curies = _links(raw_links, base, where)
+    expect(isinstance(obj, dict), f"{where}: expected a HAL resource object", obj, base)
+    links, own_curies = _links(obj.get("_links"), base, where)
     # CURIEs declared by a containing document apply inside its _embedded resources too.
-    curies = {**inherited, **own_curies}
-    self_link = next((x for x in links if x.rel == "self" and not x.templated), None)
-    url = self_link.href if self_link else fallback_url
-    raw_embedded = obj.get("_embedded", {})
-    if not isinstance(raw_embedded, dict):
-        raise DocumentError(
-            f"{where}._embedded in {base} must be an object keyed by rel, got "
-            f"{type(raw_embedded).__name__}", url=base)
+    curies = {**inherited, **own_curies} if own_curies else inherited
+    url = self_url(links, fallback_url)
+    raw_embedded = obj.get("_embedded")
+    if raw_embedded is None:
+        raw_embedded = {}
+    expect(isinstance(raw_embedded, dict), f"{where}._embedded must be an object keyed by rel",
+           raw_embedded, base)
+    member_rel = _member_rel(raw_embedded)
     embedded: dict[str, list[Document]] = {}
+    items: list[Document] | None = None
     for rel, value in raw_embedded.items():
         at = f"{where}._embedded.{rel}"
         values = value if isinstance(value, list) else [value]
+        if rel == member_rel:
+            # Members are many and often only counted or skimmed: built cheaply, their
+            # links parsed only when asked for.
+            items = [_member(v, base, f"{at}[{i}]", curies, depth + 1)
+                     for i, v in enumerate(values)]
+            embedded[rel] = items
+            continue
         # Embedded resources share the retrieved document's base URL (RFC 3986 5.1.3).
-        embedded[rel] = [_parse(v, base, base, f"{at}[{i}]", curies, depth + 1)
-                         for i, v in enumerate(values)]
-    for doc in (d for docs in embedded.values() for d in docs):
-        doc.has_own_url = doc.links.get("self") is not None
-    state = {k: v for k, v in obj.items() if k not in ("_links", "_embedded")}
-    items = _collection_members(raw_embedded, embedded)
-    page = Page()
-    if items is not None:
-        total = state.get("total")
-        if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
-            page = Page(total=total)
+        docs = [_parse(v, base, base, f"{at}[{i}]", curies, depth + 1)
+                for i, v in enumerate(values)]
+        for doc in docs:
+            doc.has_own_url = doc.url != base
+        embedded[rel] = docs
+    state = {k: v for k, v in obj.items() if k not in _CONTROLS}
+    page = Page(total=_total(state)) if items is not None else Page()
+    actions = _templates(obj.get("_templates"), url, base, where)
     return Document(url, format="hal", data=state, links=Links(links, curies=curies),
-                    embedded=embedded, items=items, page=page)
+                    embedded=embedded, items=items, page=page, actions=actions)
 
 
-def _collection_members(raw: Mapping[str, Any], embedded: dict[str, list[Document]]
-                        ) -> list[Document] | None:
+def _member_rel(raw: Mapping[str, Any]) -> str | None:
     for rel in _COLLECTION_RELS:
-        if rel in embedded:
-            return embedded[rel]
+        if rel in raw:
+            return rel
     arrays = [rel for rel, value in raw.items() if isinstance(value, list)]
-    return embedded[arrays[0]] if len(arrays) == 1 else None
+    return arrays[0] if len(arrays) == 1 else None
 
 
-def _links(raw: Mapping[str, Any], base: str, where: str) -> tuple[list[Link], dict[str, str]]:
+def _member(obj: Any, base: str, where: str, curies: dict[str, str], depth: int) -> Document:
+    expect(isinstance(obj, dict), f"{where}: expected a HAL resource object", obj, base)
+    if obj.get("_embedded") or obj.get("_templates"):
+        doc = _parse(obj, base, base, where, curies, depth)  # nested resources: read it all
+        doc.has_own_url = doc.url != base
+        return doc
+    raw_links = obj.get("_links")
+    url, own = base, False
+    if raw_links is not None:
+        expect(isinstance(raw_links, dict), f"{where}._links must be an object keyed by rel",
+               raw_links, base)
+        found = raw_links.get("self")
+        if isinstance(found, dict) and isinstance(found.get("href"), str) and \
+                found["href"].strip():
+            if found.get("templated") in (True, "true"):
+                url = self_url(Links([Link.from_json(found, rel="self", base=base)]), base)
+            else:
+                url = absolute(found["href"], base)
+            own = url != base
+    return Document.member(url, "hal", obj, partial(_member_links, raw_links, base, where,
+                                                    curies), own, state=_state)
+
+
+def _state(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k not in _CONTROLS}
+
+
+def _member_links(raw: Any, base: str, where: str, curies: dict[str, str]) -> Links:
+    links, own = _links(raw, base, where)
+    return Links(links, curies={**curies, **own} if own else curies)
+
+
+def _total(state: Mapping[str, Any]) -> int | None:
+    total = count(state.get("total"))
+    if total is not None:
+        return total
+    page = state.get("page")  # Spring Data REST: "page": {"size", "totalElements", ...}
+    return count(page.get("totalElements")) if isinstance(page, dict) else None
+
+
+def _links(raw: Any, base: str, where: str) -> tuple[list[Link], dict[str, str]]:
     links: list[Link] = []
     curies: dict[str, str] = {}
+    if raw is None:
+        return links, curies
+    expect(isinstance(raw, dict), f"{where}._links must be an object keyed by rel", raw, base)
     for rel, value in raw.items():
         values = value if isinstance(value, list) else [value]
         for i, obj in enumerate(values):
@@ -105,3 +155,63 @@ def _links(raw: Mapping[str, Any], base: str, where: str) -> tuple[list[Link], d
             else:
                 links.append(link)
     return links, curies
+
+
+def _templates(raw: Any, url: str, base: str, where: str) -> tuple[Action, ...]:
+    if raw is None:
+        return ()
+    expect(isinstance(raw, dict), f"{where}._templates must be an object keyed by name", raw,
+           base)
+    actions = []
+    for name, template in raw.items():
+        at = f"{where}._templates.{name}"
+        expect(isinstance(template, dict), f"{at}: expected a template object", template, base)
+        method = template.get("method") or "GET"
+        expect(isinstance(method, str), f"{at}.method must be a string", method, base)
+        target = template.get("target")
+        expect(target is None or (isinstance(target, str) and bool(target.strip())),
+               f"{at}.target must be a URL", target, base)
+        props = template.get("properties", [])
+        expect(isinstance(props, list), f"{at}.properties must be an array", props, base)
+        fields = tuple(_field(p, base, f"{at}.properties[{i}]") for i, p in enumerate(props))
+        content_type = template.get("contentType")
+        title = template.get("title")
+        actions.append(Action(
+            name=name, method=method.upper(),
+            target=absolute(target, base) if target else url,
+            title=title if isinstance(title, str) else None,
+            content_type=content_type if isinstance(content_type, str) and content_type
+            else JSON, fields=fields))
+    return tuple(actions)
+
+
+def _field(obj: Any, base: str, where: str) -> Field:
+    expect(isinstance(obj, dict) and isinstance(obj.get("name"), str) and bool(obj["name"]),
+           f"{where}: expected a property with a 'name'", obj, base)
+
+    def number(key: str) -> float | None:
+        value = obj.get(key)
+        return float(value) if isinstance(value, (int, float)) and not isinstance(
+            value, bool) else None
+
+    def integer(key: str) -> int | None:
+        value = obj.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    options = None
+    raw_options = obj.get("options")
+    if isinstance(raw_options, dict) and isinstance(raw_options.get("inline"), list):
+        value_field = raw_options.get("valueField") or "value"
+        options = tuple(o.get(value_field) if isinstance(o, dict) else o
+                        for o in raw_options["inline"])
+    regex = obj.get("regex")
+    prompt = obj.get("prompt")
+    value = obj.get("value")
+    return Field(name=obj["name"], type=str(obj.get("type") or "text"),
+                 required=obj.get("required") in (True, "true"),
+                 value=None if value == "" else value, options=options,
+                 pattern=regex if isinstance(regex, str) and regex else None,
+                 min=number("min"), max=number("max"),
+                 min_length=integer("minLength"), max_length=integer("maxLength"),
+                 read_only=obj.get("readOnly") in (True, "true"),
+                 prompt=prompt if isinstance(prompt, str) else None)

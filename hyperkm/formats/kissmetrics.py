@@ -35,11 +35,20 @@ class KissmetricsFormat:
     media_types: tuple[str, ...] = ()
 
     def sniff(self, obj: Any) -> bool:
-        """Claim bare arrays and objects with a ``links`` key or a ``data`` envelope."""
+        """Claim bare arrays, objects whose ``links`` is an array, and ``data`` envelopes
+        (with ``pagination`` or ``meta``) whose ``links``, if any, is an array.
+
+        An object whose ``links`` is anything else (JSON:API's links object, say) is not a
+        KISSmetrics envelope: it is left to other formats, or read as plain state.
+        """
         if isinstance(obj, list):
             return True
-        return isinstance(obj, dict) and ("links" in obj or (
-            "data" in obj and any(k in obj for k in _ENVELOPE_KEYS)))
+        if not isinstance(obj, dict):
+            return False
+        links = obj.get("links", None)
+        if links is not None:
+            return isinstance(links, list)
+        return "data" in obj and any(k in obj for k in _ENVELOPE_KEYS)
 
     def parse(self, obj: Any, url: str) -> Document:
         if isinstance(obj, list):

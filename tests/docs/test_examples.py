@@ -53,6 +53,7 @@ def test_examples_run(page, monkeypatch, tmp_path):
         return original_start(self)
 
     monkeypatch.setattr(DemoServer, "start", tracked_start)
+    registered = list(hyperkm.formats._FORMATS)  # a page may register a format of its own
     try:
         for lang, code, line in blocks(page):
             code = code.replace("http://127.0.0.1:8765/core", demo.root_url)
@@ -68,6 +69,7 @@ def test_examples_run(page, monkeypatch, tmp_path):
             namespace.update(test.globs)  # DocTest works on a copy: carry names forward
             assert runner.failures == 0, f"{name}\n{out.getvalue()}"
     finally:
+        hyperkm.formats._FORMATS[:] = registered
         for server in started:
             with contextlib.suppress(OSError):
                 server.stop()

@@ -74,11 +74,11 @@ def test_wrong_token(demo):
 # -- malformed responses over the wire ------------------------------------------------------
 
 @pytest.mark.parametrize("headers,body,expect", [
-    ({"Content-Type": "text/html"}, b"<html>login</html>", "text/html"),
+    ({"Content-Type": "text/csv"}, b"a,b\n1,2", "text/csv"),
     (JSON, b"", "empty body"),
     (JSON, b"12", "JSON int"),
     (JSON, b"{", "does not parse"),
-    (JSON, b'{"links": {"self": "/"}}', "must be a list"),
+    (JSON, b'{"links": [{"rel": "self"}]}', "'href' must be a non-empty string"),
 ])
 def test_bad_bodies_are_document_errors(headers, body, expect):
     with ScriptedServer({"/": (200, headers, body)}) as server:

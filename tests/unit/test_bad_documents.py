@@ -8,14 +8,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hyperkm import DocumentError, HyperkmError, formats
-from hyperkm.formats import HalFormat, KissmetricsFormat, PlainJsonFormat, parse_link_header
+from hyperkm.formats import HalFormat, KissmetricsFormat, PlainJsonFormat, parse_link_header  # noqa: F401
 
 URL = "https://h.example/core"
 JSON = {"Content-Type": "application/json"}
 
 
 @pytest.mark.parametrize("body,ctype,expect", [
-    (b"<html>oops</html>", "text/html", "text/html"),
+    (b"a,b\n1,2", "text/csv", "text/csv"),   # not a hypermedia document (HTML is)
     (b"{not json", "application/json", "does not parse"),
     (b"\xff\xfe\x00", "application/json", "not valid UTF-8"),
     (b"", "application/json", "empty body"),
@@ -34,8 +34,14 @@ def test_non_documents(body, ctype, expect):
 
 def test_non_json_error_quotes_content_type_and_first_bytes():
     with pytest.raises(DocumentError) as info:
-        formats.parse(b"<!doctype html><title>Login</title>", URL, {"Content-Type": "text/html"})
-    assert "'text/html'" in str(info.value) and "<!doctype html>" in str(info.value)
+        formats.parse(b"id,name\n1,Kate", URL, {"Content-Type": "text/csv"})
+    assert "'text/csv'" in str(info.value) and "id,name" in str(info.value)
+    assert "download()" in str(info.value)  # what to do instead
+
+
+def test_an_html_page_is_read_not_refused():
+    doc = formats.parse(b"<!doctype html><title>Login</title>", URL, {"Content-Type": "text/html"})
+    assert doc.format == "html" and doc.data == {"title": "Login"}
 
 
 def test_empty_body_allowed_for_writes():
@@ -44,8 +50,6 @@ def test_empty_body_allowed_for_writes():
 
 
 @pytest.mark.parametrize("obj", [
-    {"links": {"self": "/x"}},                     # links that is not a list
-    {"links": "nope"},
     {"links": [{"rel": "self"}]},                  # no href
     {"links": [{"rel": "self", "href": 7}]},       # non-string href
     {"links": [{"rel": 7, "href": "/x"}]},         # non-string rel
@@ -86,18 +90,26 @@ def test_unknown_json_is_plain_state():
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["links", "data", "rel", "href", "templated", "_links",
-                                       "_embedded", "pagination", "total", "name", "curies",
-                                       "item", "self", "next", "meta", "x"]) | st.text(max_size=4),
+    | st.dictionaries(st.sampled_from([
+        "links", "data", "rel", "href", "templated", "_links", "_embedded", "pagination",
+        "total", "name", "curies", "item", "self", "next", "meta", "x",
+        # Siren, JSON:API, Collection+JSON and HAL-FORMS members
+        "class", "properties", "entities", "actions", "fields", "method", "type", "value",
+        "id", "attributes", "relationships", "included", "errors", "jsonapi", "related",
+        "collection", "items", "queries", "template", "prompt", "version", "error",
+        "_templates", "regex", "required", "options", "inline", "page", "totalElements",
+    ]) | st.text(max_size=4),
                       children, max_size=5),
     max_leaves=25)
 
 
 def _touch(doc):
     """Read everything a user could read, including lazily parsed member links."""
-    _ = doc.data, doc.links.rels, doc.page, doc.embedded
+    _ = doc.data, doc.links.rels, doc.page, doc.embedded, doc.actions
+    for action in doc.actions:
+        _ = action.variables, action.describe()
     for member in doc.items or ():
-        _ = member.data, member.links.rels, member.url
+        _ = member.data, member.links.rels, member.url, member.peek("id")
     for docs in doc.embedded.values():
         for d in docs:
             _touch(d)
@@ -107,10 +119,12 @@ def _touch(doc):
 @given(json_values)
 def test_property_every_format_raises_only_hyperkm_errors(value):
     body = json.dumps(value).encode()
-    for headers in (JSON, {"Content-Type": "application/hal+json"}):
+    media_types = ["application/json", *(m for f in formats.registered() for m in f.media_types
+                                         if "json" in m)]
+    for media_type in media_types:
         with contextlib.suppress(HyperkmError):
-            _touch(formats.parse(body, URL, headers))
-    for fmt in (HalFormat(), KissmetricsFormat(), PlainJsonFormat()):
+            _touch(formats.parse(body, URL, {"Content-Type": media_type}))
+    for fmt in formats.registered():
         if isinstance(value, (dict, list)):
             with contextlib.suppress(HyperkmError):
                 _touch(fmt.parse(value, URL))
@@ -122,3 +136,10 @@ def test_property_arbitrary_bytes_and_link_headers(body, header):
     with contextlib.suppress(HyperkmError):
         _touch(formats.parse(body, URL, {"Content-Type": "application/json", "Link": header}))
     parse_link_header(header, URL)  # never raises: malformed entries are skipped
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('<>/="\' abrelinkhfotmsupc?&#;:.-')), max_size=120))
+def test_property_html_never_escapes_the_error_tree(text):
+    with contextlib.suppress(HyperkmError):
+        _touch(formats.parse(text.encode(), URL, {"Content-Type": "text/html"}))

@@ -1,0 +1,53 @@
+"""Small helpers every format plug-in shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urljoin
+
+from .._exceptions import DocumentError, TemplateError
+from .._links import Link
+
+__all__ = ["absolute", "count", "expect", "self_url"]
+
+
+def expect(condition: bool, message: str, value: Any, base: str) -> None:
+    """Raise a :class:`DocumentError` naming the field, what came and the URL unless
+    ``condition`` holds."""
+    if not condition:
+        raise DocumentError(f"{message}, got {type(value).__name__} {value!r:.80} in {base}. "
+                            "The server sent a malformed document.", url=base)
+
+
+def absolute(href: str, base: str) -> str:
+    """``href`` resolved against ``base`` (RFC 3986 section 5); absolute ones untouched."""
+    href = href.strip()
+    return href if href.startswith(("https://", "http://")) else urljoin(base, href)
+
+
+def count(value: Any) -> int | None:
+    """A stated count when ``value`` is a non-negative integer (or an integral float)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return int(value)
+    return value if isinstance(value, int) and value >= 0 else None
+
+
+def self_url(links: Iterable[Link], fallback: str) -> str:
+    """The URL a ``self`` link names: a plain one, else a template expanded with no
+    variables (Spring's ``…/items/1{?projection}``: RFC 6570 drops unset ones), else
+    ``fallback``."""
+    templated = None
+    for link in links:
+        if link.rel == "self":
+            if not link.templated:
+                return link.href
+            templated = templated or link
+    if templated is not None:
+        try:
+            return templated.expand()
+        except TemplateError:
+            pass
+    return fallback

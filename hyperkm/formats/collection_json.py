@@ -1,0 +1,189 @@
+"""Collection+JSON (http://amundsen.com/media-types/collection/format/),
+``application/vnd.collection+json``.
+
+- ``collection.href`` is the collection's ``self``; ``collection.links`` are links (``prompt``
+  becomes the title; ``next``/``prev``/``first``/``last`` page through it).
+- ``collection.items`` are the members: ``href`` is a member's URL, its ``data`` name/value
+  pairs flattened into its state, its ``links`` its links.
+- ``queries`` are templated links (``{?name,...}`` from their ``data`` names) and GET actions.
+- ``template`` is a form: ``create`` on the collection (POST), or ``edit`` (PUT) on a
+  document that holds a single item; it is sent as ``{"template": {"data": [...]}}``.
+- ``error`` (``title``, ``code``, ``message``) is state; the client reads it into
+  :attr:`HTTPError.server_message`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from .._forms import COLLECTION_JSON, Action, Field
+from .._links import Link, Links
+from ._common import absolute, count, expect
+from ._document import Document, Page
+
+__all__ = ["CollectionJsonFormat"]
+
+MEDIA_TYPE = "application/vnd.collection+json"
+
+
+class CollectionJsonFormat:
+    """Reads Collection+JSON documents."""
+
+    name = "collection+json"
+    media_types: tuple[str, ...] = (MEDIA_TYPE,)
+
+    def sniff(self, obj: Any) -> bool:
+        """An object whose only member is ``collection``, itself an object with a
+        ``version``, ``href``, ``items`` or ``links``."""
+        return (isinstance(obj, dict) and list(obj) == ["collection"]
+                and isinstance(obj["collection"], dict)
+                and any(k in obj["collection"] for k in ("version", "href", "items", "links")))
+
+    def parse(self, obj: Any, url: str) -> Document:
+        expect(isinstance(obj, dict) and isinstance(obj.get("collection"), dict),
+               "$: expected {\"collection\": {...}}", obj, url)
+        coll = obj["collection"]
+        links = _links(coll.get("links", []), url, "$.collection.links")
+        href = coll.get("href")
+        if href is not None:
+            expect(isinstance(href, str) and bool(href.strip()),
+                   "$.collection.href must be a URL", href, url)
+            links.insert(0, Link.create("self", href.strip(), base=url))
+        queries = coll.get("queries", [])
+        expect(isinstance(queries, list), "$.collection.queries must be an array", queries, url)
+        actions: list[Action] = []
+        for i, query in enumerate(queries):
+            link, action = _query(query, url, f"$.collection.queries[{i}]")
+            links.append(link)
+            actions.append(action)
+        raw_items = coll.get("items", [])
+        expect(isinstance(raw_items, list), "$.collection.items must be an array", raw_items,
+               url)
+        members = [_member(item, url, f"$.collection.items[{i}]")
+                   for i, item in enumerate(raw_items)]
+        template = coll.get("template")
+        collection_url = links[0].href if href is not None else url
+        # A document about one item (its href is the URL retrieved): its state, its links,
+        # and the template edits it.
+        single = len(members) == 1 and members[0].url == url and url != collection_url
+        if template is not None:
+            fields = _fields(template, url, "$.collection.template")
+            if single:
+                actions.append(Action("edit", "PUT", members[0].url, title="Edit",
+                                      content_type=COLLECTION_JSON, fields=fields))
+            else:
+                actions.append(Action("create", "POST", collection_url, title="Create",
+                                      content_type=COLLECTION_JSON, fields=fields))
+        error = coll.get("error")
+        if error is not None:
+            expect(isinstance(error, dict), "$.collection.error must be an object", error, url)
+        state: dict[str, Any] = {k: v for k, v in coll.items() if k in ("version",)}
+        if error is not None:
+            state["error"] = error
+        total = count(coll.get("total"))
+        if single:
+            item = members[0]
+            return Document(url, format=self.name, data=item.data,
+                            links=Links([*item.links, *links]), actions=tuple(actions))
+        return Document(url, format=self.name, items=members if "items" in coll else None,
+                        links=Links(links), page=Page(total=total), actions=tuple(actions),
+                        data=state if "items" not in coll else None)
+
+
+def _links(raw: Any, base: str, where: str) -> list[Link]:
+    expect(isinstance(raw, list), f"{where} must be an array of link objects", raw, base)
+    out = []
+    for i, obj in enumerate(raw):
+        at = f"{where}[{i}]"
+        expect(isinstance(obj, dict), f"{at}: expected a link object", obj, base)
+        attrs = {"href": obj.get("href"), "rel": obj.get("rel")}
+        if isinstance(obj.get("name"), str):
+            attrs["name"] = obj["name"]
+        if isinstance(obj.get("prompt"), str):
+            attrs["title"] = obj["prompt"]
+        if isinstance(obj.get("render"), str):
+            attrs["render"] = obj["render"]
+        out.append(Link.from_json(attrs, base=base, where=at))
+    return out
+
+
+def _data(raw: Any, base: str, where: str) -> dict[str, Any]:
+    expect(isinstance(raw, list), f"{where} must be an array of name/value objects", raw, base)
+    state: dict[str, Any] = {}
+    for i, pair in enumerate(raw):
+        expect(isinstance(pair, dict) and isinstance(pair.get("name"), str),
+               f"{where}[{i}]: expected {{\"name\", \"value\"}}", pair, base)
+        state[pair["name"]] = pair.get("value")
+    return state
+
+
+def _fields(template: Any, base: str, where: str) -> tuple[Field, ...]:
+    expect(isinstance(template, dict), f"{where} must be an object", template, base)
+    raw = template.get("data", [])
+    expect(isinstance(raw, list), f"{where}.data must be an array", raw, base)
+    fields = []
+    for i, pair in enumerate(raw):
+        expect(isinstance(pair, dict) and isinstance(pair.get("name"), str),
+               f"{where}.data[{i}]: expected {{\"name\", \"value\"}}", pair, base)
+        fields.append(_field(pair))
+    return tuple(fields)
+
+
+def _field(pair: Mapping[str, Any]) -> Field:
+    # The core format has name/value/prompt; "required", "regexp"/"pattern", "type" and
+    # "options" are common extensions, read when present.
+    pattern = pair.get("regexp", pair.get("pattern"))
+    options = pair.get("options")
+    value = pair.get("value")
+    return Field(name=pair["name"], type=str(pair.get("type") or "text"),
+                 required=bool(pair.get("required", False)),
+                 value=None if value == "" else value,
+                 pattern=pattern if isinstance(pattern, str) and pattern else None,
+                 options=tuple(o.get("value") if isinstance(o, dict) else o for o in options)
+                 if isinstance(options, list) else None,
+                 prompt=pair.get("prompt") if isinstance(pair.get("prompt"), str) else None)
+
+
+def _query(obj: Any, base: str, where: str) -> tuple[Link, Action]:
+    expect(isinstance(obj, dict), f"{where}: expected a query object", obj, base)
+    rel, href = obj.get("rel"), obj.get("href")
+    expect(isinstance(rel, str) and bool(rel), f"{where}.rel must be a string", rel, base)
+    expect(isinstance(href, str) and bool(href.strip()), f"{where}.href must be a URL", href,
+           base)
+    fields = _fields({"data": obj.get("data", [])}, base, where)
+    target = absolute(href, base)
+    names = ",".join(f.name for f in fields if _is_varname(f.name))
+    template = target + ("{?" + names + "}" if names else "")
+    prompt = obj.get("prompt") if isinstance(obj.get("prompt"), str) else None
+    name = obj.get("name") if isinstance(obj.get("name"), str) else None
+    link = Link.create(rel, template, templated=bool(names), base=base, title=prompt, name=name)
+    action = Action(name or rel, "GET", target, title=prompt, content_type="", fields=fields)
+    return link, action
+
+
+def _is_varname(name: str) -> bool:
+    return bool(name) and all(c.isalnum() or c == "_" for c in name)
+
+
+def _member(item: Any, base: str, where: str) -> Document:
+    expect(isinstance(item, dict), f"{where}: expected an item object", item, base)
+    href = item.get("href")
+    own = isinstance(href, str) and bool(href.strip())
+    url = absolute(href, base) if own else base
+    return Document.member(url, "collection+json", item,
+                           partial(_member_links, item, base, where), own,
+                           state=partial(_member_state, base=base, where=where))
+
+
+def _member_state(item: Mapping[str, Any], base: str, where: str) -> dict[str, Any]:
+    return _data(item.get("data", []), base, f"{where}.data")
+
+
+def _member_links(item: Mapping[str, Any], base: str, where: str) -> Links:
+    links = _links(item.get("links", []), base, f"{where}.links")
+    href = item.get("href")
+    if isinstance(href, str) and href.strip():
+        links.insert(0, Link.create("self", href.strip(), base=base))
+    return Links(links)

@@ -1,0 +1,164 @@
+"""Siren (https://github.com/kevinswiber/siren), ``application/vnd.siren+json``.
+
+- ``links``: ``{"rel": [...], "href", "title", "type", "class"}`` — one :class:`Link` per rel.
+- ``entities``: sub-entities, each with a ``rel`` array. An *embedded link* (``href``, nothing
+  else) becomes a link by its rels; an *embedded representation* becomes an embedded document
+  (its own ``self`` link is its URL) and a link to it by each of its rels, so following that
+  rel costs no request.
+- Members of a collection: the sub-entities with rel ``item`` (the IANA relation Siren
+  collections use).
+- ``properties`` are the state; a numeric ``total`` there is the collection's size. ``class``
+  is kept in :attr:`Document.envelope`.
+- ``actions``: forms (name, title, method — GET by default —, href, type —
+  ``application/x-www-form-urlencoded`` by default —, fields).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .._exceptions import DocumentError
+from .._forms import FORM_URLENCODED, Action, Field
+from .._links import Link, Links
+from ._common import absolute, count, expect, self_url
+from ._document import Document, Page
+
+__all__ = ["SirenFormat"]
+
+MEDIA_TYPE = "application/vnd.siren+json"
+_SIREN_KEYS = ("entities", "actions", "properties", "class")
+
+
+class SirenFormat:
+    """Reads Siren entities."""
+
+    name = "siren"
+    media_types: tuple[str, ...] = (MEDIA_TYPE,)
+
+    def sniff(self, obj: Any) -> bool:
+        """An object with Siren's own members (``class``, ``properties``, ``entities``,
+        ``actions``) whose links, if any, all have ``rel`` arrays."""
+        if not isinstance(obj, dict) or not any(k in obj for k in _SIREN_KEYS):
+            return False
+        if "data" in obj or "_links" in obj:
+            return False
+        if not isinstance(obj.get("class", []), list) or not isinstance(
+                obj.get("entities", []), list) or not isinstance(obj.get("actions", []), list):
+            return False
+        links = obj.get("links", [])
+        return isinstance(links, list) and all(
+            isinstance(x, dict) and isinstance(x.get("rel"), list) for x in links) and (
+            "properties" in obj or "entities" in obj or "actions" in obj or bool(links))
+
+    def parse(self, obj: Any, url: str) -> Document:
+        return _entity(obj, url, url, "$", 0)
+
+
+def _entity(obj: Any, base: str, fallback: str, where: str, depth: int) -> Document:
+    expect(isinstance(obj, dict), f"{where}: expected a Siren entity object", obj, base)
+    if depth > 32:
+        raise DocumentError(f"{where}: sub-entities nest more than 32 levels in {base}",
+                            url=base)
+    links = _links(obj.get("links", []), base, f"{where}.links")
+    properties = obj.get("properties", {})
+    if properties is None:
+        properties = {}
+    expect(isinstance(properties, dict), f"{where}.properties must be an object", properties,
+           base)
+    embedded: dict[str, list[Document]] = {}
+    members: list[Document] = []
+    linked_members = False
+    raw_entities = obj.get("entities", [])
+    expect(isinstance(raw_entities, list), f"{where}.entities must be an array", raw_entities,
+           base)
+    for i, sub in enumerate(raw_entities):
+        at = f"{where}.entities[{i}]"
+        expect(isinstance(sub, dict), f"{at}: expected a sub-entity object", sub, base)
+        rels = sub.get("rel")
+        expect(_is_rels(rels), f"{at}.rel must be a non-empty array of strings", rels, base)
+        if "href" in sub:  # an embedded link
+            for rel in rels:
+                links.append(Link.from_json({**_link_attrs(sub), "href": sub["href"]}, rel=rel,
+                                            base=base, where=at))
+            linked_members = linked_members or "item" in rels
+            continue
+        doc = _entity(sub, base, base, at, depth + 1)
+        doc.has_own_url = any(x.rel == "self" for x in doc.links)
+        for rel in rels:
+            embedded.setdefault(rel, []).append(doc)
+            if doc.has_own_url:
+                links.append(Link.create(rel, doc.url, base=base))
+        if "item" in rels:
+            members.append(doc)
+    classes = obj.get("class")
+    envelope: dict[str, Any] = {"class": classes} if isinstance(classes, list) else {}
+    items = members if members and not linked_members else None
+    page = Page(total=count(properties.get("total"))) if items is not None else Page()
+    title = obj.get("title")
+    if isinstance(title, str) and "title" not in properties:
+        envelope["title"] = title
+    return Document(self_url(links, fallback), format="siren", data=properties,
+                    links=Links(links), embedded=embedded, items=items, page=page,
+                    envelope=envelope, actions=_actions(obj.get("actions", []), base, where))
+
+
+def _is_rels(rels: Any) -> bool:
+    return isinstance(rels, list) and bool(rels) and all(isinstance(r, str) and r for r in rels)
+
+
+def _link_attrs(obj: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: obj[k] for k in ("title", "type") if isinstance(obj.get(k), str)}
+
+
+def _links(raw: Any, base: str, where: str) -> list[Link]:
+    expect(isinstance(raw, list), f"{where} must be an array of link objects", raw, base)
+    links: list[Link] = []
+    for i, obj in enumerate(raw):
+        at = f"{where}[{i}]"
+        expect(isinstance(obj, dict), f"{at}: expected a link object", obj, base)
+        rels = obj.get("rel")
+        expect(_is_rels(rels), f"{at}.rel must be a non-empty array of strings", rels, base)
+        attrs = {**_link_attrs(obj), "href": obj.get("href")}
+        links.extend(Link.from_json(attrs, rel=rel, base=base, where=at) for rel in rels)
+    return links
+
+
+def _actions(raw: Any, base: str, where: str) -> tuple[Action, ...]:
+    expect(isinstance(raw, list), f"{where}.actions must be an array", raw, base)
+    actions = []
+    for i, obj in enumerate(raw):
+        at = f"{where}.actions[{i}]"
+        expect(isinstance(obj, dict), f"{at}: expected an action object", obj, base)
+        name, href = obj.get("name"), obj.get("href")
+        expect(isinstance(name, str) and bool(name), f"{at}.name must be a non-empty string",
+               name, base)
+        expect(isinstance(href, str) and bool(href), f"{at}.href must be a non-empty string",
+               href, base)
+        method = obj.get("method") or "GET"
+        expect(isinstance(method, str), f"{at}.method must be a string", method, base)
+        fields_raw = obj.get("fields", [])
+        expect(isinstance(fields_raw, list), f"{at}.fields must be an array", fields_raw, base)
+        fields = tuple(_field(f, base, f"{at}.fields[{j}]") for j, f in enumerate(fields_raw))
+        kind = obj.get("type") if isinstance(obj.get("type"), str) else FORM_URLENCODED
+        title = obj.get("title") if isinstance(obj.get("title"), str) else None
+        actions.append(Action(name=name, title=title, method=method.upper(),
+                              target=absolute(href, base), content_type=kind, fields=fields))
+    return tuple(actions)
+
+
+def _field(obj: Any, base: str, where: str) -> Field:
+    expect(isinstance(obj, dict), f"{where}: expected a field object", obj, base)
+    name = obj.get("name")
+    expect(isinstance(name, str) and bool(name), f"{where}.name must be a non-empty string",
+           name, base)
+    value = obj.get("value")
+    options = None
+    if isinstance(value, list):  # radio/checkbox groups: [{"value", "title", "selected"}]
+        options = tuple(v.get("value") if isinstance(v, dict) else v for v in value)
+        chosen = [v.get("value") for v in value if isinstance(v, dict) and v.get("selected")]
+        value = chosen[0] if chosen else None
+    kind = obj.get("type") if isinstance(obj.get("type"), str) else "text"
+    title = obj.get("title") if isinstance(obj.get("title"), str) else None
+    return Field(name=name, type=kind, value=value, options=options, prompt=title,
+                 required=bool(obj.get("required", False)))
