@@ -49,7 +49,12 @@ __all__ = ["Client", "Exchange"]
 log = logging.getLogger("hyperkm")
 
 _DEFAULT: Any = object()
-ACCEPT = "application/hal+json, application/json;q=0.9, application/problem+json;q=0.5"
+# Every media type hyperkm reads; HAL first (the most common), plain JSON after the hypermedia
+# formats, HTML last (a server with both JSON and HTML should answer JSON).
+ACCEPT = ("application/hal+json, application/prs.hal-forms+json;q=0.95, "
+          "application/vnd.siren+json;q=0.95, application/vnd.api+json;q=0.95, "
+          "application/vnd.collection+json;q=0.95, application/json;q=0.9, "
+          "application/problem+json;q=0.5, text/html;q=0.3")
 _REDIRECTS = (301, 302, 303, 307, 308)
 #: How many redirects one request may follow before hyperkm gives up.
 MAX_REDIRECTS = 10
@@ -542,6 +547,21 @@ def _server_message(response: requests.Response, document: formats.Document | No
     except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and all(isinstance(e, dict) for e in errors):
+            # JSON:API error objects: title and detail of each
+            parts = [": ".join(str(e[k]) for k in ("title", "detail") if isinstance(
+                e.get(k), str)) for e in errors]
+            if any(parts):
+                return "; ".join(p for p in parts if p)
+        collection = body.get("collection")
+        if isinstance(collection, dict) and isinstance(collection.get("error"), dict):
+            error = collection["error"]  # Collection+JSON: title, code, message
+            parts = [str(error[k]) for k in ("title", "message") if isinstance(
+                error.get(k), str)]
+            if parts:
+                return ": ".join(parts) + (f" ({error['code']})" if isinstance(
+                    error.get("code"), str) else "")
         meta = body.get("meta")
         if isinstance(meta, dict) and isinstance(meta.get("message"), str):
             errors = meta.get("errors")

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from .dataset import TOKENS, Dataset, Record
 from .layouts import LAYOUTS
-from .render import FORMATS, L, Rep, link_header, render
+from .render import FORMATS, MEDIA_TYPES, A, F, L, Rep, error_body, link_header, render
 
 __all__ = ["DemoApp", "DemoConfig", "Stats"]
 
@@ -30,8 +30,8 @@ log = logging.getLogger("hyperkm.demo")
 
 _WRITABLE = {"display_name": (str, type(None)), "description": (str, type(None)),
              "is_visible": (bool,)}
-_METHODS = {"product": ["GET", "PATCH"], "event": ["GET", "PATCH"],
-            "property": ["GET", "PATCH"], "report_run": ["POST"]}
+_METHODS = {"product": ["GET", "PATCH", "PUT"], "event": ["GET", "PATCH", "PUT"],
+            "property": ["GET", "PATCH", "PUT"], "report_run": ["POST"]}
 #: The largest request body the emulator reads (answered 413 above it).
 MAX_BODY_BYTES = 1024 * 1024
 _STARTED = datetime(2014, 9, 2, 19, 46, 43, tzinfo=timezone.utc)
@@ -41,8 +41,11 @@ class DemoConfig:
     """Settings of one emulator instance (all have safe defaults).
 
     Args:
-        format: ``"km"`` (KISSmetrics envelopes), ``"hal"`` or ``"array"`` (bare JSON arrays
-            paged by ``Link`` headers).
+        format: ``"km"`` (KISSmetrics envelopes), ``"hal"`` (with HAL-FORMS), ``"array"``
+            (bare JSON arrays paged by ``Link`` headers), ``"siren"``, ``"jsonapi"``,
+            ``"collection+json"`` or ``"html"``: the format served by default.
+        formats: More formats to serve by content negotiation (``Accept``); the default
+            format answers ``application/json`` and ``*/*``.
         layout: ``"km"`` (the real API's paths) or ``"alt"`` (different paths and names).
         max_age: ``Cache-Control`` max-age in seconds (default 0: clients must revalidate).
         latency_ms: Delay added to every request.
@@ -57,6 +60,7 @@ class DemoConfig:
         self,
         *,
         format: str = "km",
+        formats: tuple[str, ...] | list[str] = (),
         layout: str = "km",
         seed: int = 0,
         events: int = 45,
@@ -71,8 +75,9 @@ class DemoConfig:
         result_rows: int = 137,
         tokens: dict[str, str] | None = None,
     ) -> None:
-        if format not in FORMATS:
-            raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+        for name in (format, *formats):
+            if name not in FORMATS:
+                raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {name!r}")
         if layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
         for name, rate in (("fail_rate", fail_rate), ("drop_rate", drop_rate)):
@@ -81,6 +86,8 @@ class DemoConfig:
         if events < 0 or properties < 0 or result_rows < 0:
             raise ValueError("sizes must not be negative")
         self.format = format
+        #: Every format served, the default first.
+        self.formats: tuple[str, ...] = tuple(dict.fromkeys((format, *formats)))
         self.layout = layout
         self.seed = seed
         self.events = events
@@ -322,10 +329,28 @@ class DemoApp:
     def _negotiate(self, request: Request) -> None:
         if not request.headers.get("Accept"):
             return
-        offered = ["application/json", "application/hal+json"]
-        if request.accept_mimetypes.best_match(offered) is None:
-            raise _Error(406, "Only JSON is available (application/json, application/hal+json).",
-                         ["not_acceptable"])
+        if self._format_for(request) is None:
+            offered = ", ".join(dict.fromkeys(MEDIA_TYPES[f] for f in self.config.formats))
+            raise _Error(406, f"This API serves {offered}.", ["not_acceptable"])
+
+    def _format_for(self, request: Request) -> str | None:
+        """The format to answer in: the best match of ``Accept`` among the enabled formats
+        (``application/json`` and ``*/*`` mean the default one); ``None`` if none fits."""
+        formats = self.config.formats
+        if not request.headers.get("Accept"):
+            return formats[0]
+        offered = [MEDIA_TYPES[f] for f in formats]
+        if "application/json" not in offered:
+            offered.append("application/json")  # JSON clients get the default format
+        best: str | None = request.accept_mimetypes.best_match(offered)
+        if best is None:
+            # A client that takes some JSON gets the default format when it is JSON (as the
+            # real API answered application/hal+json with its own JSON).
+            takes_json = any(m.endswith("json") for m, q in request.accept_mimetypes if q)
+            return formats[0] if takes_json and formats[0] != "html" else None
+        if best == MEDIA_TYPES[formats[0]] or best == "application/json":
+            return formats[0]
+        return next(f for f in formats if MEDIA_TYPES[f] == best)
 
     @staticmethod
     def _json_body(request: Request) -> Any:
@@ -342,7 +367,14 @@ class DemoApp:
             raise _Error(413, f"The body is larger than {MAX_BODY_BYTES} bytes, the most this "
                          "API accepts.", ["payload_too_large"])
         try:
-            return json.loads(raw.decode("utf-8"))
+            body = json.loads(raw.decode("utf-8"))
+            template = body.get("template") if isinstance(body, dict) and \
+                mimetype == "application/vnd.collection+json" else None
+            if isinstance(template, dict) and isinstance(template.get("data"), list):
+                # Collection+JSON writes: {"template": {"data": [{"name", "value"}]}}
+                return {d.get("name"): d.get("value") for d in template["data"]
+                        if isinstance(d, dict)}
+            return body
         except RecursionError as exc:
             raise _Error(400, "The body is nested too deeply.", ["invalid_json"]) from exc
         except (UnicodeDecodeError, ValueError) as exc:
@@ -351,9 +383,12 @@ class DemoApp:
     # -- responses ----------------------------------------------------------------------------
 
     def _error_response(self, request: Request, exc: _Error) -> Response:
-        body = {"meta": {"status": exc.status, "message": exc.message, "errors": exc.errors},
-                "links": []}
-        response = Response(json.dumps(body), status=exc.status, mimetype="application/json")
+        fmt = self._format_for(request) or self.config.format
+        body = error_body(fmt, exc.status, exc.message, exc.errors,
+                          (self.base_url or "") + request.path)
+        mimetype = MEDIA_TYPES[fmt] if fmt not in ("hal", "km", "array") else "application/json"
+        response = Response(body if isinstance(body, str) else json.dumps(body),
+                            status=exc.status, mimetype=mimetype)
         for key, value in exc.headers.items():
             response.headers[key] = value
         response.headers["Cache-Control"] = "no-store"
@@ -362,12 +397,14 @@ class DemoApp:
     def _respond(self, request: Request, rep: Rep, *, status: int = 200,
                  cacheable: bool = True, last_modified: datetime | None = None,
                  headers: dict[str, str] | None = None) -> Response:
-        fmt = self.config.format
+        fmt = self._format_for(request) or self.config.format
         base = self.base_url or request.host_url.rstrip("/")
         curie = base + LAYOUTS[self.layout]["rels"] + "#{rel}"
-        body = json.dumps(render(rep, fmt, curie))
-        mimetype = "application/hal+json" if fmt == "hal" else "application/json"
-        response = Response(body, status=status, mimetype=mimetype)
+        rendered = render(rep, fmt, curie)
+        body = rendered if isinstance(rendered, str) else json.dumps(rendered)
+        response = Response(body, status=status, mimetype=MEDIA_TYPES[fmt])
+        if len(self.config.formats) > 1:
+            response.vary.add("Accept")  # caches must keep the formats apart
         links = list(rep.all_links())
         if links:
             response.headers["Link"] = link_header(rep)
@@ -423,8 +460,13 @@ class DemoApp:
         if item_endpoint:
             links.append(L(item_endpoint, self._template(adapter, item_endpoint),
                            item_endpoint.title(), templated=True))
-        rep = Rep(members=members, links=links,
-                  pagination={"total": total, "offset": offset, "limit": limit})
+        base = self._url(adapter, endpoint, **values)
+        page = A("page", "Go to a page", "GET", base,
+                 [F("limit", "number", value=limit, min=1, max=100, prompt="Members per page"),
+                  F("offset", "number", value=offset, min=0, prompt="Position of the first")])
+        rep = Rep(members=members, links=links, kind=endpoint.rsplit("_", 1)[-1],
+                  pagination={"total": total, "offset": offset, "limit": limit},
+                  actions=[page])
         return self._respond(request, rep)
 
     # -- item representations ------------------------------------------------------------------
@@ -432,7 +474,7 @@ class DemoApp:
     def _account_rep(self, adapter: MapAdapter, a: Record) -> Rep:
         return Rep(a, [L("self", self._url(adapter, "account", id=a["id"]), "Self"),
                        L("products", self._url(adapter, "account_products", id=a["id"]),
-                         "Products")])
+                         "Products")], kind="account")
 
     def _product_rep(self, adapter: MapAdapter, p: Record) -> Rep:
         pid = p["id"]
@@ -443,7 +485,8 @@ class DemoApp:
             L("events", self._url(adapter, "product_events", id=pid), "Product Events"),
             L("properties", self._url(adapter, "product_properties", id=pid),
               "Product Properties"),
-            L("metrics", self._url(adapter, "product_metrics", id=pid), "Product Metrics")])
+            L("metrics", self._url(adapter, "product_metrics", id=pid), "Product Metrics")],
+            kind="product", actions=[self._update_action(adapter, "product", p)])
 
     def _report_rep(self, adapter: MapAdapter, r: Record) -> Rep:
         return Rep(r, [
@@ -452,12 +495,40 @@ class DemoApp:
             L("product", self._url(adapter, "product", id=r["product_id"]), "Product"),
             L("account", self._url(adapter, "account", id=r["account_id"]), "Account"),
             # An emulator extension, after the reference's own links.
-            L("queries", self._url(adapter, "report_queries", id=r["id"]), "Report Runs")])
+            L("queries", self._url(adapter, "report_queries", id=r["id"]), "Report Runs")],
+            kind="report", actions=[self._run_action(adapter, r)]
+            if r["report_type"] == "people_search_v2" else [])
 
     def _leaf_rep(self, adapter: MapAdapter, endpoint: str, record: Record) -> Rep:
+        actions = [self._update_action(adapter, endpoint, record)] \
+            if endpoint in ("event", "property") else []
         return Rep(record, [
             L("self", self._url(adapter, endpoint, id=record["id"]), "Self"),
-            L("product", self._url(adapter, "product", id=record["product_id"]), "Product")])
+            L("product", self._url(adapter, "product", id=record["product_id"]), "Product")],
+            kind=endpoint, actions=actions)
+
+    # -- affordances (rendered by the formats that carry forms) -----------------------------------
+
+    def _run_action(self, adapter: MapAdapter, report: Record) -> A:
+        date = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+        return A("run", "Run this report", "POST",
+                 self._url(adapter, "report_run", id=report["id"]),
+                 [F("start_date", "datetime", required=True, pattern=date,
+                    prompt="Start (ISO 8601 date-time)"),
+                  F("end_date", "datetime", required=True, pattern=date,
+                    prompt="End (ISO 8601 date-time)")])
+
+    def _update_action(self, adapter: MapAdapter, endpoint: str, record: Record) -> A:
+        fields = [F("name", "text", value=record.get("name"), read_only=True, prompt="Name")]
+        fields += [F("display_name", "text", value=record.get("display_name"),
+                     prompt="Display name"),
+                   F("description", "text", value=record.get("description"),
+                     prompt="Description")]
+        if "is_visible" in record:
+            fields.append(F("is_visible", "checkbox", value=record.get("is_visible"),
+                            options=[True, False], prompt="Visible"))
+        return A("update", f"Update this {endpoint}", "PATCH",
+                 self._url(adapter, endpoint, id=record["id"]), fields)
 
     def _product_ids(self, account: str) -> list[str]:
         return [p["id"] for p in self.data.products_of(account)]
@@ -483,9 +554,8 @@ class DemoApp:
             directory.append(L(rel, self._template(adapter, rel), rel.title(), templated=True))
         directory.append(L("rels", self._url(adapter, "rels"), "Link Relations"))
         rep = Rep({"description": "API access for KISSmetrics", "name": "KISSmetrics API"},
-                  [L("self", url, "Directory")], envelope=True, directory=directory)
-        if self.config.format == "hal":
-            rep = Rep(rep.state, directory)
+                  [L("self", url, "Directory")], envelope=True, directory=directory,
+                  kind="directory")
         return self._respond(request, rep)
 
     def _rels(self, request: Request, adapter: MapAdapter, account: str) -> Response:
@@ -511,7 +581,8 @@ class DemoApp:
         rep = Rep({"title": "KISSmetrics link relations",
                    "description": "Relations used by this API's links.",
                    "rels": [{"name": n, "description": d} for n, d in rels]},
-                  [L("self", self._url(adapter, "rels"), "Link Relations")], envelope=True)
+                  [L("self", self._url(adapter, "rels"), "Link Relations")], envelope=True,
+                  kind="rels")
         return self._respond(request, rep)
 
     # -- endpoints: accounts and products --------------------------------------------------------
@@ -546,7 +617,7 @@ class DemoApp:
                                               for p in rows[o:o + n]], "product", **values)
 
     def _product(self, request: Request, adapter: MapAdapter, account: str, id: str) -> Response:
-        if request.method == "PATCH":
+        if request.method in ("PATCH", "PUT"):
             return self._patch(request, adapter, account, "product", id)
         product = self._owned_product(account, id)
         return self._respond(request, self._product_rep(adapter, product),
@@ -620,14 +691,14 @@ class DemoApp:
         return self._respond(request, make(record), last_modified=self._modified(kind, rid))
 
     def _event(self, request: Request, adapter: MapAdapter, account: str, id: str) -> Response:
-        if request.method == "PATCH":
+        if request.method in ("PATCH", "PUT"):
             return self._patch(request, adapter, account, "event", id)
         return self._item(request, adapter, account, "event", id,
                           lambda r: self._leaf_rep(adapter, "event", r))
 
     def _property(self, request: Request, adapter: MapAdapter, account: str,
                   id: str) -> Response:
-        if request.method == "PATCH":
+        if request.method in ("PATCH", "PUT"):
             return self._patch(request, adapter, account, "property", id)
         return self._item(request, adapter, account, "property", id,
                           lambda r: self._leaf_rep(adapter, "property", r))
@@ -661,6 +732,8 @@ class DemoApp:
         if not isinstance(body, dict) or not body:
             raise _Error(400, "The body must be a JSON object with fields to change: "
                          + ", ".join(_WRITABLE) + ".", ["invalid_body"])
+        body = {k: v for k, v in body.items()  # unchanged read-only fields are no change
+                if k in _WRITABLE or record.get(k) != v}
         for key, value in body.items():
             if key not in _WRITABLE:
                 raise _Error(400, f"Field {key!r} cannot be changed; writable fields are "
@@ -711,7 +784,7 @@ class DemoApp:
         status_url = self._url(adapter, "query_status", id=qid)
         rep = Rep({"message": "success", "query_guid": qid},
                   [L("query-status", status_url, "Status")], envelope=True,
-                  meta={"status": 202})
+                  meta={"status": 202}, kind="query")
         return self._respond(request, rep, status=202, cacheable=False,
                              headers={"Location": status_url})
 
@@ -723,7 +796,7 @@ class DemoApp:
             links.append(L("query-results", self._url(adapter, "query_results", id=job.qid),
                            "Results"))
         return Rep({"id": job.qid, "report_id": job.report["id"], "start_date": job.start,
-                    "end_date": job.end, "completed": done}, links)
+                    "end_date": job.end, "completed": done}, links, kind="query")
 
     def _report_queries(self, request: Request, adapter: MapAdapter, account: str,
                         id: str) -> Response:
@@ -762,13 +835,13 @@ class DemoApp:
         self_link = L("self", self._url(adapter, "query_status", id=id), "Self")
         if not done:
             progress = round(min(0.95, polls / (needed + 1)), 2)
-            rep = Rep({"completed": False, "progress": progress}, [self_link], envelope=True,
-                      meta={"status": 200})
+            rep = Rep({"completed": False, "progress": progress}, [self_link],
+                      envelope=True, meta={"status": 200}, kind="query")
             return self._respond(request, rep, cacheable=False)
         results = self._url(adapter, "query_results", id=id)
         rep = Rep({"completed": True, "progress": 1.0},
                   [self_link, L("query-results", results, "Results")], envelope=True,
-                  meta={"status": 201})
+                  meta={"status": 201}, kind="query")
         return self._respond(request, rep, status=201, cacheable=False,
                              headers={"Location": results})
 
@@ -794,9 +867,9 @@ class DemoApp:
         total = len(rows)
         links = _page_links(self._url(adapter, "query_results", id=id), limit, offset, total)
         links.append(L("export", self._url(adapter, "query_export", id=id), "Export"))
-        rep = Rep(members=[Rep(row) for row in rows[offset:offset + limit]], links=links,
-                  pagination={"limit": limit, "offset": offset, "total": total},
-                  meta={"status": 200}, extra={"columns": self._COLUMNS})
+        rep = Rep(members=[Rep(row, kind="row") for row in rows[offset:offset + limit]],
+                  links=links, pagination={"limit": limit, "offset": offset, "total": total},
+                  meta={"status": 200}, extra={"columns": self._COLUMNS}, kind="results")
         return self._respond(request, rep)
 
     def _query_export(self, request: Request, adapter: MapAdapter, account: str,

@@ -1,13 +1,28 @@
-"""Turn the emulator's neutral representations into KISSmetrics JSON, HAL or bare arrays."""
+"""Turn the emulator's neutral representations into every format it serves.
+
+``km`` (KISSmetrics envelopes, faithful to the reference pages), ``array`` (bare JSON arrays,
+paged by ``Link`` headers), ``hal`` (with HAL-FORMS ``_templates``), ``siren`` (with
+``actions``), ``jsonapi``, ``collection+json`` (with ``queries`` and ``template``) and ``html``
+(links, microdata, and nothing a browser would run). Templated links carry their RFC 6570
+expressions in the href in every format; the formats without a ``templated`` flag (Siren,
+JSON:API, Collection+JSON, HTML) leave it at that.
+"""
 
 from __future__ import annotations
 
+import html
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FORMATS", "L", "Rep", "link_header", "render"]
+__all__ = ["FORMATS", "MEDIA_TYPES", "A", "F", "L", "Rep", "error_body", "link_header", "render"]
 
-FORMATS = ("km", "hal", "array")
+FORMATS = ("km", "hal", "array", "siren", "jsonapi", "collection+json", "html")
+
+MEDIA_TYPES = {"km": "application/json", "array": "application/json",
+               "hal": "application/hal+json", "siren": "application/vnd.siren+json",
+               "jsonapi": "application/vnd.api+json",
+               "collection+json": "application/vnd.collection+json", "html": "text/html"}
 
 # IANA-registered relations (RFC 8288 registry) stay unprefixed in HAL; the API's own get a CURIE.
 _IANA = {"self", "next", "prev", "first", "last", "item", "collection", "up", "related",
@@ -29,11 +44,41 @@ class L:
 
 
 @dataclass
+class F:
+    """A form field in neutral form."""
+
+    name: str
+    type: str = "text"
+    required: bool = False
+    value: Any = None
+    options: list[Any] | None = None
+    pattern: str | None = None
+    prompt: str | None = None
+    min: float | None = None
+    max: float | None = None
+    read_only: bool = False
+
+
+@dataclass
+class A:
+    """An action (form) in neutral form."""
+
+    name: str
+    title: str
+    method: str
+    href: str
+    fields: list[F]
+    content_type: str = "application/json"
+
+
+@dataclass
 class Rep:
     """A representation before formatting.
 
     ``envelope`` puts state under ``data`` next to ``links`` (the root directory, job status);
-    ``directory`` are links that the KISSmetrics format keeps inside ``data.links``.
+    ``directory`` are links that the KISSmetrics format keeps inside ``data.links``. ``kind``
+    names the resource type (JSON:API ``type``, Siren ``class``); ``actions`` are forms the
+    formats that carry forms render.
     """
 
     state: Any = None
@@ -44,15 +89,45 @@ class Rep:
     directory: list[L] = field(default_factory=list)
     meta: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    kind: str = "resource"
+    actions: list[A] = field(default_factory=list)
 
     def all_links(self) -> list[L]:
         return [*self.links, *self.directory]
 
+    def flat_links(self) -> list[L]:
+        """Links and directory without repeats (formats that have no envelope)."""
+        seen: set[tuple[str, str]] = set()
+        out = []
+        for x in self.all_links():
+            if (x.rel, x.href) not in seen:
+                seen.add((x.rel, x.href))
+                out.append(x)
+        return out
+
+    def self_href(self) -> str | None:
+        return next((x.href for x in self.all_links() if x.rel == "self"), None)
+
+    def title(self) -> str:
+        state = self.state if isinstance(self.state, dict) else {}
+        for key in ("name", "display_name", "title"):
+            if isinstance(state.get(key), str):
+                return str(state[key])
+        return self.kind.replace("_", " ").title()
+
 
 def render(rep: Rep, fmt: str, curie_href: str) -> Any:
-    """The JSON value for ``rep`` in format ``fmt`` (``km``, ``hal`` or ``array``)."""
+    """The body for ``rep`` in format ``fmt``: a JSON value, or text for ``html``."""
     if fmt == "hal":
         return _hal(rep, curie_href, top=True)
+    if fmt == "siren":
+        return _siren(rep, top=True)
+    if fmt == "jsonapi":
+        return _jsonapi(rep)
+    if fmt == "collection+json":
+        return _cj(rep)
+    if fmt == "html":
+        return _html(rep)
     if rep.members is not None:
         members = [_km_item(m) for m in rep.members]
         if fmt == "array":
@@ -81,15 +156,34 @@ def _km_item(rep: Rep) -> Any:
     return {"links": [x.km() for x in rep.all_links()], **(rep.state or {})}
 
 
+def _row_state(rep: Rep, columns: list[str] | None) -> dict[str, Any]:
+    """A member's state as an object (result rows get their column names)."""
+    if isinstance(rep.state, dict):
+        return dict(rep.state)
+    if isinstance(rep.state, list) and columns and len(columns) == len(rep.state):
+        return dict(zip(columns, rep.state))
+    return {"value": rep.state}
+
+
+def _columns(rep: Rep) -> list[str] | None:
+    columns = rep.extra.get("columns")
+    if isinstance(columns, list):
+        return [str(c.get("display_name")) if isinstance(c, dict) else str(c) for c in columns]
+    return None
+
+
+# -- HAL and HAL-FORMS --------------------------------------------------------------------------
+
 def _hal_rel(rel: str) -> str:
     return rel if rel in _IANA else f"km:{rel}"
 
 
-def _hal(rep: Rep, curie_href: str, top: bool) -> dict[str, Any]:
+def _hal(rep: Rep, curie_href: str, top: bool, columns: list[str] | None = None
+         ) -> dict[str, Any]:
     links: dict[str, Any] = {}
     if top:
         links["curies"] = [{"name": "km", "href": curie_href, "templated": True}]
-    for x in rep.all_links():
+    for x in rep.flat_links():
         obj: dict[str, Any] = {"href": x.href, "name": x.name}
         if x.templated:
             obj["templated"] = True
@@ -101,15 +195,253 @@ def _hal(rep: Rep, curie_href: str, top: bool) -> dict[str, Any]:
             links[key] = obj
     body: dict[str, Any] = {"_links": links}
     if rep.members is not None:
-        body["_embedded"] = {"item": [_hal(m, curie_href, top=False) for m in rep.members]}
+        cols = _columns(rep)
+        body["_embedded"] = {"item": [_hal(m, curie_href, False, cols) for m in rep.members]}
         if rep.pagination:
             body.update(rep.pagination)
         body.update(rep.extra)
     elif rep.state is not None:
-        body.update(rep.state if isinstance(rep.state, dict) else {"value": rep.state})
+        body.update(_row_state(rep, columns))
     if rep.members is None:
         body.update(rep.extra)
+    if rep.actions:
+        body["_templates"] = {a.name: _hal_template(a) for a in rep.actions}
     return body
+
+
+def _hal_template(a: A) -> dict[str, Any]:
+    props = []
+    for f in a.fields:
+        prop: dict[str, Any] = {"name": f.name, "type": f.type, "required": f.required,
+                                "prompt": f.prompt or f.name}
+        if f.value is not None:
+            prop["value"] = f.value
+        if f.pattern:
+            prop["regex"] = f.pattern
+        if f.read_only:
+            prop["readOnly"] = True
+        if f.min is not None:
+            prop["min"] = f.min
+        if f.max is not None:
+            prop["max"] = f.max
+        if f.options is not None:
+            prop["options"] = {"inline": f.options}
+        props.append(prop)
+    out: dict[str, Any] = {"title": a.title, "method": a.method, "target": a.href,
+                           "properties": props}
+    if a.method not in ("GET", "DELETE"):
+        out["contentType"] = a.content_type
+    return out
+
+
+# -- Siren --------------------------------------------------------------------------------------
+
+def _siren_links(links: list[L]) -> list[dict[str, Any]]:
+    return [{"rel": [x.rel], "href": x.href, "title": x.name} for x in links]
+
+
+def _siren(rep: Rep, top: bool, columns: list[str] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"class": [rep.kind]}
+    if rep.members is not None:
+        cols = _columns(rep)
+        body["class"] = [rep.kind, "collection"]
+        body["properties"] = {**(rep.pagination or {}), **rep.extra}
+        body["entities"] = [{**_siren(m, False, cols), "rel": ["item"]} for m in rep.members]
+    else:
+        body["properties"] = _row_state(rep, columns) if rep.state is not None else {}
+        if rep.members is None and rep.extra:
+            body["properties"].update(rep.extra)
+    if rep.actions:
+        body["actions"] = [_siren_action(a) for a in rep.actions]
+    links = rep.flat_links()
+    if links:
+        body["links"] = _siren_links(links)
+    return body
+
+
+def _siren_action(a: A) -> dict[str, Any]:
+    fields = []
+    for f in a.fields:
+        obj: dict[str, Any] = {"name": f.name, "type": f.type, "title": f.prompt or f.name}
+        if f.required:
+            obj["required"] = True  # a common extension; Siren itself has no "required"
+        if f.options is not None:
+            obj["value"] = [{"value": o, "title": str(o), "selected": o == f.value}
+                            for o in f.options]
+        elif f.value is not None:
+            obj["value"] = f.value
+        fields.append(obj)
+    out: dict[str, Any] = {"name": a.name, "title": a.title, "method": a.method, "href": a.href,
+                           "fields": fields}
+    if a.method not in ("GET", "DELETE"):
+        out["type"] = a.content_type
+    return out
+
+
+# -- JSON:API -----------------------------------------------------------------------------------
+
+def _jsonapi_resource(rep: Rep, columns: list[str] | None, index: int) -> dict[str, Any]:
+    state = _row_state(rep, columns)
+    rid = state.pop("id", None)
+    if rid is None:  # JSON:API needs an id: a resource without one is named by its URL
+        rid = rep.self_href() or index
+    obj: dict[str, Any] = {"type": rep.kind, "id": str(rid), "attributes": state}
+    links = rep.flat_links()
+    self_href = rep.self_href()
+    if self_href:
+        obj["links"] = {"self": self_href}
+    relationships = {x.rel: {"links": {"related": x.href}} for x in links
+                     if x.rel != "self" and not x.templated}
+    if relationships:
+        obj["relationships"] = relationships
+    return obj
+
+
+def _jsonapi_links(links: list[L]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for x in links:
+        out.setdefault(x.rel, {"href": x.href, "title": x.name})
+    return out
+
+
+def _jsonapi(rep: Rep) -> dict[str, Any]:
+    if rep.members is not None:
+        cols = _columns(rep)
+        start = (rep.pagination or {}).get("offset", 0)
+        return {"data": [_jsonapi_resource(m, cols, start + i)
+                         for i, m in enumerate(rep.members)],
+                "links": _jsonapi_links(rep.flat_links()),
+                "meta": {**(rep.pagination or {}), **rep.extra}}
+    resource = _jsonapi_resource(rep, None, 0)
+    resource.pop("relationships", None)
+    # A document about one resource: its other links (and templates) at the top level.
+    body: dict[str, Any] = {"data": resource,
+                            "links": _jsonapi_links(rep.flat_links())}
+    if rep.extra:
+        body["meta"] = dict(rep.extra)
+    return body
+
+
+# -- Collection+JSON ----------------------------------------------------------------------------
+
+def _cj_links(links: list[L]) -> list[dict[str, Any]]:
+    return [{"rel": x.rel, "href": x.href, "prompt": x.name} for x in links if x.rel != "self"]
+
+
+def _cj_item(rep: Rep, columns: list[str] | None) -> dict[str, Any]:
+    state = _row_state(rep, columns)
+    item: dict[str, Any] = {"data": [{"name": k, "value": v} for k, v in state.items()]}
+    href = rep.self_href()
+    if href:
+        item["href"] = href
+    links = _cj_links(rep.flat_links())
+    if links:
+        item["links"] = links
+    return item
+
+
+def _cj(rep: Rep) -> dict[str, Any]:
+    self_href = rep.self_href()
+    coll: dict[str, Any] = {"version": "1.0"}
+    if self_href:
+        coll["href"] = self_href
+    coll["links"] = _cj_links(rep.flat_links())
+    if rep.members is not None:
+        cols = _columns(rep)
+        coll["items"] = [_cj_item(m, cols) for m in rep.members]
+    else:
+        coll["items"] = [_cj_item(rep, None)]
+    queries = [a for a in rep.actions if a.method == "GET"]
+    if queries:
+        coll["queries"] = [{"rel": a.name, "href": a.href, "prompt": a.title,
+                            "data": [{"name": f.name, "value": "" if f.value is None
+                                      else f.value, "prompt": f.prompt or f.name}
+                                     for f in a.fields]} for a in queries]
+    writes = [a for a in rep.actions if a.method != "GET"]
+    if writes:
+        a = writes[0]
+        coll["template"] = {"data": [_cj_field(f) for f in a.fields]}
+    return {"collection": coll}
+
+
+def _cj_field(f: F) -> dict[str, Any]:
+    obj: dict[str, Any] = {"name": f.name, "value": "" if f.value is None else f.value,
+                           "prompt": f.prompt or f.name}
+    if f.required:
+        obj["required"] = True
+    if f.pattern:
+        obj["regexp"] = f.pattern
+    if f.options is not None:
+        obj["options"] = [{"value": o} for o in f.options]
+    return obj
+
+
+# -- HTML ---------------------------------------------------------------------------------------
+
+def _html_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _html_props(state: dict[str, Any]) -> str:
+    # itemprop is a space-separated list of names: a column such as "Visited Site" is one name
+    rows = "".join(f"<dt>{html.escape(str(k))}</dt>"
+                   f"<dd itemprop=\"{html.escape('_'.join(str(k).split()))}\">"
+                   f"{html.escape(_html_value(v))}</dd>" for k, v in state.items())
+    return f"<dl>{rows}</dl>"
+
+
+def _html_links(links: list[L], tag: str = "a") -> str:
+    out = []
+    for x in links:
+        attrs = f'rel="{html.escape(x.rel)}" href="{html.escape(x.href)}" ' \
+                f'title="{html.escape(x.name)}"'
+        out.append(f"<link {attrs}>" if tag == "link" else
+                   f"<li><a {attrs}>{html.escape(x.name)}</a></li>")
+    return "".join(out) if tag == "link" else f"<ul>{''.join(out)}</ul>"
+
+
+def _html(rep: Rep) -> str:
+    title = html.escape(rep.title())
+    parts = ["<!doctype html><html><head><meta charset=\"utf-8\">",
+             f"<title>{title}</title></head><body><h1>{title}</h1>"]
+    state = dict(rep.state) if isinstance(rep.state, dict) else {}
+    if rep.members is not None:
+        state.update({k: v for k, v in (rep.pagination or {}).items()})
+    parts.append(_html_props(state))
+    parts.append(f"<nav>{_html_links(rep.flat_links())}</nav>")
+    if rep.members is not None:
+        cols = _columns(rep)
+        start = (rep.pagination or {}).get("offset", 0)
+        items = []
+        for i, m in enumerate(rep.members):
+            itemid = m.self_href() or f"{rep.self_href() or ''}#row-{start + i}"
+            items.append(f'<li itemscope itemid="{html.escape(itemid)}">'
+                         f"{_html_props(_row_state(m, cols))}"
+                         f"{_html_links(m.flat_links())}</li>")
+        parts.append(f"<ol>{''.join(items)}</ol>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+# -- errors, Link headers -----------------------------------------------------------------------
+
+def error_body(fmt: str, status: int, message: str, errors: list[str], url: str) -> Any:
+    """An error body in ``fmt`` (the KISSmetrics one for km, array and hal)."""
+    if fmt == "jsonapi":
+        return {"errors": [{"status": str(status), "title": e.replace("_", " ").capitalize(),
+                            "detail": message, "code": e} for e in errors or ["error"]]}
+    if fmt == "collection+json":
+        return {"collection": {"version": "1.0", "href": url, "error": {
+            "title": (errors or ["error"])[0].replace("_", " ").capitalize(),
+            "code": str(status), "message": message}}}
+    if fmt == "siren":
+        return {"class": ["error"], "properties": {"status": status, "message": message,
+                                                   "errors": errors}}
+    if fmt == "html":
+        return (f"<!doctype html><html><head><title>{status}</title></head><body>"
+                f"<h1>{status}</h1><p itemprop=\"message\">{html.escape(message)}</p>"
+                "</body></html>")
+    return {"meta": {"status": status, "message": message, "errors": errors}, "links": []}
 
 
 def link_header(rep: Rep) -> str:

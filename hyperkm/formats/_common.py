@@ -8,8 +8,9 @@ from urllib.parse import urljoin
 
 from .._exceptions import DocumentError, TemplateError
 from .._links import Link
+from .._templates import parse_template
 
-__all__ = ["absolute", "count", "expect", "self_url"]
+__all__ = ["absolute", "count", "expect", "looks_templated", "self_url"]
 
 
 def expect(condition: bool, message: str, value: Any, base: str) -> None:
@@ -24,6 +25,18 @@ def absolute(href: str, base: str) -> str:
     """``href`` resolved against ``base`` (RFC 3986 section 5); absolute ones untouched."""
     href = href.strip()
     return href if href.startswith(("https://", "http://")) else urljoin(base, href)
+
+
+def looks_templated(href: str) -> bool:
+    """Whether ``href`` is an RFC 6570 template although its format has no way to say so
+    (Siren, JSON:API, Collection+JSON, HTML): braces are not allowed in a URI (RFC 3986), so
+    an href with a valid ``{expression}`` can only be a template."""
+    if "{" not in href:
+        return False
+    try:
+        return bool(parse_template(href).variables)
+    except TemplateError:
+        return False
 
 
 def count(value: Any) -> int | None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from .._forms import COLLECTION_JSON, Action, Field
 from .._links import Link, Links
-from ._common import absolute, count, expect
+from ._common import absolute, count, expect, looks_templated
 from ._document import Document, Page
 
 __all__ = ["CollectionJsonFormat"]
@@ -66,8 +66,8 @@ class CollectionJsonFormat:
         template = coll.get("template")
         collection_url = links[0].href if href is not None else url
         # A document about one item (its href is the URL retrieved): its state, its links,
-        # and the template edits it.
-        single = len(members) == 1 and members[0].url == url and url != collection_url
+        # and the template edits it. (A collection's URL is never one of its items'.)
+        single = len(members) == 1 and members[0].url == url
         if template is not None:
             fields = _fields(template, url, "$.collection.template")
             if single:
@@ -105,6 +105,8 @@ def _links(raw: Any, base: str, where: str) -> list[Link]:
             attrs["title"] = obj["prompt"]
         if isinstance(obj.get("render"), str):
             attrs["render"] = obj["render"]
+        if isinstance(obj.get("href"), str) and looks_templated(obj["href"]):
+            attrs["templated"] = True
         out.append(Link.from_json(attrs, base=base, where=at))
     return out
 

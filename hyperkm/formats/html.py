@@ -21,7 +21,7 @@ from typing import Any
 from .._exceptions import DocumentError
 from .._forms import FORM_URLENCODED, Action, Field
 from .._links import Link, Links
-from ._common import absolute
+from ._common import absolute, looks_templated
 from ._document import Document, Page
 
 __all__ = ["HtmlFormat"]
@@ -190,7 +190,9 @@ class _Reader(HTMLParser):
                                      if attrs.get(k)}
             for rel in rels.split():
                 try:
-                    links.append(Link.create(rel, attrs["href"].strip(), base=base, **extra))
+                    href = attrs["href"].strip()
+                    links.append(Link.create(rel, href, base=base,
+                                             templated=looks_templated(href), **extra))
                 except DocumentError:
                     continue  # one bad anchor does not make the page unreadable
         return links

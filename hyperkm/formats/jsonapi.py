@@ -23,7 +23,7 @@ from typing import Any
 
 from .._exceptions import DocumentError
 from .._links import Link, Links
-from ._common import count, expect
+from ._common import count, expect, looks_templated
 from ._document import Document, Page
 
 __all__ = ["JsonApiFormat"]
@@ -107,13 +107,17 @@ def _links(raw: Any, base: str, where: str) -> list[Link]:
             continue
         at = f"{where}.{rel}"
         if isinstance(value, str):
-            links.append(Link.create(rel, value, base=base))
+            links.append(Link.create(rel, value.strip(), base=base,
+                                     templated=looks_templated(value)))
             continue
         expect(isinstance(value, dict), f"{at}: expected a URL or a link object", value, base)
         obj: dict[str, Any] = {k: value[k] for k in _LINK_ATTRS if isinstance(value.get(k), str)}
         described = value.get("describedby")
         if isinstance(described, str):
             obj["profile"] = described
+        href = value.get("href")
+        if isinstance(href, str) and looks_templated(href):
+            obj["templated"] = True
         links.append(Link.from_json({**obj, "href": value.get("href")}, rel=rel, base=base,
                                     where=at))
     return links

@@ -21,7 +21,7 @@ from typing import Any
 from .._exceptions import DocumentError
 from .._forms import FORM_URLENCODED, Action, Field
 from .._links import Link, Links
-from ._common import absolute, count, expect, self_url
+from ._common import absolute, count, expect, looks_templated, self_url
 from ._document import Document, Page
 
 __all__ = ["SirenFormat"]
@@ -108,7 +108,12 @@ def _is_rels(rels: Any) -> bool:
 
 
 def _link_attrs(obj: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: obj[k] for k in ("title", "type") if isinstance(obj.get(k), str)}
+    attrs: dict[str, Any] = {k: obj[k] for k in ("title", "type") if isinstance(obj.get(k), str)}
+    href = obj.get("href")
+    if obj.get("templated") in (True, "true") or (isinstance(href, str) and
+                                                  looks_templated(href)):
+        attrs["templated"] = True
+    return attrs
 
 
 def _links(raw: Any, base: str, where: str) -> list[Link]:
