@@ -554,6 +554,10 @@ def _server_message(response: requests.Response, document: formats.Document | No
                 e.get(k), str)) for e in errors]
             if any(parts):
                 return "; ".join(p for p in parts if p)
+        properties = body.get("properties")
+        if isinstance(body.get("class"), list) and "error" in body["class"] and isinstance(
+                properties, dict) and isinstance(properties.get("message"), str):
+            return str(properties["message"])  # a Siren error entity
         collection = body.get("collection")
         if isinstance(collection, dict) and isinstance(collection.get("error"), dict):
             error = collection["error"]  # Collection+JSON: title, code, message

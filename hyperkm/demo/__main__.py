@@ -29,8 +29,12 @@ def build_parser(prog: str = "python -m hyperkm.demo") -> argparse.ArgumentParse
     parser.add_argument("--properties", type=int, default=8,
                         help="generated properties per product")
     parser.add_argument("--format", choices=FORMATS, default="km",
-                        help="km: KISSmetrics envelopes; hal: HAL; "
-                             "array: bare arrays + Link headers")
+                        help="the default format: km (KISSmetrics envelopes), hal (with "
+                             "HAL-FORMS), array (bare arrays + Link headers), siren, jsonapi, "
+                             "collection+json, html")
+    parser.add_argument("--formats", default="", metavar="F1,F2",
+                        help="more formats served by content negotiation (Accept), e.g. "
+                             "hal,siren,jsonapi; 'all' for every one")
     parser.add_argument("--layout", choices=["km", "alt"], default="km",
                         help="URL layout: the real API's, or an alternative one")
     parser.add_argument("--tls", action="store_true",
@@ -51,7 +55,14 @@ def config_from_args(args: argparse.Namespace) -> DemoConfig:
     tokens = dict(TOKENS)
     if args.token:
         tokens[args.token] = TOKENS["demo-token"]
-    return DemoConfig(format=args.format, layout=args.layout, seed=args.seed, events=args.events,
+    extra = FORMATS if args.formats.strip() == "all" else tuple(
+        f.strip() for f in args.formats.split(",") if f.strip())
+    unknown = [f for f in extra if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"--formats: unknown format(s) {', '.join(unknown)}; choose from "
+                         f"{', '.join(FORMATS)}")
+    return DemoConfig(format=args.format, formats=extra, layout=args.layout, seed=args.seed,
+                      events=args.events,
                       properties=args.properties, max_age=args.max_age,
                       latency_ms=args.latency_ms, fail_rate=args.fail_rate,
                       drop_rate=args.drop_rate, job_polls=args.job_polls, tokens=tokens)

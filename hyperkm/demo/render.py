@@ -204,7 +204,7 @@ def _hal(rep: Rep, curie_href: str, top: bool, columns: list[str] | None = None
         body.update(_row_state(rep, columns))
     if rep.members is None:
         body.update(rep.extra)
-    if rep.actions:
+    if rep.actions and top:  # a member's forms are on its own representation
         body["_templates"] = {a.name: _hal_template(a) for a in rep.actions}
     return body
 
@@ -251,7 +251,7 @@ def _siren(rep: Rep, top: bool, columns: list[str] | None = None) -> dict[str, A
         body["properties"] = _row_state(rep, columns) if rep.state is not None else {}
         if rep.members is None and rep.extra:
             body["properties"].update(rep.extra)
-    if rep.actions:
+    if rep.actions and top:  # a member's forms are on its own representation
         body["actions"] = [_siren_action(a) for a in rep.actions]
     links = rep.flat_links()
     if links:

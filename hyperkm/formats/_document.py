@@ -63,11 +63,12 @@ class Document:
             ``columns``, for example).
         has_own_url: False for an embedded member without a ``self`` link (its ``url`` is then
             the containing document's).
-        actions: The affordances (forms) the representation offers, in document order.
+        actions: The affordances (forms) the representation offers, in document order (read
+            when first asked for, for members).
         raw: The decoded body as received (for ``show --raw``); ``None`` for members.
     """
 
-    __slots__ = ("_data", "_links", "_links_factory", "_state", "actions", "embedded",
+    __slots__ = ("_actions", "_data", "_links", "_links_factory", "_state", "embedded",
                  "envelope", "format", "has_own_url", "items", "meta", "page", "raw", "url")
 
     def __init__(
@@ -98,8 +99,15 @@ class Document:
         self.meta = meta
         self.envelope: Mapping[str, Any] = envelope or {}
         self.has_own_url = has_own_url
-        self.actions = actions
+        self._actions: tuple[Action, ...] | Callable[[], tuple[Action, ...]] = actions
         self.raw: Any = None
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        """The affordances (forms) the representation offers, in document order."""
+        if callable(self._actions):  # a member's forms, read on first use
+            self._actions = self._actions()
+        return self._actions
 
     @property
     def data(self) -> Any:
@@ -115,7 +123,8 @@ class Document:
     @classmethod
     def member(cls, url: str, format: str, raw: Any, links_factory: Callable[[], Links] | None,
                has_own_url: bool, state: Callable[[Any], Any] | None = None,
-               actions: tuple[Action, ...] = ()) -> Document:
+               actions: tuple[Action, ...] | Callable[[], tuple[Action, ...]] = ()
+               ) -> Document:
         """A collection member from its raw JSON object, built cheaply (there are thousands):
         its links are parsed, and its state extracted (``state(raw)``; by default ``links``
         removed when there are links), only when asked for."""
@@ -127,7 +136,7 @@ class Document:
         doc._links_factory = links_factory
         doc.embedded, doc.items, doc.page, doc.meta = _NO_EMBEDDED, None, _NO_PAGE, None
         doc.envelope, doc.has_own_url = _NO_EMBEDDED, has_own_url
-        doc.actions, doc.raw = actions, None
+        doc._actions, doc.raw = actions, None
         return doc
 
     def peek(self, key: str) -> Any:

@@ -99,7 +99,7 @@ def _member_rel(raw: Mapping[str, Any]) -> str | None:
 
 def _member(obj: Any, base: str, where: str, curies: dict[str, str], depth: int) -> Document:
     expect(isinstance(obj, dict), f"{where}: expected a HAL resource object", obj, base)
-    if obj.get("_embedded") or obj.get("_templates"):
+    if obj.get("_embedded"):
         doc = _parse(obj, base, base, where, curies, depth)  # nested resources: read it all
         doc.has_own_url = doc.url != base
         return doc
@@ -116,8 +116,10 @@ def _member(obj: Any, base: str, where: str, curies: dict[str, str], depth: int)
             else:
                 url = absolute(found["href"], base)
             own = url != base
+    templates = obj.get("_templates")
+    actions = partial(_templates, templates, url, base, where) if templates else ()
     return Document.member(url, "hal", obj, partial(_member_links, raw_links, base, where,
-                                                    curies), own, state=_state)
+                                                    curies), own, state=_state, actions=actions)
 
 
 def _state(obj: dict[str, Any]) -> dict[str, Any]:

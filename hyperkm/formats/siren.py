@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from .._exceptions import DocumentError
@@ -83,6 +84,14 @@ def _entity(obj: Any, base: str, fallback: str, where: str, depth: int) -> Docum
                                             base=base, where=at))
             linked_members = linked_members or "item" in rels
             continue
+        if "item" in rels and not sub.get("entities"):
+            # Members are many and often only counted or skimmed: built cheaply, their
+            # links and forms read only when asked for.
+            doc = _member(sub, base, at)
+            members.append(doc)
+            for rel in rels:
+                embedded.setdefault(rel, []).append(doc)
+            continue
         doc = _entity(sub, base, base, at, depth + 1)
         doc.has_own_url = any(x.rel == "self" for x in doc.links)
         for rel in rels:
@@ -101,6 +110,33 @@ def _entity(obj: Any, base: str, fallback: str, where: str, depth: int) -> Docum
     return Document(self_url(links, fallback), format="siren", data=properties,
                     links=Links(links), embedded=embedded, items=items, page=page,
                     envelope=envelope, actions=_actions(obj.get("actions", []), base, where))
+
+
+def _member(sub: dict[str, Any], base: str, where: str) -> Document:
+    properties = sub.get("properties", {})
+    expect(properties is None or isinstance(properties, dict),
+           f"{where}.properties must be an object", properties, base)
+    raw_links = sub.get("links", [])
+    expect(isinstance(raw_links, list), f"{where}.links must be an array of link objects",
+           raw_links, base)
+    url, own = base, False
+    for obj in raw_links:  # the member's own URL, cheaply
+        if isinstance(obj, dict) and isinstance(obj.get("rel"), list) and "self" in obj["rel"] \
+                and isinstance(obj.get("href"), str) and obj["href"].strip():
+            url, own = absolute(obj["href"], base), True
+            break
+    raw_actions = sub.get("actions")
+    actions = partial(_actions, raw_actions, base, where) if raw_actions else ()
+    return Document.member(url, "siren", sub, partial(_member_links, raw_links, base, where),
+                           own, state=_properties, actions=actions)
+
+
+def _properties(sub: dict[str, Any]) -> dict[str, Any]:
+    return dict(sub.get("properties") or {})
+
+
+def _member_links(raw: Any, base: str, where: str) -> Links:
+    return Links(_links(raw, base, f"{where}.links"))
 
 
 def _is_rels(rels: Any) -> bool:

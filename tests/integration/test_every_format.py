@@ -115,3 +115,14 @@ def test_content_negotiation():
         assert root.document.format == "hal"
         events = root.follow("events")
         assert len(list(events.items())) == 57
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_servers_own_error_message_in_every_format(fmt):
+    with running(format=fmt) as demo:
+        root = hyperkm.connect(demo.root_url, token=demo.token)
+        with pytest.raises(hyperkm.NotFound) as info:
+            _ = root.follow("event", id="no-such-event").data
+        if fmt != "html":
+            assert "No event no-such-event is visible" in info.value.server_message
+        assert info.value.status == 404
