@@ -7,13 +7,12 @@
 from __future__ import annotations
 
 import logging
-import os
-from typing import Any
 
 from ._bookmarks import Bookmark, Trail, TrailStep
 from ._cache import DirectoryCache, MemoryCache, RedisCache
-from ._client import Client, Exchange
+from ._client import Exchange
 from ._collection import Items
+from ._connect import Client, connect, open
 from ._exceptions import (
     ActionNotFound,
     BadRequest,
@@ -43,10 +42,10 @@ from ._exceptions import (
 )
 from ._forms import Action, Actions, Field
 from ._links import Link, Links
-from ._resource import Resource, Step
+from ._resource import Resource
+from ._steps import Step
+from ._version import __version__
 from .formats import Document
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Action",
@@ -97,68 +96,3 @@ __all__ = [
 ]
 
 logging.getLogger("hyperkm").addHandler(logging.NullHandler())
-
-
-def connect(url: str, *, token: str | None = None, **options: Any) -> Resource:
-    """Connect to a hypermedia API and return its root :class:`Resource` (not yet fetched).
-
-    Args:
-        url: The API root, e.g. ``"https://api.kissmetrics.com/core"``.
-        token: Bearer token; defaults to the ``HYPERKM_TOKEN`` environment variable. It is sent
-            only to the root's origin, and never over plain HTTP except to loopback hosts.
-        **options: Passed to :class:`Client`: ``timeout`` (seconds or a (connect, read) pair),
-            ``deadline`` (seconds for a whole request, retries included; default 60),
-            ``max_document_bytes`` (default 64 MiB), ``verify`` (bool or CA bundle path),
-            ``session`` (your ``requests.Session``, never modified), ``headers``,
-            ``credential_headers``, ``cache`` (default in-memory; ``False``, a directory path,
-            a ``redis://`` URL or a cache object), ``retries``, ``retry_after_cap``.
-
-    Raises:
-        ConfigurationError: ``url`` is not an absolute http(s) URL, or an option is unusable.
-    """
-    try:
-        client = Client(url, token=token, **options)
-    except TypeError as exc:  # an unknown keyword
-        raise ConfigurationError(f"hyperkm.connect(): {exc}. Known options: timeout, deadline, "
-                                 "max_document_bytes, verify, session, headers, "
-                                 "credential_headers, cache, retries, retry_after_cap.") from exc
-    return client.root
-
-
-def open(bookmark: str | Bookmark, *, token: str | None = None, root: str | None = None,
-         **options: Any) -> Resource:
-    """Open a bookmark made by :meth:`Resource.bookmark`, even if the server moved its URLs.
-
-    It goes straight to the remembered URL. If that answers 404 or 410, or redirects
-    permanently, the bookmark's trail of rels is walked again from the root (through the HTTP
-    cache), and the result — with the new URL — is returned; a :class:`Bookmark` object passed
-    in is updated in place, and ``result.bookmark()`` records the new URL.
-
-    A bookmark is data, and a file can be tampered with: it never chooses where your
-    credentials go. With a token (or ``HYPERKM_TOKEN``, credential ``headers=`` or a
-    ``session=``), pass ``root=``, the API root you trust with them; the bookmark's URLs must be
-    on that root's origin. Without credentials the bookmark's own root is used.
-
-    Args:
-        bookmark: The JSON string from ``resource.bookmark()`` (or a :class:`Bookmark`).
-        token: As for :func:`connect` (``HYPERKM_TOKEN`` by default).
-        root: The API root: where credentials may go, and where the trail is walked from
-            (also when the server moved even its root without a redirect).
-        **options: As for :func:`connect`.
-
-    Raises:
-        ConfigurationError: credentials are given but ``root=`` is not (nothing is sent).
-        BookmarkError: not a bookmark; its URLs are on another origin than ``root``; or its
-            trail no longer exists (the error names the step and the rels that exist there).
-    """
-    from ._bookmarks import Bookmark as _Bookmark
-
-    mark = _Bookmark.from_json(bookmark)
-    if root is None and (token or os.environ.get("HYPERKM_TOKEN") or options.get("session")
-                         or options.get("headers")):
-        raise ConfigurationError(
-            "hyperkm.open(): pass root= (the API root you trust with your credentials). A "
-            "bookmark file never chooses where a token goes; this one names "
-            f"{mark.root}. Or open it with client.open(bookmark). No request was sent.")
-    client = Client(root or mark.root, token=token, **options)
-    return client.open(mark, root=root)

@@ -17,10 +17,15 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ._exceptions import BookmarkError, HTTPError, HyperkmError, LinkNotFound
+from ._steps import Step
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._client import Client
-    from ._resource import Resource
+    pass
+
+# Resources and the public Client sit a layer above bookmarks: this module makes resources
+# with ``client.resource(url)`` and ``type(resource)(...)``, and never imports them.
+Resource = Any
+Client = Any
 
 __all__ = ["Bookmark", "Trail", "TrailStep", "open_bookmark"]
 
@@ -122,7 +127,7 @@ def trail_of(resource: Resource, member_key: str = "id") -> Trail:
         top = node.parent if node.parent is not None else node
         node = node.parent
     steps.reverse()
-    base = top.base_trail
+    base: Trail | None = top.base_trail
     if base is not None:
         return base + tuple(steps)
     start = None if top.url == top.client.root_url else top.url
@@ -203,9 +208,7 @@ def open_bookmark(client: Client, bookmark: str | bytes | Bookmark, *,
 
 
 def _open_direct(client: Client, mark: Bookmark, root: str | None) -> Resource:
-    from ._resource import Resource
-
-    direct = Resource(client, mark.url)
+    direct = client.resource(mark.url)
     direct.base_trail = mark.trail
     try:
         _ = direct.document
@@ -224,8 +227,6 @@ def _open_direct(client: Client, mark: Bookmark, root: str | None) -> Resource:
 
 def rewalk(client: Client, mark: Bookmark, *, root: str | None = None) -> Resource:
     """Walk ``mark``'s trail again from the root (or its start URL)."""
-    from ._resource import Resource
-
     for number, step in enumerate(mark.trail, start=1):
         if step.kind == "opaque":  # refuse before sending anything
             raise BookmarkError(
@@ -233,7 +234,7 @@ def rewalk(client: Client, mark: Bookmark, *, root: str | None = None) -> Resour
                 "bookmark never replays; bookmark a resource reached by links instead",
                 url=mark.url, step=number)
     start_url = mark.trail.start or root or client.root_url
-    node = Resource(client, start_url)
+    node = client.resource(start_url)
     if mark.trail.start is None:
         try:
             _ = node.document
@@ -275,8 +276,6 @@ def _find_member(collection: Resource, step: TrailStep) -> Resource:
     """The member whose ``key`` is ``value``: among the members the collection's first page
     already holds (no request), else by the collection's own item template when it offers one
     taking exactly that variable (one request), else by walking its pages."""
-    from ._resource import Resource, Step
-
     key, value = step.key or "id", step.value
     document = collection.document
     label = f"[{key}={value}]"
@@ -286,8 +285,9 @@ def _find_member(collection: Resource, step: TrailStep) -> Resource:
     for link in document.links:
         template = link.template
         if template is not None and template.required == (key,):
-            member = Resource(collection.client, link.expand(**{key: value}), parent=collection,
-                              step=Step(None, label=label, member=True))
+            member = type(collection)(collection.client, link.expand(**{key: value}),
+                                      parent=collection, step=Step(None, label=label,
+                                                                   member=True))
             try:
                 data = member.data
             except HTTPError as exc:

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 import attrs
@@ -41,10 +41,7 @@ from ._http import (
 )
 from ._urls import check_url
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ._resource import Resource
-
-__all__ = ["Client", "Exchange"]
+__all__ = ["Exchange", "HttpClient"]
 
 log = logging.getLogger("hyperkm")
 
@@ -86,8 +83,9 @@ class Exchange:
     size: int
 
 
-class Client:
-    """Owns the HTTP session and sends every request; :class:`Resource` objects share it.
+class HttpClient:
+    """Owns the HTTP session and sends every request (the public :class:`hyperkm.Client` adds
+    navigation: ``root``, ``resource()``, ``open()``); :class:`Resource` objects share it.
 
     Args:
         root_url: The API root (the one URL a program knows).
@@ -173,6 +171,7 @@ class Client:
         self._stats_lock = threading.Lock()  # prefetch and member threads report too
         #: Callables receiving each :class:`Exchange` (the CLI trace, tests, your logging).
         self.on_exchange: list[Callable[[Exchange], None]] = []
+        self._allowed: dict[str, frozenset[str]] = {}
 
     def _credential_identity(self, session: requests.Session | None) -> str | None:
         """Everything that makes a request speak for someone, for the cache's namespace."""
@@ -197,7 +196,7 @@ class Client:
         """Close the HTTP session's connections (and the cache's, e.g. Redis)."""
         self.session.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> HttpClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -220,22 +219,27 @@ class Client:
             return None
         return self._scope.reason_withheld(url)
 
-    @property
-    def root(self) -> Resource:
-        """A fresh, unfetched :class:`Resource` for the API root."""
-        return self.resource(self.root_url)
+    def forget(self, url: str) -> None:
+        """Drop ``url`` from the HTTP cache (after a write that changed it)."""
+        adapter = self.session.get_adapter(url)
+        if isinstance(adapter, CachingAdapter):
+            adapter.cache.delete(adapter.controller.cache_url(url))
 
-    def open(self, bookmark: Any, *, root: str | None = None) -> Resource:
-        """Open a bookmark made by :meth:`Resource.bookmark` (see :func:`hyperkm.open`)."""
-        from ._bookmarks import open_bookmark
-
-        return open_bookmark(self, bookmark, root=root)
-
-    def resource(self, url: str) -> Resource:
-        """A lazy :class:`Resource` for ``url`` (no request until its state is needed)."""
-        from ._resource import Resource
-
-        return Resource(self, urljoin(self.root_url, url))
+    def allowed_methods(self, url: str) -> frozenset[str]:
+        """The methods ``url`` accepts, from one ``OPTIONS`` request's ``Allow`` header
+        (remembered per URL for the client's life); empty if the server does not say."""
+        known = self._allowed.get(url)
+        if known is not None:
+            return known
+        response = self.request("OPTIONS", url, raise_for_status=False)
+        # 2xx answers carry Allow, and so must a 405 (RFC 9110 15.5.6); other errors say nothing
+        allow = response.headers.get("Allow", "") if response.status_code < 400 or \
+            response.status_code == 405 else ""
+        methods = frozenset(m.strip().upper() for m in allow.split(",") if m.strip())
+        if len(self._allowed) >= 1024:
+            self._allowed.clear()
+        self._allowed[url] = methods
+        return methods
 
     # -- requests -------------------------------------------------------------------------
 
@@ -270,6 +274,7 @@ class Client:
         url: str,
         *,
         json_body: Any = None,
+        body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         raise_for_status: bool = True,
         stream: bool = False,
@@ -280,6 +285,7 @@ class Client:
             method: HTTP method.
             url: Absolute URL (a fragment is dropped: it never reaches a server).
             json_body: A JSON-serialisable body, sent as ``application/json``.
+            body: Bytes to send as they are (set ``Content-Type`` in ``headers``).
             headers: Extra headers for this request.
             raise_for_status: Raise :class:`HTTPError` for 4xx/5xx (default).
             stream: Leave the body unread (for downloads: no size limit applies; close the
@@ -292,7 +298,7 @@ class Client:
         """
         method = method.upper()
         url = check_url(urldefrag(url)[0], source=f"a {method} request")
-        data: bytes | None = None
+        data: bytes | None = body
         extra = dict(headers or {})
         if json_body is not None:
             try:
@@ -588,6 +594,6 @@ def _server_message(response: requests.Response, document: formats.Document | No
 
 
 def _user_agent() -> str:
-    from . import __version__
+    from ._version import __version__
 
     return f"hyperkm/{__version__} python-requests/{requests.__version__}"

@@ -19,9 +19,13 @@ from typing import Any, overload
 
 from ._exceptions import DocumentError, HyperkmError, TemplateError
 from ._links import Link
-from ._resource import Resource, Step
+from ._steps import Step
 from ._urls import normalised
 from .formats import Document
+
+# The Resource class sits a layer above collections: pages and members are made with the
+# class of the collection given (``type(collection)``), so this module never imports it.
+Resource = Any
 
 __all__ = ["Items"]
 
@@ -107,8 +111,9 @@ class Items:
         if not changes:
             return self._collection
         variables.update(changes)
-        return Resource(self._collection.client, link.expand(**variables),
-                        parent=self._collection.parent, step=Step(link.rel, variables, link=link))
+        return type(self._collection)(self._collection.client, link.expand(**variables),
+                                      parent=self._collection.parent,
+                                      step=Step(link.rel, variables, link=link))
 
     # -- pages ------------------------------------------------------------------------------
 
@@ -145,7 +150,7 @@ class Items:
 
     def __len__(self) -> int:
         first = self._start()
-        total = first.document.page.total
+        total: int | None = first.document.page.total
         if total is not None:
             if total > sys.maxsize:  # len() must fit in a C ssize_t
                 raise DocumentError(
@@ -242,8 +247,8 @@ def _walk(first: Resource, collection: Resource, max_pages: int | None = None
                 "the server's paging links are wrong.", url=page.url)
         # Pages hang off the collection, not off each other: a long walk must not keep a
         # chain of every page (and its members) alive.
-        page = Resource(collection.client, target, parent=collection,
-                        step=Step("next", label=f"page {number + 1}"))
+        page = type(collection)(collection.client, target, parent=collection,
+                                step=Step("next", label=f"page {number + 1}"))
 
 
 def _prefetched(pages: Iterator[Resource], ahead: int) -> Iterator[Resource]:

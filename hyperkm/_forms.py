@@ -121,6 +121,7 @@ class Action:
         content_type: How the values are encoded (``application/json``,
             ``application/x-www-form-urlencoded``; a GET action puts them in the query).
         fields: The inputs, in the order the server gave them.
+        free_form: The server named no fields (a link with a ``method``): any values are sent.
     """
 
     name: str
@@ -130,6 +131,7 @@ class Action:
     templated: bool = False
     content_type: str = JSON
     fields: tuple[Field, ...] = ()
+    free_form: bool = False
     _submitter: Callable[..., Any] | None = attrs.field(default=None, eq=False, repr=False,
                                                        alias="submitter")
 
@@ -205,15 +207,16 @@ def validate(action: Action, given: Mapping[str, Any]) -> dict[str, Any]:
     known = {f.name: f for f in action.fields}
     variables = set(action.variables)
     for name in given:
-        if name not in known and name not in variables:
+        if name not in known and name not in variables and not action.free_form:
             problems.append(f"unknown field {name!r}")
     out: dict[str, Any] = {}
     for f in action.fields:
         if f.name in given and given[f.name] is not None:
             value = given[f.name]
             problems += f.problems(value)
-            out[f.name] = value
-        elif f.value not in (None, ""):
+            if not f.read_only:  # a read-only value is the server's: shown, never sent
+                out[f.name] = value
+        elif f.value not in (None, "") and not f.read_only:
             out[f.name] = f.value
         elif f.required:
             problems.append(f"{f.name!r} is required"
@@ -224,9 +227,9 @@ def validate(action: Action, given: Mapping[str, Any]) -> dict[str, Any]:
             f"cannot submit {action.name!r}: {'; '.join(problems)}. It takes: "
             f"{accepted or 'no fields'} (* required). No request was sent.",
             problems=problems, action=action.name)
-    for name in variables:
-        if name in given:
-            out[name] = given[name]
+    for name, value in given.items():
+        if name in variables or (action.free_form and name not in known):
+            out[name] = value
     return out
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin
 
 from ._exceptions import JobFailed, JobTimeout
+from ._steps import Step
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ._resource import Resource
+# A job is a Resource (a layer above): results are made with ``type(job)``.
+Resource = Any
 
 __all__ = ["RESULT_RELS", "wait"]
 
@@ -25,15 +26,14 @@ RESULT_RELS = ("query-results", "results", "result")
 _FINISHED = {"completed", "complete", "done", "succeeded", "success", "finished"}
 _FAILED = {"failed", "error", "errored", "canceled", "cancelled"}
 
-ProgressCallback = Callable[[Any, "Resource"], None]
+ProgressCallback = Callable[[Any, Any], None]
 
 
 def wait(job: Resource, *, timeout: float = 300.0, interval: float = 1.0,
          max_interval: float = 10.0, retry_after_cap: float = 30.0,
          on_progress: ProgressCallback | None = None) -> Resource:
     """Poll ``job`` until it is done; return the result resource (see :meth:`Resource.wait`)."""
-    from ._resource import Resource, Step
-
+    make = type(job)
     client = job.client
     deadline = time.monotonic() + timeout
     delay = interval
@@ -42,13 +42,13 @@ def wait(job: Resource, *, timeout: float = 300.0, interval: float = 1.0,
         polls += 1
         response = client.request("GET", job.url, headers={"Cache-Control": "no-cache"})
         document = client.parse(response, allow_empty=True)
-        status = Resource(client, job.url, document=document, parent=job.parent,
+        status = make(client, job.url, document=document, parent=job.parent,
                           step=job.step)
         status._response = response
         redirects = getattr(response, "hyperkm_redirects", ())
         if redirects and redirects[-1][0] == 303:
             # "See Other": the status now answers with its result (RFC 9110 15.4.4).
-            return Resource(client, response.url, document=document, parent=job,
+            return make(client, response.url, document=document, parent=job,
                             step=Step(None, label="(result)"))
         state = document.data if isinstance(document.data, dict) else {}
         progress = state.get("progress")
@@ -63,14 +63,14 @@ def wait(job: Resource, *, timeout: float = 300.0, interval: float = 1.0,
         location = response.headers.get("Location")
         result_link = next((link for rel in RESULT_RELS for link in document.links.all(rel)), None)
         if response.status_code in (201, 303) and location:
-            return Resource(client, urljoin(response.url, location), parent=job,
+            return make(client, urljoin(response.url, location), parent=job,
                             step=Step(None, label="(result)"))
         done = state.get("completed") is True or phase in _FINISHED
         if done or (result_link is not None and state.get("completed") is not False):
             if result_link is not None:
                 return status.follow(result_link)
             if location:
-                return Resource(client, urljoin(response.url, location), parent=job,
+                return make(client, urljoin(response.url, location), parent=job,
                                 step=Step(None, label="(result)"))
             return status  # done, and the status is all there is
         pause = _retry_after(response.headers.get("Retry-After"), retry_after_cap)

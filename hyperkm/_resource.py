@@ -5,64 +5,23 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, BinaryIO, overload
-from urllib.parse import urljoin
 
 import requests
 
-from ._exceptions import HyperkmError, PreconditionFailed
+from . import _actions, _bookmarks, _jobs
+from ._collection import Items
+from ._exceptions import HyperkmError
+from ._forms import Action, Actions
 from ._links import Link, Links
+from ._steps import LABEL_FIELDS, Step
 from .formats import Document
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._bookmarks import Trail
-    from ._client import Client
-    from ._collection import Items
+    from ._client import HttpClient as Client
 
 __all__ = ["Resource", "Step"]
-
-
-_NO_VARIABLES: Mapping[str, Any] = MappingProxyType({})
-#: Fields that name a resource for people (reprs, the shell's breadcrumb), in order of preference.
-LABEL_FIELDS = ("name", "display_name", "title")
-
-
-class Step:
-    """How a resource was reached from its parent: a rel (with template variables), a member
-    of a collection, or something else (the result of a write), for breadcrumbs and trails.
-
-    Attributes:
-        rel: The relation followed (``None`` for a member or a write's result).
-        variables: The template variables given.
-        label: What to show instead of the rel (``[id=…]``, ``(POST → 202)``).
-        link: The :class:`Link` followed.
-        member: Whether the step entered a member of a collection.
-    """
-
-    __slots__ = ("label", "link", "member", "rel", "variables")
-
-    def __init__(self, rel: str | None, variables: Mapping[str, Any] | None = None,
-                 label: str | None = None, link: Link | None = None,
-                 member: bool = False) -> None:
-        self.rel = rel
-        self.variables = dict(variables) if variables else _NO_VARIABLES
-        self.label = label
-        #: The link followed (its template lets a collection ask for other pages).
-        self.link = link
-        #: Whether this step entered a member of a collection (identified by a key field).
-        self.member = member
-
-    def __str__(self) -> str:
-        if self.label is not None:
-            return self.label
-        if self.variables:
-            args = ",".join(f"{k}={v}" for k, v in self.variables.items())
-            return f"{self.rel}({args})"
-        return str(self.rel)
-
-    def __repr__(self) -> str:
-        return f"Step({self})"
 
 
 class Resource:
@@ -213,10 +172,10 @@ class Resource:
             JobTimeout: not done within ``timeout``.
             HTTPError: the status answered 4xx/5xx (with the server's message).
         """
-        from ._jobs import wait
-
-        return wait(self, timeout=timeout, interval=interval, max_interval=max_interval,
-                    retry_after_cap=30.0, on_progress=on_progress)
+        result: Resource = _jobs.wait(self, timeout=timeout, interval=interval,
+                                      max_interval=max_interval, retry_after_cap=30.0,
+                                      on_progress=on_progress)
+        return result
 
     # -- writes -------------------------------------------------------------------------
 
@@ -257,38 +216,32 @@ class Resource:
 
     def _write(self, method: str, json_body: Any, if_match: str | bool | None,
                headers: Mapping[str, str] | None) -> Resource:
-        extra = dict(headers or {})
-        if method != "POST" and if_match is not False:
-            tag = if_match if isinstance(if_match, str) else self.etag
-            if tag:
-                extra["If-Match"] = tag
-        try:
-            response = self._client.request(method, self.url, json_body=json_body, headers=extra)
-        except PreconditionFailed as exc:
-            try:
-                exc.current = Resource(self._client, self.url).refresh()
-            except HyperkmError:
-                exc.current = None
-            raise
-        step = Step(None, label=f"({method} → {response.status_code})")
-        location = response.headers.get("Location")
-        if location:
-            target = urljoin(response.url, location)
-            content_location = response.headers.get("Content-Location")
-            # The body describes the new resource only if Content-Location says so (RFC 9110).
-            same = bool(content_location) and urljoin(response.url, content_location) == target
-            document = self._client.parse(response) if same and response.content else None
-            result = Resource(self._client, target, document=document, parent=self, step=step)
-            result._response = response if document is not None else None
-            result.write_response = response
-            return result
-        document = self._client.parse(response, allow_empty=True)
-        if method in ("PUT", "PATCH") and document.data is not None and response.ok:
-            self._document, self._response = document, response
-            return self
-        result = Resource(self._client, response.url, document=document, parent=self, step=step)
-        result._response = result.write_response = response
+        result: Resource = _actions.write(self, method, self.url, json_body=json_body,
+                                          headers=headers, if_match=if_match)
         return result
+
+    # -- affordances ----------------------------------------------------------------------
+
+    @property
+    def actions(self) -> Actions:
+        """The actions (forms) the representation offers, ``name → Action`` in document order;
+        each one's :meth:`~Action.submit` validates, sends and returns the result."""
+        document = self.document
+        return Actions(tuple(_actions.bind(self, a) for a in document.actions), self.url)
+
+    def action(self, name: str) -> Action:
+        """The action called ``name``.
+
+        Raises:
+            ActionNotFound: there is none; the message lists the actions there are and close
+                matches (or, when there are none, how to ask the server what it accepts).
+        """
+        return self.actions[name]
+
+    def allowed_methods(self) -> frozenset[str]:
+        """The methods this resource accepts, from one ``OPTIONS`` request's ``Allow`` header
+        (remembered by the client): for formats that carry no forms."""
+        return self._client.allowed_methods(self.url)
 
     # -- navigation ---------------------------------------------------------------------
 
@@ -356,8 +309,6 @@ class Resource:
             DocumentError: on iteration, if this resource is not a collection, or its paging
                 links loop.
         """
-        from ._collection import Items
-
         return Items(self, prefetch=prefetch, page_size=page_size, max_pages=max_pages)
 
     def pages(self, *, prefetch: int = 1, page_size: int | None = None,
@@ -375,9 +326,7 @@ class Resource:
         """How this resource was reached from the root: rels with their template variables,
         and for collection members the ``id`` that identifies them. Printable:
         ``/ › products › [id=e706…] › events``."""
-        from ._bookmarks import trail_of
-
-        return trail_of(self)
+        return _bookmarks.trail_of(self)
 
     def bookmark(self, *, member_key: str = "id") -> str:
         """A small JSON record of :attr:`trail` and this URL, for :func:`hyperkm.open`.
@@ -389,9 +338,7 @@ class Resource:
         Raises:
             BookmarkError: a member on the way has no such field.
         """
-        from ._bookmarks import bookmark_of
-
-        return bookmark_of(self, member_key=member_key).to_json()
+        return _bookmarks.bookmark_of(self, member_key=member_key).to_json()
 
     # -- presentation -------------------------------------------------------------------
 

@@ -47,12 +47,42 @@ class ShellCompleter(Completer):
                 if rel.startswith(current):
                     yield Completion(rel, -len(current), display_meta="rel")
             return
+        if before[0] == "do":
+            yield from self._action_completions(before, current)
+            return
         rel = before[1] if before[0] == "follow" and len(before) > 1 else before[0]
         if links is not None and links.get(rel) is not None:
             given = {w.split("=", 1)[0] for w in before if "=" in w}
             for name in links[rel].variables:
                 if name not in given and name.startswith(current):
                     yield Completion(f"{name}=", -len(current), display_meta="template variable")
+
+    def _action_completions(self, before: list[str], current: str) -> Iterable[Completion]:
+        try:
+            actions = self.state.current.actions
+        except HyperkmError:
+            return
+        if len(before) == 1:  # the action's name
+            for name in actions:
+                if name.startswith(current):
+                    yield Completion(name, -len(current), display_meta="action")
+            return
+        action = actions.get(before[1])
+        if action is None:
+            return
+        field_name, eq, value = current.partition("=")
+        if eq:  # a value: the field's allowed values
+            field = next((f for f in action.fields if f.name == field_name), None)
+            for option in (field.options or ()) if field is not None else ():
+                text = str(option).lower() if isinstance(option, bool) else str(option)
+                if text.startswith(value):
+                    yield Completion(text, -len(value), display_meta="allowed value")
+            return
+        given = {w.split("=", 1)[0] for w in before if "=" in w}
+        for f in action.fields:
+            if f.name not in given and not f.read_only and f.name.startswith(current):
+                yield Completion(f"{f.name}=", -len(current),
+                                 display_meta=("required " if f.required else "") + f.type)
 
     def _links(self) -> Any:
         try:
@@ -74,6 +104,7 @@ def run(state: ShellState, *, debug: bool = False, history: bool = True) -> int:
     session: PromptSession[str] = PromptSession(history=hist, completer=ShellCompleter(state),
                                                 complete_while_typing=False)
     state.progress = _progress_printer()
+    state.ask = _asker(session)
     print(f"hyperkm browse — {state.home.url}\nType 'help' for commands; Tab completes rels.")
     print(_safe(state, lambda: state.describe()))
     while True:
@@ -113,6 +144,30 @@ def _safe(state: ShellState, fn: Any) -> str:
         return str(fn())
     except HyperkmError as exc:
         return f"error: {str(exc).splitlines()[0]}"
+
+
+def _asker(session: PromptSession[str]) -> Any:
+    """Ask for one field, showing its label, type, pattern and allowed values, completing
+    the allowed values."""
+    from prompt_toolkit.completion import WordCompleter
+
+    def ask(field: Any) -> str | None:
+        hints = [field.type]
+        if field.pattern:
+            hints.append(f"/{field.pattern}/")
+        options = [str(o).lower() if isinstance(o, bool) else str(o)
+                   for o in field.options or ()]
+        if options:
+            hints.append("one of " + ", ".join(options))
+        print(f"  {field.prompt or field.name} ({'; '.join(hints)})")
+        try:
+            answer = session.prompt(f"  {field.name}* = ",
+                                    completer=WordCompleter(options) if options else None)
+        except (KeyboardInterrupt, EOFError):
+            return None
+        return answer.strip() or None
+
+    return ask
 
 
 def _progress_printer() -> Any:

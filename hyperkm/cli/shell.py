@@ -15,7 +15,9 @@ from typing import Any
 
 from .. import _exceptions as errors
 from .._client import Exchange
-from .._resource import LABEL_FIELDS, Resource
+from .._resource import Resource
+from .._steps import LABEL_FIELDS
+from .doing import Ask, no_get_rels, perform
 from .render import dumps, key_fields, links_table, member_cells, table
 
 __all__ = ["COMMANDS", "ShellState", "execute"]
@@ -42,6 +44,8 @@ class ShellState:
         self.debug = False
         root.client.on_exchange.append(self._on_exchange)
         self.progress: Callable[[float | None], None] | None = None
+        #: Asks a person for a missing required field (set by the interactive loop).
+        self.ask: Ask | None = None
 
     def _on_exchange(self, exchange: Exchange) -> None:
         if self.trace:
@@ -91,8 +95,13 @@ class ShellState:
             summary = ", ".join(f"{k}={doc.data[k]!r}" for k in ("name", "id", "status")
                                 if k in doc.data)
             lines.append(summary or f"{len(doc.data)} fields. Type 'show' to see them.")
-        rels = [r for r in doc.links.rels if r != "self"]
+        no_get = no_get_rels(self.current)
+        rels = [f"{r} (POST only: 'do {r} …')" if r in no_get else r
+                for r in doc.links.rels if r != "self"]
         lines.append("rels: " + (", ".join(rels) if rels else "(none)"))
+        if doc.actions:
+            lines.append("actions: " + ", ".join(a.name for a in doc.actions)
+                         + "  ('actions' describes them, 'do NAME field=value …' submits)")
         return "\n".join(lines)
 
 
@@ -266,6 +275,31 @@ def cmd_run(state: ShellState, arg: str) -> str:
     return f"done in {time.monotonic() - started:.1f} s\n" + state.go(result)
 
 
+def cmd_actions(state: ShellState, arg: str) -> str:
+    """The actions here: method, target, fields (``*`` required), allowed values."""
+    actions = state.current.actions
+    if not actions:
+        no_get = no_get_rels(state.current)
+        hint = "".join(f"\n'{r}' takes POST but not GET: 'do {r} field=value …' posts JSON "
+                       "there." for r in sorted(no_get))
+        return ("(this representation offers no forms; its format may carry none)" + hint)
+    return "\n\n".join(action.describe() for action in actions.values())
+
+
+def cmd_do(state: ShellState, arg: str) -> str:
+    """do NAME [field=value ...]: submit an action, asking for missing required fields."""
+    words = shlex.split(arg)
+    if not words:
+        return "usage: do NAME [field=value ...]   ('actions' lists them)"
+    name, given = words[0], parse_variables(words[1:])
+    bar = state.progress
+    progress = (lambda p, status: bar(p)) if bar is not None else None
+    result, what = perform(state.current, name, given, ask=state.ask, on_progress=progress)
+    if result is state.current:
+        return f"{what}\n" + dumps(result.data)
+    return f"{what}\n" + state.go(result)
+
+
 def _bookmarks_file() -> Any:
     from .paths import config_dir
 
@@ -328,7 +362,7 @@ def cmd_bookmark(state: ShellState, arg: str) -> str:
 
     mark = Bookmark.from_json(json.dumps(marks[name]))
     old_url = mark.url
-    resource = state.home.client.open(mark)
+    resource = _client(state).open(mark)
     moved = ""
     if mark.url != old_url:  # it moved: remember where it is now
         marks[name] = json.loads(mark.to_json())
@@ -363,6 +397,8 @@ COMMANDS: dict[str, tuple[Callable[[ShellState, str], str], str]] = {
     "post": (cmd_post, "post JSON: POST a body here"),
     "patch": (cmd_patch, "patch JSON: PATCH with If-Match"),
     "run": (cmd_run, "run JSON: POST, then wait for the job (progress bar)"),
+    "actions": (cmd_actions, "the actions (forms) here: method, target, fields"),
+    "do": (cmd_do, "do NAME [field=value ...]: submit an action (asks for required fields)"),
     "bookmark": (cmd_bookmark, "bookmark save|go|delete NAME, bookmark list"),
     "help": (cmd_help, "this list"),
     "quit": (cmd_quit, "leave (also Ctrl-D)"),
@@ -388,6 +424,8 @@ def execute(state: ShellState, line: str) -> str:
         raise
     except errors.LinkNotFound as exc:
         output = error_line(exc, state)
+    except errors.FormError as exc:
+        output = "error: " + str(exc)  # every problem, so all can be fixed at once
     except errors.HyperkmError as exc:
         output = error_line(exc, state)
     except RecursionError:
@@ -419,3 +457,12 @@ def error_line(exc: errors.HyperkmError, state: ShellState) -> str:
         return f'error: no rel "{exc.rel}" here; rels: {", ".join(exc.available) or "none"}'
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return f"error: {text}"
+
+
+def _client(state: ShellState) -> Any:
+    """The session's public client (it can open bookmarks and hand out resources)."""
+    from .._connect import Client
+
+    client = state.home.client
+    assert isinstance(client, Client)
+    return client

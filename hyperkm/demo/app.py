@@ -262,6 +262,8 @@ class DemoApp:
     def _dispatch(self, request: Request) -> Response:
         try:
             adapter = self._bind(self._map, request)
+            if request.method == "OPTIONS":
+                return self._options(request, adapter)
             try:
                 endpoint, args = adapter.match()
             except NotFound:
@@ -287,6 +289,17 @@ class DemoApp:
         except HTTPException as exc:  # pragma: no cover - werkzeug's other routing errors
             return self._error_response(request, _Error(exc.code or 400, exc.description or "",
                                                         ["invalid_request"]))
+
+    def _options(self, request: Request, adapter: MapAdapter) -> Response:
+        """``OPTIONS``: an emulator extension (the real API did not answer it) telling what
+        each resource accepts, for clients of formats that carry no forms."""
+        allowed = set(adapter.allowed_methods())
+        if not allowed:
+            raise NotFound()
+        self._authenticate(request)
+        response = Response(status=204)
+        response.headers["Allow"] = ", ".join(sorted(allowed | {"OPTIONS"}))
+        return response
 
     def _bind(self, map_: Map, request: Request) -> MapAdapter:
         if self.base_url is None:  # a bare WSGI app (no server told it its address)

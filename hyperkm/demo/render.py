@@ -357,10 +357,11 @@ def _cj(rep: Rep) -> dict[str, Any]:
                             "data": [{"name": f.name, "value": "" if f.value is None
                                       else f.value, "prompt": f.prompt or f.name}
                                      for f in a.fields]} for a in queries]
-    writes = [a for a in rep.actions if a.method != "GET"]
-    if writes:
-        a = writes[0]
-        coll["template"] = {"data": [_cj_field(f) for f in a.fields]}
+    # Collection+JSON has one template per document, for writing *this* document (edit) or
+    # adding to this collection (create); a POST elsewhere (a report's run) is just its link.
+    edits = [a for a in rep.actions if a.method in ("PATCH", "PUT") and a.href == self_href]
+    if edits:
+        coll["template"] = {"data": [_cj_field(f) for f in edits[0].fields]}
     return {"collection": coll}
 
 

@@ -202,7 +202,12 @@ def _with_link_header(document: Document, link_header: str, url: str) -> Documen
     if not link_header:
         return document
     known = {(link.rel.lower(), link.href) for link in document.links}
-    return document.with_links(Links(parse_link_header(link_header, url, known)))
+    body = document.links
+    # A header entry that repeats a body link adds nothing — also when the body spells the
+    # rel as a HAL CURIE (km:run) and the header plainly (run).
+    extra = [link for link in parse_link_header(link_header, url, known)
+             if not any(b.href == link.href for b in body.all(link.rel))]
+    return document.with_links(Links(extra))
 
 
 def _refuse_constant(name: str) -> Any:

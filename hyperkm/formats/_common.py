@@ -7,10 +7,11 @@ from typing import Any
 from urllib.parse import urljoin
 
 from .._exceptions import DocumentError, TemplateError
+from .._forms import Action
 from .._links import Link
 from .._templates import parse_template
 
-__all__ = ["absolute", "count", "expect", "looks_templated", "self_url"]
+__all__ = ["absolute", "actions_from_links", "count", "expect", "looks_templated", "self_url"]
 
 
 def expect(condition: bool, message: str, value: Any, base: str) -> None:
@@ -64,3 +65,19 @@ def self_url(links: Iterable[Link], fallback: str) -> str:
         except TemplateError:
             pass
     return fallback
+
+
+def actions_from_links(links: Iterable[Link]) -> tuple[Action, ...]:
+    """Link objects with a ``method`` member (``{"rel", "href", "method": "POST"}``, as PayPal
+    and others write them): a method other than GET makes the link an action named by its
+    rel. Its fields are not listed, so any values are sent."""
+    actions = []
+    for link in links:
+        if not link.extra:
+            continue
+        method = dict(link.extra).get("method")
+        if isinstance(method, str) and method.strip().upper() not in ("", "GET", "HEAD"):
+            actions.append(Action(name=link.rel, method=method.strip().upper(),
+                                  target=link.href, title=link.title or link.name,
+                                  templated=link.templated, free_form=True))
+    return tuple(actions)

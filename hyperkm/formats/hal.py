@@ -22,7 +22,7 @@ from typing import Any
 from .._exceptions import DocumentError
 from .._forms import JSON, Action, Field
 from .._links import Link, Links
-from ._common import absolute, count, expect, self_url
+from ._common import absolute, actions_from_links, count, expect, self_url
 from ._document import Document, Page
 
 __all__ = ["HalFormat"]
@@ -84,7 +84,7 @@ def _parse(obj: Any, base: str, fallback_url: str, where: str, inherited: dict[s
         embedded[rel] = docs
     state = {k: v for k, v in obj.items() if k not in _CONTROLS}
     page = Page(total=_total(state)) if items is not None else Page()
-    actions = _templates(obj.get("_templates"), url, base, where)
+    actions = _templates(obj.get("_templates"), url, base, where) + actions_from_links(links)
     return Document(url, format="hal", data=state, links=Links(links, curies=curies),
                     embedded=embedded, items=items, page=page, actions=actions)
 

@@ -21,6 +21,7 @@ from urllib.parse import urljoin
 
 from .._exceptions import DocumentError
 from .._links import Link, Links, unique
+from ._common import actions_from_links
 from ._document import Document, Page
 
 __all__ = ["KissmetricsFormat"]
@@ -60,7 +61,8 @@ class KissmetricsFormat:
         is_envelope = "data" in obj and any(k in obj for k in _ENVELOPE_KEYS)
         if not is_envelope:
             state = {k: v for k, v in obj.items() if k != "links"}
-            return Document(url, format=self.name, data=state, links=Links(links))
+            return Document(url, format=self.name, data=state, links=Links(links),
+                            actions=actions_from_links(links))
         data = obj["data"]
         meta = obj.get("meta")
         envelope = {k: v for k, v in obj.items()
@@ -74,7 +76,7 @@ class KissmetricsFormat:
                 links += _links(data["links"], url, "data.links")
             data = {k: v for k, v in data.items() if k != "links"}
         return Document(url, format=self.name, data=data, links=Links(unique(links)), meta=meta,
-                        envelope=envelope)
+                        envelope=envelope, actions=actions_from_links(links))
 
 
 def _links(value: Any, base: str, where: str) -> list[Link]:

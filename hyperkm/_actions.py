@@ -1,0 +1,106 @@
+"""Changing state: sending writes and actions, and turning their answers into resources.
+
+A write answers in one of a few ways (RFC 9110): ``201 Created`` with ``Location`` names the new
+resource; ``202 Accepted`` hands back a job to poll; ``200`` carries a representation;
+``204 No Content`` says "done" without one. This module turns each into the resource a program
+works with next. It sits below :class:`Resource` and makes resources with ``type(resource)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+
+from ._exceptions import HyperkmError, PreconditionFailed
+from ._forms import Action, encode
+from ._steps import Step
+
+__all__ = ["bind", "submit", "write"]
+
+# The Resource class sits a layer above: made here with type(resource).
+Resource = Any
+
+_CONDITIONAL = ("PUT", "PATCH", "DELETE")
+
+
+def write(resource: Resource, method: str, url: str, *, json_body: Any = None,
+          body: bytes | None = None, headers: Mapping[str, str] | None = None,
+          if_match: str | bool | None = None) -> Resource:
+    """Send a write to ``url`` on behalf of ``resource``; return the resource it leads to.
+
+    PUT, PATCH and DELETE to the resource itself send ``If-Match`` with its ETag (or
+    ``if_match``); a 412 raises :class:`PreconditionFailed` with the current state.
+    """
+    client = resource.client
+    extra = dict(headers or {})
+    if method in _CONDITIONAL and if_match is not False:
+        tag = if_match if isinstance(if_match, str) else (
+            resource.etag if url == resource.url else None)
+        if tag:
+            extra["If-Match"] = tag
+    try:
+        response = client.request(method, url, json_body=json_body, body=body, headers=extra)
+    except PreconditionFailed as exc:
+        try:
+            exc.current = type(resource)(client, url).refresh()
+        except HyperkmError:
+            exc.current = None
+        raise
+    if url != resource.url:
+        client.forget(resource.url)  # an action elsewhere may have changed this resource too
+    return result_of(resource, method, url, response)
+
+
+def result_of(resource: Resource, method: str, url: str, response: requests.Response
+              ) -> Resource:
+    """The resource a write's answer leads to (see the module's docstring)."""
+    client = resource.client
+    make = type(resource)
+    step = Step(None, label=f"({method} → {response.status_code})")
+    location = response.headers.get("Location")
+    if location:
+        target = urljoin(response.url, location)
+        content_location = response.headers.get("Content-Location")
+        # The body describes the new resource only if Content-Location says so (RFC 9110).
+        same = bool(content_location) and urljoin(response.url, content_location) == target
+        document = client.parse(response) if same and response.content else None
+        result = make(client, target, document=document, parent=resource, step=step)
+        result._response = response if document is not None else None
+        result.write_response = response
+        return result
+    if response.status_code == 204 and method != "DELETE":
+        return resource.refresh() if url == resource.url else make(
+            client, url, parent=resource, step=step)
+    document = client.parse(response, allow_empty=True)
+    if method in ("PUT", "PATCH") and url == resource.url and document.data is not None \
+            and response.ok:
+        resource._document, resource._response = document, response
+        return resource
+    result = make(client, response.url, document=document, parent=resource, step=step)
+    result._response = result.write_response = response
+    return result
+
+
+def submit(resource: Resource, action: Action, values: Mapping[str, Any]) -> Resource:
+    """Validate ``values`` against ``action`` (nothing is sent if they do not fit), encode
+    them by its content type and send them with its method."""
+    clean = action.validate(values)
+    url, body, content_type = encode(action, clean)
+    if action.method in ("GET", "HEAD"):
+        return make_target(resource, url, action)
+    headers = {"Content-Type": content_type} if content_type else {}
+    return write(resource, action.method, url, body=body, headers=headers)
+
+
+def make_target(resource: Resource, url: str, action: Action) -> Resource:
+    """A GET action leads somewhere, like a link: a lazy resource at the filled-in URL."""
+    return type(resource)(resource.client, url, parent=resource,
+                          step=Step(None, label=f"({action.name})"))
+
+
+def bind(resource: Resource, action: Action) -> Action:
+    """``action`` able to :meth:`~Action.submit` on behalf of ``resource``."""
+    return action.bind(lambda a, values: submit(resource, a, values))
