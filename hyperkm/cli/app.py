@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -22,16 +23,20 @@ EXIT_SERVER = 5
 EXIT_TRANSPORT = 6
 EXIT_DOCUMENT = 7
 EXIT_JOB = 8
+EXIT_FORM = 9
 
 EPILOG = """\b
 Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 link not found or bad template
 variables, 4 HTTP 4xx, 5 HTTP 5xx, 6 transport (connection, TLS, timeout),
-7 unreadable document, 8 asynchronous job failed or timed out.
+7 unreadable document, 8 asynchronous job failed or timed out, 9 values that do not
+fit an action's form (nothing was sent).
 The token comes from --token or HYPERKM_TOKEN; it is sent only to the root URL's origin."""
 
 
 def exit_code(exc: BaseException) -> int:
-    if isinstance(exc, (errors.LinkNotFound, errors.TemplateError)):
+    if isinstance(exc, errors.FormError):
+        return EXIT_FORM
+    if isinstance(exc, (errors.LinkNotFound, errors.TemplateError, errors.ActionNotFound)):
         return EXIT_LINK
     if isinstance(exc, errors.ClientError):
         return EXIT_CLIENT
@@ -97,6 +102,11 @@ def connection(url: str | None, token: str | None, demo: bool, cache: str | None
 common = [
     click.option("--token", envvar="HYPERKM_TOKEN", help="Bearer token (or HYPERKM_TOKEN)."),
     click.option("--demo", is_flag=True, help="Start the bundled KISSmetrics emulator and use it."),
+    click.option("--demo-format", default="km", metavar="FORMAT",
+                 type=click.Choice(["km", "hal", "array", "siren", "jsonapi", "collection+json",
+                                    "html"]),
+                 help="With --demo: the format it serves (default km; hal, siren and "
+                      "collection+json carry forms)."),
     click.option("--cache", metavar="SPEC",
                  help="A cache directory, a redis:// URL, or 'off' (default: in memory)."),
     click.option("--verify", metavar="CA_BUNDLE", help="CA bundle for HTTPS, or 'off'."),
@@ -125,8 +135,8 @@ def cli() -> None:
 @click.argument("url", required=False)
 @with_common
 @click.option("--no-history", is_flag=True, help="Do not read or write the history file.")
-def browse(url: str | None, token: str | None, demo: bool, cache: str | None,
-           verify: str | None, debug: bool, no_history: bool) -> None:
+def browse(url: str | None, token: str | None, demo: bool, demo_format: str,
+           cache: str | None, verify: str | None, debug: bool, no_history: bool) -> None:
     """Explore an API interactively, starting at URL (or --demo).
 
     Commands: links, show, follow REL [var=value], a rel alone, items [N], open N, back, home,
@@ -136,7 +146,7 @@ def browse(url: str | None, token: str | None, demo: bool, cache: str | None,
     from .shell import ShellState
 
     try:
-        with connection(url, token, demo, cache, verify) as root:
+        with connection(url, token, demo, cache, verify, {"format": demo_format}) as root:
             state = ShellState(root)
             sys.exit(run(state, debug=debug, history=not no_history))
     except errors.HyperkmError as exc:
@@ -162,7 +172,7 @@ def _split_url(words: tuple[str, ...]) -> tuple[str | None, list[str]]:
 @with_common
 def get(words: tuple[str, ...], variables: tuple[str, ...], all_members: bool,
         fmt: str | None, max_pages: int | None, token: str | None, demo: bool,
-        cache: str | None, verify: str | None, debug: bool) -> None:
+        demo_format: str, cache: str | None, verify: str | None, debug: bool) -> None:
     """Follow RELs from the root and print where they lead (for scripts).
 
     \b
@@ -178,18 +188,77 @@ def get(words: tuple[str, ...], variables: tuple[str, ...], all_members: bool,
     fmt = fmt or ("json" if not sys.stdout.isatty() else "table")
     try:
         given = parse_variables(list(variables))
-        with connection(url, token, demo, cache, verify) as root:
-            resource = root
-            remaining = dict(given)
-            for rel in rels:
-                link = resource.link(rel)
-                mine = {k: remaining.pop(k) for k in list(remaining) if k in link.variables}
-                resource = resource.follow(link, **mine)
-            if remaining:
-                raise errors.TemplateError(
-                    f"no rel on the way takes the variable(s) {', '.join(sorted(remaining))}",
-                    template="", unknown=tuple(sorted(remaining)))
-            _print(resource, all_members, fmt, max_pages)
+        with connection(url, token, demo, cache, verify, {"format": demo_format}) as root:
+            _print(_walk(root, rels, given), all_members, fmt, max_pages)
+    except errors.HyperkmError as exc:
+        fail(exc, debug)
+
+
+def _walk(root: Any, rels: list[str], given: dict[str, Any]) -> Any:
+    """Follow ``rels`` from ``root``, each ``--var`` going to the first rel that takes it."""
+    resource = root
+    remaining = dict(given)
+    for rel in rels:
+        link = resource.link(rel)
+        mine = {k: remaining.pop(k) for k in list(remaining) if k in link.variables}
+        resource = resource.follow(link, **mine)
+    if remaining:
+        raise errors.TemplateError(
+            f"no rel on the way takes the variable(s) {', '.join(sorted(remaining))}",
+            template="", unknown=tuple(sorted(remaining)))
+    return resource
+
+
+@cli.command("do", epilog=EPILOG)
+@click.argument("words", nargs=-1, metavar="[URL] [REL ...] ACTION")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="A template variable for the rels on the way (repeatable).")
+@click.option("-f", "--field", "fields", multiple=True, metavar="NAME=VALUE",
+              help="A value for the action's form (repeatable).")
+@click.option("--json", "json_body", metavar="BODY",
+              help="Values as one JSON object (fields given with --field win).")
+@click.option("--wait", is_flag=True, help="If the action starts a job (202), wait for it.")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]),
+              help="Output format (default: json when not a terminal, else table).")
+@with_common
+def do(words: tuple[str, ...], variables: tuple[str, ...], fields: tuple[str, ...],
+       json_body: str | None, wait: bool, fmt: str | None, token: str | None, demo: bool,
+       demo_format: str, cache: str | None, verify: str | None, debug: bool) -> None:
+    """Follow RELs from the root, then submit ACTION there with --field values (for scripts).
+
+    The action's form is checked before anything is sent: missing required fields, unknown
+    names, values outside the allowed ones or a pattern mismatch exit with code 9. For formats
+    without forms, ACTION may be a rel whose target takes POST: the fields are POSTed as JSON.
+
+    \b
+    hyperkm do --demo report --var id=64361c30-4a48-0131-0cbb-22000a9f1c0f run \\
+        -f start_date=2015-06-02 -f end_date=2015-06-09 --wait
+    """
+    from .doing import perform
+    from .shell import parse_variables
+
+    url, rels = _split_url(words)
+    if not rels:
+        raise click.UsageError("name the action to submit (after the rels that lead to it)")
+    *path, action = rels
+    fmt = fmt or ("json" if not sys.stdout.isatty() else "table")
+    try:
+        values: dict[str, Any] = {}
+        if json_body is not None:
+            try:
+                parsed = json.loads(json_body)
+            except ValueError as exc:
+                raise click.BadParameter(f"not JSON: {exc}", param_hint="--json") from exc
+            if not isinstance(parsed, dict):
+                raise click.BadParameter("must be a JSON object", param_hint="--json")
+            values.update(parsed)
+        values.update(parse_variables(list(fields)))
+        with connection(url, token, demo, cache, verify, {"format": demo_format}) as root:
+            here = _walk(root, path, parse_variables(list(variables)))
+            result, what = perform(here, action, values, wait=wait)
+            click.echo(what, err=True)
+            # A result that is a collection (a report's rows) is printed member by member.
+            _print(result, result.document.items is not None, fmt)
     except errors.HyperkmError as exc:
         fail(exc, debug)
 
@@ -227,13 +296,13 @@ def _print(resource: Any, all_members: bool, fmt: str, max_pages: int | None = N
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
 @with_common
 def map_command(url: str | None, depth: int, budget: int, fmt: str, output: str | None,
-                token: str | None, demo: bool, cache: str | None, verify: str | None,
-                debug: bool) -> None:
+                token: str | None, demo: bool, demo_format: str, cache: str | None,
+                verify: str | None, debug: bool) -> None:
     """Draw the API's link-relation graph: resource kinds as nodes, rels as edges."""
     from .mapper import crawl, render_graph
 
     try:
-        with connection(url, token, demo, cache, verify) as root:
+        with connection(url, token, demo, cache, verify, {"format": demo_format}) as root:
             graph = crawl(root, depth=depth, budget=budget, progress=sys.stderr.isatty())
         data, used = render_graph(graph, fmt)
     except errors.HyperkmError as exc:

@@ -263,8 +263,18 @@ def _siren_action(a: A) -> dict[str, Any]:
     fields = []
     for f in a.fields:
         obj: dict[str, Any] = {"name": f.name, "type": f.type, "title": f.prompt or f.name}
+        # Siren fields mirror HTML inputs; HTML's constraint attributes are the common
+        # extension (the specification itself defines name, class, type, value, title).
         if f.required:
-            obj["required"] = True  # a common extension; Siren itself has no "required"
+            obj["required"] = True
+        if f.pattern:
+            obj["pattern"] = f.pattern
+        if f.read_only:
+            obj["readOnly"] = True
+        if f.min is not None:
+            obj["min"] = f.min
+        if f.max is not None:
+            obj["max"] = f.max
         if f.options is not None:
             obj["value"] = [{"value": o, "title": str(o), "selected": o == f.value}
                             for o in f.options]
@@ -354,9 +364,7 @@ def _cj(rep: Rep) -> dict[str, Any]:
     queries = [a for a in rep.actions if a.method == "GET"]
     if queries:
         coll["queries"] = [{"rel": a.name, "href": a.href, "prompt": a.title,
-                            "data": [{"name": f.name, "value": "" if f.value is None
-                                      else f.value, "prompt": f.prompt or f.name}
-                                     for f in a.fields]} for a in queries]
+                            "data": [_cj_field(f) for f in a.fields]} for a in queries]
     # Collection+JSON has one template per document, for writing *this* document (edit) or
     # adding to this collection (create); a POST elsewhere (a report's run) is just its link.
     edits = [a for a in rep.actions if a.method in ("PATCH", "PUT") and a.href == self_href]
@@ -372,8 +380,16 @@ def _cj_field(f: F) -> dict[str, Any]:
         obj["required"] = True
     if f.pattern:
         obj["regexp"] = f.pattern
+    if f.read_only:
+        obj["readOnly"] = True
+    if f.type != "text":
+        obj["type"] = f.type
     if f.options is not None:
         obj["options"] = [{"value": o} for o in f.options]
+    if f.min is not None:
+        obj["min"] = f.min
+    if f.max is not None:
+        obj["max"] = f.max
     return obj
 
 

@@ -139,8 +139,14 @@ def _field(pair: Mapping[str, Any]) -> Field:
     pattern = pair.get("regexp", pair.get("pattern"))
     options = pair.get("options")
     value = pair.get("value")
+    def number(key: str) -> float | None:
+        v = pair.get(key)
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
     return Field(name=pair["name"], type=str(pair.get("type") or "text"),
-                 required=bool(pair.get("required", False)),
+                 required=pair.get("required") in (True, "true"),
+                 read_only=pair.get("readOnly", pair.get("readonly")) in (True, "true"),
+                 min=number("min"), max=number("max"),
                  value=None if value == "" else value,
                  pattern=pattern if isinstance(pattern, str) and pattern else None,
                  options=tuple(o.get("value") if isinstance(o, dict) else o for o in options)

@@ -201,5 +201,15 @@ def _field(obj: Any, base: str, where: str) -> Field:
         value = chosen[0] if chosen else None
     kind = obj.get("type") if isinstance(obj.get("type"), str) else "text"
     title = obj.get("title") if isinstance(obj.get("title"), str) else None
+    # Beyond the specification: HTML's constraint attributes, as Siren servers commonly add
+    pattern = obj.get("pattern")
     return Field(name=name, type=kind, value=value, options=options, prompt=title,
-                 required=bool(obj.get("required", False)))
+                 required=obj.get("required") in (True, "true"),
+                 pattern=pattern if isinstance(pattern, str) and pattern else None,
+                 min=_number(obj.get("min")), max=_number(obj.get("max")),
+                 read_only=obj.get("readOnly", obj.get("readonly")) in (True, "true"))
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(
+        value, bool) else None
