@@ -3,39 +3,23 @@
 from __future__ import annotations
 
 import json
-import logging
 import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Callable
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-
 from .app import DemoApp, DemoConfig
 from .dataset import TOKENS
+from .wsgi import KeepAliveServer
 
 __all__ = ["DemoServer", "running"]
 
 DEFAULT_TOKEN = next(iter(TOKENS))
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """werkzeug's handler without the per-request log line (tests and the shell stay readable).
-
-    Note: werkzeug's server answers every request with ``Connection: close`` (it cannot drain
-    request bodies between keep-alive requests), so each request costs a new connection.
-    """
-
-    #: Seconds a client may take to send a request (socket timeout per read): a client that
-    #: never finishes its body must not hold a thread for ever.
-    timeout = 10.0
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        logging.getLogger("hyperkm.demo").debug(message, *args)
+#: Seconds a client may stay silent while sending a request (or between keep-alive requests).
+CLIENT_TIMEOUT = 10.0
 
 
 def _redirect_app(host: str, https_port: int) -> Callable[..., Any]:
@@ -76,20 +60,18 @@ class DemoServer:
 
     def __init__(self, config: DemoConfig | None = None, *, host: str = "127.0.0.1",
                  port: int = 0, tls: ssl.SSLContext | None = None,
-                 client_timeout: float = _QuietHandler.timeout, **options: Any) -> None:
+                 client_timeout: float = CLIENT_TIMEOUT, **options: Any) -> None:
         self.app = DemoApp(config or DemoConfig(**options))
         self.host = host
-        handler = type("Handler", (_QuietHandler,), {"timeout": client_timeout})
-        self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True,
-                                                   request_handler=handler, ssl_context=tls)
-        self._server.daemon_threads = True  # type: ignore[attr-defined]
+        # HTTP/1.1 with persistent connections, like a real API behind a proper server
+        self._server = KeepAliveServer(host, port, self.app, ssl_context=tls,
+                                       client_timeout=client_timeout)
         self.port = self._server.server_port
         self.scheme = "https" if tls else "http"
-        self._redirector: BaseWSGIServer | None = None
+        self._redirector: KeepAliveServer | None = None
         if tls is not None:
-            self._redirector = make_server(host, 0, _redirect_app(host, self.port), threaded=True,
-                                           request_handler=handler)
-            self._redirector.daemon_threads = True  # type: ignore[attr-defined]
+            self._redirector = KeepAliveServer(host, 0, _redirect_app(host, self.port),
+                                               client_timeout=client_timeout)
         self._threads: list[threading.Thread] = []
         self.app.base_url = self.base_url
 
