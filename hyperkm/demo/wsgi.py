@@ -144,9 +144,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         # Head and body in one write (end_headers() would send the head on its own).
-        self._headers_buffer.append(b"\r\n")
+        buffer: list[bytes] = self._headers_buffer  # type: ignore[attr-defined]
+        buffer.append(b"\r\n")
         if not no_body:
-            self._headers_buffer.append(payload)
+            buffer.append(payload)
         self.flush_headers()
 
     def _simple(self, code: int, text: bytes) -> None:
