@@ -6,46 +6,50 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
-from ._bookmarks import Bookmark, Trail, TrailStep
-from ._cache import DirectoryCache, MemoryCache, RedisCache
-from ._client import Exchange
-from ._collection import Items
-from ._connect import Client, connect, open
-from ._exceptions import (
-    ActionNotFound,
-    BadRequest,
-    BookmarkError,
-    ClientError,
-    ConfigurationError,
-    DocumentError,
-    DocumentTooLarge,
-    Forbidden,
-    FormError,
-    HTTPError,
-    HyperkmError,
-    JobFailed,
-    JobTimeout,
-    LinkNotFound,
-    NotAcceptable,
-    NotFound,
-    PreconditionFailed,
-    ServerError,
-    TemplateError,
-    Timeout,
-    TooManyRequests,
-    TransportError,
-    Unauthorized,
-    UnprocessableEntity,
-    UnsupportedMediaType,
-)
-from ._forms import Action, Actions, Field
-from ._links import Link, Links
-from ._resource import Resource
-from ._steps import Step
 from ._version import __version__
-from .formats import Document
+
+if TYPE_CHECKING:  # the names, for type checkers and documentation tools
+    from ._bookmarks import Bookmark, Trail, TrailStep
+    from ._cache import DirectoryCache, MemoryCache, RedisCache
+    from ._client import Exchange
+    from ._collection import Items
+    from ._connect import Client, connect, open
+    from ._exceptions import (
+        ActionNotFound,
+        BadRequest,
+        BookmarkError,
+        ClientError,
+        ConfigurationError,
+        DocumentError,
+        DocumentTooLarge,
+        Forbidden,
+        FormError,
+        HTTPError,
+        HyperkmError,
+        JobFailed,
+        JobTimeout,
+        LinkNotFound,
+        NotAcceptable,
+        NotFound,
+        PreconditionFailed,
+        ServerError,
+        TemplateError,
+        Timeout,
+        TooManyRequests,
+        TransportError,
+        Unauthorized,
+        UnprocessableEntity,
+        UnsupportedMediaType,
+    )
+    from ._forms import Action, Actions, Field
+    from ._links import Link, Links
+    from ._resource import Resource
+    from ._steps import Step
+    from .formats import Document
 
 __all__ = [
     "Action",
@@ -96,3 +100,37 @@ __all__ = [
 ]
 
 logging.getLogger("hyperkm").addHandler(logging.NullHandler())
+
+# Imported when first used (PEP 562), so that `import hyperkm` — and `hyperkm --help` — cost
+# little: a program pays for HTTP, caching and formats when it connects.
+_EXCEPTIONS = ("ActionNotFound", "BadRequest", "BookmarkError", "ClientError",
+               "ConfigurationError", "DocumentError", "DocumentTooLarge", "Forbidden",
+               "FormError", "HTTPError", "HyperkmError", "JobFailed", "JobTimeout",
+               "LinkNotFound", "NotAcceptable", "NotFound", "PreconditionFailed", "ServerError",
+               "TemplateError", "Timeout", "TooManyRequests", "TransportError", "Unauthorized",
+               "UnprocessableEntity", "UnsupportedMediaType")
+_LAZY = {
+    **dict.fromkeys(_EXCEPTIONS, "._exceptions"),
+    **dict.fromkeys(("Bookmark", "Trail", "TrailStep"), "._bookmarks"),
+    **dict.fromkeys(("DirectoryCache", "MemoryCache", "RedisCache"), "._cache"),
+    "Exchange": "._client", "Items": "._collection",
+    **dict.fromkeys(("Client", "connect", "open"), "._connect"),
+    **dict.fromkeys(("Action", "Actions", "Field"), "._forms"),
+    **dict.fromkeys(("Link", "Links"), "._links"),
+    "Resource": "._resource", "Step": "._steps", "Document": ".formats",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        if name == "formats":
+            return importlib.import_module(".formats", __name__)
+        raise AttributeError(f"module 'hyperkm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # once is enough
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

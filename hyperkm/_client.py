@@ -172,6 +172,8 @@ class HttpClient:
         #: Callables receiving each :class:`Exchange` (the CLI trace, tests, your logging).
         self.on_exchange: list[Callable[[Exchange], None]] = []
         self._allowed: dict[str, frozenset[str]] = {}
+        #: Callables receiving notes on how hyperkm chose to do something (the CLI trace).
+        self.on_note: list[Callable[[str], None]] = []
 
     def _credential_identity(self, session: requests.Session | None) -> str | None:
         """Everything that makes a request speak for someone, for the cache's namespace."""
@@ -218,6 +220,12 @@ class HttpClient:
         if self._token is None:
             return None
         return self._scope.reason_withheld(url)
+
+    def note(self, message: str) -> None:
+        """Report a choice hyperkm made (logged at INFO, and to :attr:`on_note` hooks)."""
+        log.info("%s", message)
+        for hook in list(self.on_note):
+            hook(message)
 
     def forget(self, url: str) -> None:
         """Drop ``url`` from the HTTP cache (after a write that changed it)."""

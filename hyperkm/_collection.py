@@ -12,6 +12,7 @@ import itertools
 import queue
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from typing import Any, overload
 
 from ._exceptions import DocumentError, HyperkmError, TemplateError
 from ._links import Link
+from ._pages import OFFSET_VARIABLES, PAGE_SIZE_VARIABLES, parallel_pages
 from ._steps import Step
 from ._urls import normalised
 from .formats import Document
@@ -29,9 +31,6 @@ Resource = Any
 
 __all__ = ["Items"]
 
-#: Template variable names that mean "members per page" / "position of the first member".
-PAGE_SIZE_VARIABLES = ("limit", "page_size", "per_page", "pageSize", "size")
-OFFSET_VARIABLES = ("offset", "start")
 #: How many linked (not embedded) members are fetched at once.
 MEMBER_BATCH = 8
 
@@ -51,14 +50,19 @@ class Items:
     collection is a template with an offset variable (``{?limit,offset}``), and walk otherwise.
     """
 
-    __slots__ = ("_collection", "_first", "_max_pages", "_page_size", "_prefetch")
+    __slots__ = ("_collection", "_concurrency", "_first", "_max_pages", "_page_size",
+                 "_prefetch")
 
     def __init__(self, collection: Resource, *, prefetch: int = 1,
-                 page_size: int | None = None, max_pages: int | None = None) -> None:
+                 page_size: int | None = None, max_pages: int | None = None,
+                 concurrency: int = 1) -> None:
         if prefetch < 0:
             raise ValueError("prefetch must be >= 0")
         if max_pages is not None and max_pages < 1:
             raise ValueError("max_pages must be >= 1")
+        if concurrency < 1:
+            raise ValueError("concurrency must be >= 1")
+        self._concurrency = concurrency
         self._max_pages = max_pages
         if page_size is not None and page_size < 1:
             raise ValueError("page_size must be >= 1")
@@ -127,21 +131,34 @@ class Items:
         return self._pages_from(self._start())
 
     def _pages_from(self, first: Resource) -> Iterator[Resource]:
+        if self._concurrency > 1:
+            return parallel_pages(first, self._collection, self._concurrency,
+                                  self._sequential, self._max_pages)
+        return self._sequential(first)
+
+    def _sequential(self, first: Resource) -> Iterator[Resource]:
         walk = _walk(first, self._collection, self._max_pages)
         if self._prefetch == 0:
             return walk
-        return _prefetched(walk, self._prefetch)
+        return _adaptive(walk, self._prefetch)
 
     def __iter__(self) -> Iterator[Resource]:
         return self._members(self.pages(), 0)
 
     def _members(self, pages: Iterator[Resource], offset: int) -> Iterator[Resource]:
         position = offset
+        collection = self._collection
+        make, client = type(collection), collection.client
         for page in pages:
             document = page.document
             if document.items is not None:
+                # The hot loop of every walk: one Resource and one Step per member, built
+                # inline (what Resource.member() does, without two calls per member).
                 for member in document.items:
-                    yield self._collection.member(member, _label(member, position))
+                    key = member.peek("id")
+                    label = f"[id={key}]" if isinstance(key, (str, int)) else f"[{position}]"
+                    yield make(client, member.url, document=member, parent=collection,
+                               step=Step(None, label=label, member=True))
                     position += 1
             else:  # linked members (HAL "item" links): fetch them concurrently, in batches
                 for resource in _fetch_linked(page, document.links.all("item")):
@@ -251,6 +268,32 @@ def _walk(first: Resource, collection: Resource, max_pages: int | None = None
                                 step=Step("next", label=f"page {number + 1}"))
 
 
+#: Prefetching starts once a page took at least this long to fetch and the consumer spent at
+#: least ``OVERLAP_SHARE`` of that time on it: only then is there something to overlap. Below
+#: that (a fast server, a consumer that only counts), handing pages between threads costs
+#: more than it saves — measured on a keep-alive loopback server (docs/performance.md).
+MIN_FETCH_SECONDS = 0.002
+OVERLAP_SHARE = 0.2
+
+
+def _adaptive(pages: Iterator[Resource], ahead: int) -> Iterator[Resource]:
+    """Walk ``pages`` in this thread while prefetching would not pay; switch to a prefetching
+    thread for the rest as soon as it would."""
+    clock = time.perf_counter
+    while True:
+        started = clock()
+        page = next(pages, None)  # the walk fetches the page here
+        fetched = clock() - started
+        if page is None:
+            return
+        started = clock()
+        yield page
+        worked = clock() - started
+        if fetched >= MIN_FETCH_SECONDS and worked >= OVERLAP_SHARE * fetched:
+            yield from _prefetched(pages, ahead)
+            return
+
+
 def _prefetched(pages: Iterator[Resource], ahead: int) -> Iterator[Resource]:
     """Run ``pages`` (which fetches as it goes) in a thread, at most ``ahead`` pages ahead."""
     slots = threading.Semaphore(ahead)
@@ -312,10 +355,3 @@ def _load_quietly(resource: Resource) -> HyperkmError | None:
     except HyperkmError as exc:
         return exc
     return None
-
-
-def _label(document: Document, position: int) -> str:
-    key = document.peek("id")
-    if isinstance(key, (str, int)):
-        return f"[id={key}]"
-    return f"[{position}]"

@@ -293,7 +293,7 @@ class Resource:
         return None
 
     def items(self, *, prefetch: int = 1, page_size: int | None = None,
-              max_pages: int | None = None) -> Items:
+              max_pages: int | None = None, concurrency: int = 1) -> Items:
         """The collection's members across all pages (lazy, re-iterable; ``len()`` supported).
 
         Args:
@@ -304,17 +304,25 @@ class Resource:
                 ignored otherwise (hyperkm never guesses URL parameters).
             max_pages: Stop after this many pages (default: follow ``next`` to the end). A
                 ``next`` that leads back to a page already read raises instead.
+            concurrency: Fetch up to this many pages at once (default 1). Only when the
+                server states a total and the page URLs can be derived — from the template
+                of the link that led here (offset/limit or page/size variables) or from the
+                ``next`` href's query — and the derivation matches the first page's own
+                ``next`` link; otherwise pages are followed one by one (a note says why).
+                Members still come in order; at most ``concurrency`` pages are held.
 
         Raises:
             DocumentError: on iteration, if this resource is not a collection, or its paging
                 links loop.
         """
-        return Items(self, prefetch=prefetch, page_size=page_size, max_pages=max_pages)
+        return Items(self, prefetch=prefetch, page_size=page_size, max_pages=max_pages,
+                     concurrency=concurrency)
 
     def pages(self, *, prefetch: int = 1, page_size: int | None = None,
-              max_pages: int | None = None) -> Iterator[Resource]:
+              max_pages: int | None = None, concurrency: int = 1) -> Iterator[Resource]:
         """Each page of the collection as a fetched Resource (see :meth:`items`)."""
-        return self.items(prefetch=prefetch, page_size=page_size, max_pages=max_pages).pages()
+        return self.items(prefetch=prefetch, page_size=page_size, max_pages=max_pages,
+                          concurrency=concurrency).pages()
 
     def member(self, document: Document, label: str) -> Resource:
         """A member resource built from an embedded document (used by :class:`Items`)."""

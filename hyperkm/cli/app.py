@@ -169,9 +169,13 @@ def _split_url(words: tuple[str, ...]) -> tuple[str | None, list[str]]:
               help="Output format (default: json when not a terminal, else table).")
 @click.option("--max-pages", type=click.IntRange(min=1), default=None,
               help="With --all: stop after this many pages.")
+@click.option("--concurrency", type=click.IntRange(min=1, max=64), default=1,
+              help="With --all: fetch up to N pages at once when their URLs are provably "
+                   "derivable (in order, N pages in memory at most).")
 @with_common
 def get(words: tuple[str, ...], variables: tuple[str, ...], all_members: bool,
-        fmt: str | None, max_pages: int | None, token: str | None, demo: bool,
+        fmt: str | None, max_pages: int | None, concurrency: int, token: str | None,
+        demo: bool,
         demo_format: str, cache: str | None, verify: str | None, debug: bool) -> None:
     """Follow RELs from the root and print where they lead (for scripts).
 
@@ -189,7 +193,10 @@ def get(words: tuple[str, ...], variables: tuple[str, ...], all_members: bool,
     try:
         given = parse_variables(list(variables))
         with connection(url, token, demo, cache, verify, {"format": demo_format}) as root:
-            _print(_walk(root, rels, given), all_members, fmt, max_pages)
+            if concurrency > 1 and all_members:
+                root.client.on_note.append(lambda note: click.echo(f"hyperkm: {note}",
+                                                                   err=True))
+            _print(_walk(root, rels, given), all_members, fmt, max_pages, concurrency)
     except errors.HyperkmError as exc:
         fail(exc, debug)
 
@@ -263,15 +270,16 @@ def do(words: tuple[str, ...], variables: tuple[str, ...], fields: tuple[str, ..
         fail(exc, debug)
 
 
-def _print(resource: Any, all_members: bool, fmt: str, max_pages: int | None = None) -> None:
+def _print(resource: Any, all_members: bool, fmt: str, max_pages: int | None = None,
+           concurrency: int = 1) -> None:
     from .render import dumps, key_fields, member_cells, table
 
     if all_members:
         if fmt == "json":
-            for member in resource.items(max_pages=max_pages):
+            for member in resource.items(max_pages=max_pages, concurrency=concurrency):
                 click.echo(dumps(member.data, indent=None))
         else:
-            members = list(resource.items(max_pages=max_pages))
+            members = list(resource.items(max_pages=max_pages, concurrency=concurrency))
             fields = key_fields(members) or ["value"]
             click.echo(table([member_cells(m, fields) for m in members], fields))
         return

@@ -46,6 +46,8 @@ def build_parser(prog: str = "python -m hyperkm.demo") -> argparse.ArgumentParse
                         help="fraction of requests answered 503 + Retry-After")
     parser.add_argument("--drop-rate", type=float, default=0.0,
                         help="fraction of requests whose connection is dropped")
+    parser.add_argument("--page-size", type=int, default=20,
+                        help="members per page when a request does not say (1..100)")
     parser.add_argument("--job-polls", type=int, default=2,
                         help="status polls before a report run completes")
     return parser
@@ -65,7 +67,8 @@ def config_from_args(args: argparse.Namespace) -> DemoConfig:
                       events=args.events,
                       properties=args.properties, max_age=args.max_age,
                       latency_ms=args.latency_ms, fail_rate=args.fail_rate,
-                      drop_rate=args.drop_rate, job_polls=args.job_polls, tokens=tokens)
+                      drop_rate=args.drop_rate, job_polls=args.job_polls, tokens=tokens,
+                      page_size=args.page_size)
 
 
 def _tls_context(host: str) -> tuple[ssl.SSLContext, str]:

@@ -54,6 +54,8 @@ class DemoConfig:
         job_polls: Status polls before a report run completes.
         job_seconds: Or seconds after which it completes (whichever comes first).
         tokens: token -> account id; defaults to :data:`hyperkm.demo.dataset.TOKENS`.
+        page_size: Members per page when a request does not say (``limit``; default 20, as
+            the real API).
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class DemoConfig:
         job_seconds: float | None = None,
         result_rows: int = 137,
         tokens: dict[str, str] | None = None,
+        page_size: int = 20,
     ) -> None:
         for name in (format, *formats):
             if name not in FORMATS:
@@ -100,6 +103,9 @@ class DemoConfig:
         self.job_polls = job_polls
         self.job_seconds = job_seconds
         self.result_rows = result_rows
+        if not 1 <= page_size <= 100:
+            raise ValueError(f"page_size must be between 1 and 100, got {page_size!r}")
+        self.page_size = page_size
         self.tokens = dict(tokens or TOKENS)
 
 
@@ -462,7 +468,7 @@ class DemoApp:
                              ["invalid_parameter"])
             return value
 
-        return number("limit", 20, 1, 100), number("offset", 0, 0, None)
+        return number("limit", self.config.page_size, 1, 100), number("offset", 0, 0, None)
 
     def _collection(self, request: Request, adapter: MapAdapter, endpoint: str,
                     total: int, fetch: Callable[[int, int], list[Rep]],

@@ -359,6 +359,8 @@ def _cj(rep: Rep) -> dict[str, Any]:
     if rep.members is not None:
         cols = _columns(rep)
         coll["items"] = [_cj_item(m, cols) for m in rep.members]
+        if rep.pagination and "total" in rep.pagination:
+            coll["total"] = rep.pagination["total"]  # an extension: C+J states no size
     else:
         coll["items"] = [_cj_item(rep, None)]
     queries = [a for a in rep.actions if a.method == "GET"]

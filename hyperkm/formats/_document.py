@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +11,7 @@ from .._links import Links
 if TYPE_CHECKING:  # pragma: no cover
     from .._forms import Action
 
-__all__ = ["Document", "Page", "strip_links"]
+__all__ = ["CONTROL_KEYS", "Document", "LazyMembers", "Page", "strip_links"]
 
 _NO_LINKS = Links()
 
@@ -19,6 +19,41 @@ _NO_LINKS = Links()
 def strip_links(raw: dict[str, Any]) -> dict[str, Any]:
     """A KISSmetrics member's state: its object without ``links``."""
     return {k: v for k, v in raw.items() if k != "links"}
+
+
+#: State functions whose state is the raw object minus some keys, by those keys: ``peek``
+#: then reads the raw object without building the state (thousands of members a walk).
+CONTROL_KEYS: dict[Callable[[Any], Any], frozenset[str]] = {strip_links: frozenset({"links"})}
+
+
+class LazyMembers(Sequence["Document"]):
+    """A page's members, built on first use: the thread that fetches pages then only decodes
+    JSON and reads the page's links, and the consumer builds members while the next page is
+    on its way."""
+
+    __slots__ = ("_build", "_built", "_raw")
+
+    def __init__(self, raw: list[Any], build: Callable[[Any, int], Document]) -> None:
+        self._raw, self._build = raw, build
+        self._built: list[Document] | None = None
+
+    def _members(self) -> list[Document]:
+        if self._built is None:
+            build = self._build
+            self._built = [build(v, i) for i, v in enumerate(self._raw)]
+        return self._built
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._members()[index]
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self._members())
+
+    def __bool__(self) -> bool:
+        return bool(self._raw)
 
 
 class Page:
@@ -141,9 +176,9 @@ class Document:
 
     def peek(self, key: str) -> Any:
         """``data[key]`` when the state is an object, else ``None`` (cheap: no copy)."""
-        if self._state is strip_links:
-            raw = self._data
-            return raw.get(key) if key != "links" else None
+        controls = CONTROL_KEYS.get(self._state) if self._state is not None else None
+        if controls is not None:
+            return self._data.get(key) if key not in controls else None
         data = self.data
         return data.get(key) if type(data) is dict else None
 

@@ -15,7 +15,7 @@ template is an action — ``method``, ``target`` (default: the resource's ``self
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -23,7 +23,7 @@ from .._exceptions import DocumentError
 from .._forms import JSON, Action, Field
 from .._links import Link, Links
 from ._common import absolute, actions_from_links, count, expect, self_url
-from ._document import Document, Page
+from ._document import CONTROL_KEYS, Document, LazyMembers, Page
 
 __all__ = ["HalFormat"]
 
@@ -64,16 +64,15 @@ def _parse(obj: Any, base: str, fallback_url: str, where: str, inherited: dict[s
     expect(isinstance(raw_embedded, dict), f"{where}._embedded must be an object keyed by rel",
            raw_embedded, base)
     member_rel = _member_rel(raw_embedded)
-    embedded: dict[str, list[Document]] = {}
-    items: list[Document] | None = None
+    embedded: dict[str, Sequence[Document]] = {}
+    items: Sequence[Document] | None = None
     for rel, value in raw_embedded.items():
         at = f"{where}._embedded.{rel}"
         values = value if isinstance(value, list) else [value]
         if rel == member_rel:
-            # Members are many and often only counted or skimmed: built cheaply, their
-            # links parsed only when asked for.
-            items = [_member(v, base, f"{at}[{i}]", curies, depth + 1)
-                     for i, v in enumerate(values)]
+            # Members are many and often only counted or skimmed: built when first used (in
+            # the consumer's thread), cheaply, their links parsed only when asked for.
+            items = LazyMembers(values, partial(_member_at, base, at, curies, depth + 1))
             embedded[rel] = items
             continue
         # Embedded resources share the retrieved document's base URL (RFC 3986 5.1.3).
@@ -97,8 +96,14 @@ def _member_rel(raw: Mapping[str, Any]) -> str | None:
     return arrays[0] if len(arrays) == 1 else None
 
 
+def _member_at(base: str, at: str, curies: dict[str, str], depth: int, obj: Any, i: int
+               ) -> Document:
+    return _member(obj, base, f"{at}[{i}]", curies, depth)
+
+
 def _member(obj: Any, base: str, where: str, curies: dict[str, str], depth: int) -> Document:
-    expect(isinstance(obj, dict), f"{where}: expected a HAL resource object", obj, base)
+    if type(obj) is not dict:  # decoded JSON: concrete types, much faster to check
+        expect(isinstance(obj, dict), f"{where}: expected a HAL resource object", obj, base)
     if obj.get("_embedded"):
         doc = _parse(obj, base, base, where, curies, depth)  # nested resources: read it all
         doc.has_own_url = doc.url != base
@@ -106,16 +111,19 @@ def _member(obj: Any, base: str, where: str, curies: dict[str, str], depth: int)
     raw_links = obj.get("_links")
     url, own = base, False
     if raw_links is not None:
-        expect(isinstance(raw_links, dict), f"{where}._links must be an object keyed by rel",
-               raw_links, base)
+        if type(raw_links) is not dict:
+            expect(False, f"{where}._links must be an object keyed by rel", raw_links, base)
         found = raw_links.get("self")
-        if isinstance(found, dict) and isinstance(found.get("href"), str) and \
-                found["href"].strip():
-            if found.get("templated") in (True, "true"):
-                url = self_url(Links([Link.from_json(found, rel="self", base=base)]), base)
-            else:
-                url = absolute(found["href"], base)
-            own = url != base
+        if type(found) is dict:
+            href = found.get("href")
+            if type(href) is str and href.strip():
+                if found.get("templated") in (True, "true"):
+                    url = self_url(Links([Link.from_json(found, rel="self", base=base)]), base)
+                else:
+                    href = href.strip()
+                    url = href if href.startswith(("https://", "http://")) else absolute(
+                        href, base)
+                own = url != base
     templates = obj.get("_templates")
     actions = partial(_templates, templates, url, base, where) if templates else ()
     return Document.member(url, "hal", obj, partial(_member_links, raw_links, base, where,
@@ -124,6 +132,9 @@ def _member(obj: Any, base: str, where: str, curies: dict[str, str], depth: int)
 
 def _state(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k not in _CONTROLS}
+
+
+CONTROL_KEYS[_state] = frozenset(_CONTROLS)
 
 
 def _member_links(raw: Any, base: str, where: str, curies: dict[str, str]) -> Links:

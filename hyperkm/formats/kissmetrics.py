@@ -14,7 +14,7 @@ Shapes read (all from the reference pages):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 from urllib.parse import urljoin
@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 from .._exceptions import DocumentError
 from .._links import Link, Links, unique
 from ._common import actions_from_links
-from ._document import Document, Page
+from ._document import Document, LazyMembers, Page
 
 __all__ = ["KissmetricsFormat"]
 
@@ -114,38 +114,12 @@ def _page(value: Any) -> Page:
     return Page(number("total"), number("offset"), number("limit"))
 
 
-class _Members(Sequence[Document]):
-    """A page's members, built on first use: the thread that fetches pages then only decodes
-    JSON and reads the page's links, and the consumer builds members while the next page is
-    on its way."""
-
-    __slots__ = ("_built", "_page_url", "_raw", "_where")
-
-    def __init__(self, raw: list[Any], page_url: str, where: str) -> None:
-        self._raw, self._page_url, self._where = raw, page_url, where
-        self._built: list[Document] | None = None
-
-    def _members(self) -> list[Document]:
-        if self._built is None:
-            url, where = self._page_url, self._where
-            self._built = [_member(v, url, where, i) for i, v in enumerate(self._raw)]
-        return self._built
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._members()[index]
-
-    def __iter__(self) -> Iterator[Document]:
-        return iter(self._members())
-
-    def __bool__(self) -> bool:
-        return bool(self._raw)
-
-
 def _members(values: list[Any], page_url: str, where: str) -> Sequence[Document]:
-    return _Members(values, page_url, where)
+    return LazyMembers(values, partial(_member_at, page_url, where))
+
+
+def _member_at(page_url: str, where: str, value: Any, i: int) -> Document:
+    return _member(value, page_url, where, i)
 
 
 def _member(value: Any, page_url: str, where: str, i: int) -> Document:

@@ -64,14 +64,24 @@ def requested(server):
 
 
 def test_next_page_is_prefetched_while_the_current_one_is_consumed():
-    with paged_server(pages=4) as server:
-        items = hyperkm.connect(server.url + "/p0").items()
-        it = iter(items)
-        first = next(it)
-        assert first.data["id"] == 0
-        time.sleep(0.5)  # the consumer is busy with page 0
-        assert requested(server) == ["/p0", "/p1"]  # page 1 fetched; not page 2: one ahead
-        assert [m.data["id"] for m in it] == list(range(1, 12))
+    # Prefetching starts once it pays: a page that took time to fetch, and a consumer that
+    # spends time on it. From then on, the next page is fetched while this one is consumed.
+    with paged_server(pages=5, delay=0.02) as server:
+        it = iter(hyperkm.connect(server.url + "/p0").items())
+        assert next(it).data["id"] == 0
+        time.sleep(0.2)  # the consumer is busy with page 0 ...
+        assert [next(it).data["id"] for _ in range(3)] == [1, 2, 3]  # ... then page 1
+        time.sleep(0.5)  # busy with page 1: page 2 comes in meanwhile, not page 3
+        assert requested(server) == ["/p0", "/p1", "/p2"]
+        assert [m.data["id"] for m in it] == list(range(4, 15))
+
+
+def test_no_prefetch_thread_when_there_is_nothing_to_overlap():
+    with paged_server(pages=6) as server:  # a fast server and a consumer that only counts
+        prefetching = []
+        for _member in hyperkm.connect(server.url + "/p0").items():
+            prefetching.append(any(t.name == "hyperkm-prefetch" for t in threading.enumerate()))
+        assert len(prefetching) == 18 and not any(prefetching)
 
 
 def test_prefetch_can_be_off_or_deeper():
@@ -80,11 +90,13 @@ def test_prefetch_can_be_off_or_deeper():
         next(it)
         time.sleep(0.3)
         assert requested(server) == ["/p0"]
-    with paged_server(pages=5) as server:
+    with paged_server(pages=6, delay=0.02) as server:
         it = iter(hyperkm.connect(server.url + "/p0").items(prefetch=3))
         next(it)
+        time.sleep(0.2)  # worth prefetching: from the next page on, three ahead
+        next(it), next(it), next(it)
         time.sleep(0.5)
-        assert requested(server) == ["/p0", "/p1", "/p2", "/p3"]
+        assert requested(server) == ["/p0", "/p1", "/p2", "/p3", "/p4"]
 
 
 def test_stopping_early_stops_the_prefetch_thread():

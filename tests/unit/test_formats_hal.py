@@ -74,4 +74,5 @@ def test_single_embedded_object_is_not_a_collection():
                                   {"_links": {"curies": {"href": "/r/{rel}", "templated": True}}}])
 def test_malformed_hal_is_a_document_error(body):
     with pytest.raises(DocumentError):
-        parse(body)
+        doc = parse(body)
+        list(doc.items or ())  # members are built when first used: a bad one fails then
