@@ -11,7 +11,7 @@ from .._links import Links
 if TYPE_CHECKING:  # pragma: no cover
     from .._forms import Action
 
-__all__ = ["CONTROL_KEYS", "Document", "LazyMembers", "Page", "strip_links"]
+__all__ = ["CONTROL_KEYS", "PEEKERS", "Document", "LazyMembers", "Page", "strip_links"]
 
 _NO_LINKS = Links()
 
@@ -24,6 +24,8 @@ def strip_links(raw: dict[str, Any]) -> dict[str, Any]:
 #: State functions whose state is the raw object minus some keys, by those keys: ``peek``
 #: then reads the raw object without building the state (thousands of members a walk).
 CONTROL_KEYS: dict[Callable[[Any], Any], frozenset[str]] = {strip_links: frozenset({"links"})}
+#: State functions with a cheaper way to read one field from the raw object.
+PEEKERS: dict[Callable[[Any], Any], Callable[[Any, str], Any]] = {}
 
 
 class LazyMembers(Sequence["Document"]):
@@ -176,9 +178,14 @@ class Document:
 
     def peek(self, key: str) -> Any:
         """``data[key]`` when the state is an object, else ``None`` (cheap: no copy)."""
-        controls = CONTROL_KEYS.get(self._state) if self._state is not None else None
-        if controls is not None:
-            return self._data.get(key) if key not in controls else None
+        state = self._state
+        if state is not None:
+            controls = CONTROL_KEYS.get(state)
+            if controls is not None:
+                return self._data.get(key) if key not in controls else None
+            peeker = PEEKERS.get(state)
+            if peeker is not None:
+                return peeker(self._data, key)
         data = self.data
         return data.get(key) if type(data) is dict else None
 

@@ -21,7 +21,7 @@ from typing import Any
 from .._forms import COLLECTION_JSON, Action, Field
 from .._links import Link, Links
 from ._common import absolute, count, expect, looks_templated
-from ._document import Document, Page
+from ._document import PEEKERS, Document, Page
 
 __all__ = ["CollectionJsonFormat"]
 
@@ -181,12 +181,23 @@ def _member(item: Any, base: str, where: str) -> Document:
     own = isinstance(href, str) and bool(href.strip())
     url = absolute(href, base) if own else base
     return Document.member(url, "collection+json", item,
-                           partial(_member_links, item, base, where), own,
-                           state=partial(_member_state, base=base, where=where))
+                           partial(_member_links, item, base, where), own, state=_member_state)
 
 
-def _member_state(item: Mapping[str, Any], base: str, where: str) -> dict[str, Any]:
-    return _data(item.get("data", []), base, f"{where}.data")
+def _member_state(item: Mapping[str, Any]) -> dict[str, Any]:
+    return _data(item.get("data", []), item.get("href") or "an item", "data")
+
+
+def _peek(item: Mapping[str, Any], key: str) -> Any:
+    data = item.get("data")
+    if type(data) is list:
+        for pair in data:
+            if type(pair) is dict and pair.get("name") == key:
+                return pair.get("value")
+    return None
+
+
+PEEKERS[_member_state] = _peek
 
 
 def _member_links(item: Mapping[str, Any], base: str, where: str) -> Links:

@@ -1,24 +1,33 @@
-"""The cold walk on a keep-alive server: hyperkm against a bare ``requests.Session`` loop.
+"""The cold walk on a keep-alive server, every client side by side, and parallel pages.
 
-root -> accounts -> products -> every event, 10,000 events in pages of 100 (the server's own
-page size: nobody builds a URL), no latency. The
-emulator runs in its own process on the keep-alive server (``--url`` measures any server
-instead). Every client runs in this process, rounds interleaved, medians compared, so the
-ratios come from one run.
+1. root -> accounts -> products -> every event: 10,000 events in pages of 100 (the server's own
+   page size: nobody builds a URL), no latency. Each client runs in a process of its own,
+   rounds interleaved, medians compared: a bare ``requests.Session`` loop written by hand for
+   the format; hyperkm (default cache, ``cache=False``, a directory cache); the Python HAL
+   peers halchemy and restnavigator 1.0.1, each installed from PyPI into a venv of its own
+   under tests/benchmarks/.bench-venvs/.
+2. The events of one product at 20 ms latency: a sequential bare loop against
+   ``items(concurrency=N)`` and a hand-written thread pool.
 
-Run: python tests/benchmarks/bench_walk.py [--events N] [--rounds N] [--url ROOT --token T]
+The emulator runs in its own process on its keep-alive HTTP/1.1 server; ``--url`` measures any
+other server (section 1, formats as it serves them).
+
+Run: python tests/benchmarks/bench_walk.py [--events N] [--rounds N] [--quick] [--url ROOT]
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 
 import requests
 
@@ -30,132 +39,261 @@ from _server import demo_process  # noqa: E402
 import hyperkm  # noqa: E402
 
 TOKEN = "demo-token"
+VENVS = os.path.join(HERE, ".bench-venvs")
+PEERS = {"halchemy": "halchemy==1.0.9", "restnavigator": "restnavigator==1.0.1"}
 
+# Each walk runs in a fresh process: one warm-up walk (imports, connections), then one timed.
+WALKER = r'''
+import json, sys, time
+CLIENT, ROOT, TOKEN, CACHE = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+AUTH = {"Authorization": "Bearer " + TOKEN}
 
-# -- bare loops: what a programmer writes by hand with requests, knowing the format --------------
+def bare(accept, links_of, members_of):
+    import requests
+    s = requests.Session()
+    s.headers.update({**AUTH, "Accept": accept})
+    get = lambda url: s.get(url).json()
+    n = 0
+    for account in members_of(get(links_of(get(ROOT))["accounts"])):
+        for product in members_of(get(links_of(account)["products"])):
+            url = links_of(product)["events"]
+            while url:
+                page = get(url)
+                n += len(members_of(page))
+                url = links_of(page).get("next")
+    return n
 
-def _km_links(doc: dict) -> dict[str, str]:
+def strip(href):
+    return href.split("{", 1)[0]
+
+def km_links(doc):
     links = list(doc.get("links", []))
-    data = doc.get("data")
-    if isinstance(data, dict):
-        links += data.get("links", [])
-    return {x["rel"]: x["href"].split("{", 1)[0] for x in links}
+    if isinstance(doc.get("data"), dict):
+        links += doc["data"].get("links", [])
+    return {x["rel"]: strip(x["href"]) for x in links}
+
+def hal_links(doc):
+    out = {}
+    for rel, link in doc.get("_links", {}).items():
+        if isinstance(link, dict):
+            out[rel.split(":", 1)[-1]] = strip(link["href"])
+    return out
+
+def siren_links(doc):
+    return {rel: strip(x["href"]) for x in doc.get("links", []) for rel in x["rel"]}
+
+def siren_members(doc):
+    return [e for e in doc.get("entities", []) if "item" in e.get("rel", [])]
+
+def jsonapi_links(doc):
+    # a document (links at the top) or a member (a resource object with relationships)
+    res = doc.get("data") if isinstance(doc.get("data"), dict) else doc
+    out = {k: strip(v["href"] if isinstance(v, dict) else v)
+           for k, v in (doc.get("links") or {}).items() if v}
+    for name, rel in (res.get("relationships") or {}).items():
+        out[name] = strip(rel["links"]["related"])
+    return out
+
+def cj_links(doc):
+    coll = doc["collection"]
+    links = coll.get("links", [])
+    if len(coll.get("items", [])) == 1 and coll["items"][0].get("href") == coll.get("href"):
+        links = links + coll["items"][0].get("links", [])
+    return {x["rel"]: strip(x["href"]) for x in links}
+
+def walk():
+    if CLIENT == "bare-km":
+        return bare("application/json", km_links, lambda d: d["data"])
+    if CLIENT == "bare-hal":
+        return bare("application/hal+json", hal_links, lambda d: d["_embedded"]["item"])
+    if CLIENT == "bare-siren":
+        return bare("application/vnd.siren+json", siren_links, siren_members)
+    if CLIENT == "bare-jsonapi":
+        return bare("application/vnd.api+json", jsonapi_links, lambda d: d["data"])
+    if CLIENT == "bare-collection+json":
+        return bare("application/vnd.collection+json",
+                    lambda d: cj_links(d) if "collection" in d else
+                    {x["rel"]: strip(x["href"]) for x in d.get("links", [])},
+                    lambda d: d["collection"]["items"])
+    if CLIENT.startswith("hyperkm"):
+        import hyperkm
+        options = {"cache": False} if CACHE == "off" else ({} if CACHE == "memory" else
+                                                            {"cache": CACHE})
+        root = hyperkm.connect(ROOT, token=TOKEN, **options)
+        n = 0
+        for account in root.follow("accounts").items():
+            for product in account.follow("products").items():
+                for _ in product.follow("events").items():
+                    n += 1
+        return n
+    if CLIENT == "halchemy":
+        from halchemy import Api
+        api = Api(ROOT, headers=AUTH)
+        root = api.root.get()
+        n = 0
+        for account in api.follow(root).to("km:accounts").get().embedded_many("item"):
+            products = api.follow(account).to("km:products").get()
+            for product in products.embedded_many("item"):
+                page = api.follow(product).to("km:events").get()
+                while True:
+                    n += len(page.embedded_many("item"))
+                    if not page.has_rel("next"):
+                        break
+                    page = api.follow(page).to("next").get()
+        return n
+    if CLIENT == "restnavigator":
+        from restnavigator import Navigator
+        root = Navigator.hal(ROOT, headers=AUTH)
+        n = 0
+        for account in root["km:accounts"]().embedded()["item"]:  # its own iterator is broken
+            for product in account["km:products"].embedded()["item"]:
+                page = product["km:events"]
+                while True:
+                    n += len(page.embedded().get("item", []))
+                    page = page.links().get("next")
+                    if page is None:
+                        break
+        return n
+    raise SystemExit("unknown client " + CLIENT)
+
+walk()
+started = time.perf_counter()
+count = walk()
+print(json.dumps({"seconds": time.perf_counter() - started, "count": count}))
+'''
 
 
-def bare_km(root: str, token: str, page_size: int) -> int:
+def peer_python(name: str) -> str:
+    """A venv of its own for a peer (its dependencies must not touch hyperkm's)."""
+    venv = os.path.join(VENVS, name)
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(python):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([python, "-m", "pip", "install", "-q", PEERS[name]], check=True)
+    return python
+
+
+def one_walk(python: str, client: str, root: str, token: str, cache: str) -> tuple[float, int]:
+    done = subprocess.run([python, "-c", WALKER, client, root, token, cache],
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{client} failed:\n{done.stderr[-2000:]}")
+    out = done.stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    return result["seconds"], result["count"]
+
+
+def cold_walks(events: int, rounds: int, url: str | None, token: str) -> list[tuple]:
+    """Rows (format, client, median seconds, × bare, count)."""
+    plan = {
+        "km": [("bare-km", "memory"), ("hyperkm", "memory"), ("hyperkm", "off"),
+               ("hyperkm", "dir")],
+        "hal": [("bare-hal", "memory"), ("hyperkm", "memory"), ("halchemy", "memory"),
+                ("restnavigator", "memory")],
+        "siren": [("bare-siren", "memory"), ("hyperkm", "memory")],
+        "jsonapi": [("bare-jsonapi", "memory"), ("hyperkm", "memory")],
+        "collection+json": [("bare-collection+json", "memory"), ("hyperkm", "memory")],
+    }
+    if url is not None:
+        plan = {"given": [("bare-km", "memory"), ("hyperkm", "memory"), ("hyperkm", "off")]}
+    rows = []
+    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        roots = {fmt: url if url else stack.enter_context(demo_process(
+            "--format", fmt, "--events", str(events), "--page-size", "100")) for fmt in plan}
+        pythons = {"halchemy": peer_python("halchemy"),
+                   "restnavigator": peer_python("restnavigator")} if url is None else {}
+        samples: dict[tuple[str, str, str], list[float]] = {}
+        counts: dict[tuple[str, str, str], int] = {}
+        for round_number in range(rounds):
+            for fmt, clients in plan.items():
+                for client, cache in clients:
+                    spec = os.path.join(tmp, f"dir{round_number}") if cache == "dir" else cache
+                    seconds, count = one_walk(pythons.get(client, sys.executable), client,
+                                              roots[fmt], token, spec)
+                    samples.setdefault((fmt, client, cache), []).append(seconds)
+                    counts[(fmt, client, cache)] = count
+        for fmt, clients in plan.items():
+            base = statistics.median(samples[(fmt, clients[0][0], clients[0][1])])
+            for client, cache in clients:
+                median = statistics.median(samples[(fmt, client, cache)])
+                label = client if client != "hyperkm" else {
+                    "memory": "hyperkm (default cache)", "off": "hyperkm (cache=False)",
+                    "dir": "hyperkm (directory cache)"}[cache]
+                rows.append((fmt, label, median, median / base, counts[(fmt, client, cache)]))
+    return rows
+
+
+# -- parallel pages -------------------------------------------------------------------------------
+
+def bare_sequential(url: str, token: str) -> int:
     s = requests.Session()
     s.headers["Authorization"] = f"Bearer {token}"
-    accounts = s.get(_km_links(s.get(root).json())["accounts"]).json()
     n = 0
-    for account in accounts["data"]:
-        products = s.get(_km_links(account)["products"]).json()
-        for product in products["data"]:
-            url: str | None = _km_links(product)["events"]
-            while url:
-                page = s.get(url).json()
-                n += len(page["data"])
-                url = _km_links(page).get("next")
+    while url:
+        page = s.get(url).json()
+        n += len(page["data"])
+        url = next((x["href"] for x in page["links"] if x["rel"] == "next"), None)
     return n
 
 
-def _hal_link(doc: dict, rel: str) -> str | None:
-    links = doc.get("_links", {})
-    link = links.get(rel) or links.get(f"km:{rel}")
-    return link["href"].split("{", 1)[0] if link else None
-
-
-def bare_hal(root: str, token: str, page_size: int) -> int:
+def bare_pool(url: str, token: str, total: int, size: int, workers: int) -> int:
+    """A hand-written thread pool that knows the URL pattern (what hyperkm must prove)."""
     s = requests.Session()
     s.headers["Authorization"] = f"Bearer {token}"
-    accounts = s.get(_hal_link(s.get(root).json(), "accounts")).json()
-    n = 0
-    for account in accounts["_embedded"]["item"]:
-        products = s.get(_hal_link(account, "products")).json()
-        for product in products["_embedded"]["item"]:
-            url = _hal_link(product, "events")
-            while url:
-                page = s.get(url).json()
-                n += len(page["_embedded"]["item"])
-                url = _hal_link(page, "next")
-    return n
+    base = url.split("?", 1)[0]
+    urls = [f"{base}?limit={size}&offset={o}" for o in range(0, total, size)]
+    with ThreadPoolExecutor(workers) as pool:
+        return sum(len(p["data"]) for p in pool.map(lambda u: s.get(u).json(), urls))
 
 
-# -- hyperkm: the same walk by rels, whatever the format ---------------------------------------
+def parallel(events: int, rounds: int, token: str) -> list[tuple]:
+    with demo_process("--events", str(events), "--page-size", "100", "--latency-ms",
+                      "20") as root:
+        start = hyperkm.connect(root, token=token).follow("products").items()[0].follow(
+            "events")
+        url = start.url
 
-def hyperkm_walk(root_url: str, token: str, page_size: int, **options: object) -> int:
-    root = hyperkm.connect(root_url, token=token, **options)
-    n = 0
-    for account in root.follow("accounts").items():
-        for product in account.follow("products").items():
-            for _ in product.follow("events").items():
-                n += 1
-    root.client.close()
-    return n
+        def with_hyperkm(n: int) -> int:
+            events_ = hyperkm.connect(root, token=token).client.resource(url)
+            return sum(1 for _ in events_.items(concurrency=n))
 
-
-def measure(clients: dict[str, Callable[[], int]], rounds: int) -> dict[str, float]:
-    samples: dict[str, list[float]] = {name: [] for name in clients}
-    for name, fn in clients.items():
-        fn()  # warm up: imports, first connections
-    for _ in range(rounds):
-        for name, fn in clients.items():  # interleaved
-            gc.collect()
-            started = time.perf_counter()
-            fn()
-            samples[name].append(time.perf_counter() - started)
-    return {name: statistics.median(values) for name, values in samples.items()}
-
-
-def table(medians: dict[str, float], base: str) -> str:
-    lines = [f"{'client':<40}{'s':>9}{'× bare':>9}"]
-    for name, value in medians.items():
-        lines.append(f"{name:<40}{value:>9.3f}{value / medians[base]:>9.2f}")
-    return "\n".join(lines)
+        clients = {"bare sequential loop": lambda: bare_sequential(url, token),
+                   "hand-written thread pool (8)": lambda: bare_pool(url, token, events, 100, 8),
+                   "hyperkm items(concurrency=8)": lambda: with_hyperkm(8),
+                   "hyperkm items(concurrency=16)": lambda: with_hyperkm(16)}
+        samples: dict[str, list[float]] = {name: [] for name in clients}
+        for _ in range(rounds):
+            for name, fn in clients.items():
+                started = time.perf_counter()
+                fn()
+                samples[name].append(time.perf_counter() - started)
+    base = statistics.median(samples["bare sequential loop"])
+    return [(name, statistics.median(v), statistics.median(v) / base)
+            for name, v in samples.items()]
 
 
-def run(events: int, rounds: int, url: str | None, token: str) -> str:
-    page = 100
-    out = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for fmt in ("km", "hal"):
-            with (demo_process("--format", fmt, "--events", str(events), "--page-size",
-                               str(page)) if url is None else _given(url)) as root:
-                bare = bare_km if fmt == "km" else bare_hal
-                clients: dict[str, Callable[[], int]] = {
-                    f"bare requests.Session ({fmt})": lambda: bare(root, token, page),
-                    f"hyperkm, {fmt}, default cache": lambda: hyperkm_walk(root, token, page),
-                }
-                if fmt == "km":
-                    clients["hyperkm, km, cache=False"] = lambda: hyperkm_walk(
-                        root, token, page, cache=False)
-                    clients["hyperkm, km, directory cache"] = lambda: hyperkm_walk(
-                        root, token, page, cache=os.path.join(tmp, f"c{time.time_ns()}"))
-                medians = measure(clients, rounds)
-                out.append(table(medians, f"bare requests.Session ({fmt})"))
-            if url is not None:
-                break
-    return "\n\n".join(out)
-
-
-class _given:
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def __enter__(self) -> str:
-        return self.url
-
-    def __exit__(self, *exc: object) -> None:
-        pass
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="3 rounds")
     parser.add_argument("--url", help="measure this API root instead of the emulator")
     parser.add_argument("--token", default=TOKEN)
     args = parser.parse_args()
-    print(run(args.events, args.rounds, args.url, args.token))
+    rounds = 3 if args.quick else args.rounds
+    print(f"{'format':<16}{'client':<28}{'s':>8}{'× bare':>9}{'events':>9}")
+    for fmt, label, seconds, ratio, count in cold_walks(args.events, rounds, args.url,
+                                                        args.token):
+        print(f"{fmt:<16}{label:<28}{seconds:>8.3f}{ratio:>9.2f}{count:>9}")
+    if args.url is None:
+        print(f"\n{'20 ms latency, one product events':<36}{'s':>8}{'× sequential':>14}")
+        for name, seconds, ratio in parallel(args.events, rounds, args.token):
+            print(f"{name:<36}{seconds:>8.3f}{ratio:>14.2f}")
 
 
 if __name__ == "__main__":
