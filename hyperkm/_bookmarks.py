@@ -84,7 +84,7 @@ class TrailStep:
         raise ValueError(f"not a trail step: {obj!r:.80}")
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Trail:
     """The steps from the root (or from a URL opened directly) to a resource."""
 
@@ -94,6 +94,9 @@ class Trail:
     def __str__(self) -> str:
         head = "/" if self.start is None else self.start
         return " › ".join([head, *(str(s) for s in self.steps)])
+
+    def __repr__(self) -> str:
+        return f"<Trail {self}>"
 
     def __iter__(self) -> Iterator[TrailStep]:
         return iter(self.steps)
@@ -302,3 +305,8 @@ def _find_member(collection: Resource, step: TrailStep) -> Resource:
                 return member
     raise BookmarkError(f"no member with {key}={value!r} in {collection.url} any more",
                         url=collection.url, available=document.links.rels)
+
+
+# Public classes report the module users import them from (tracebacks, reprs, help()).
+for _name in ("Bookmark", "Trail", "TrailStep"):
+    globals()[_name].__module__ = "hyperkm"

@@ -556,3 +556,8 @@ def make_retry(retries: int | Retry | bool | None, retry_after_cap: float) -> Re
                status_forcelist=(429, 502, 503, 504), allowed_methods=frozenset({"GET", "HEAD"}),
                respect_retry_after_header=True, raise_on_status=False, raise_on_redirect=False)
     return retry
+
+
+# Public classes report the module users import them from (tracebacks, reprs, help()).
+for _name in ("DirectoryCache", "MemoryCache", "RedisCache"):
+    globals()[_name].__module__ = "hyperkm"

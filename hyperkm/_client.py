@@ -458,8 +458,12 @@ class HttpClient:
                 self.stats["bytes"] += size
         if not self.on_exchange:
             return
-        shown = {k: ("Bearer ***" if k.lower() == "authorization" else v)
-                 for k, v in headers.items()}
+        # The headers as they went out: conditional ones (If-None-Match) are added by the
+        # cache on the way, so read them from the prepared request.
+        sent = response.request.headers if response.request is not None else headers
+        shown = {k: ("Bearer ***" if k.lower() == "authorization" and v.startswith("Bearer")
+                     else "***" if k.lower() in self.credential_headers else v)
+                 for k, v in sent.items()}
         status = getattr(response, "hyperkm_wire_status", response.status_code)
         exchange = Exchange(method, url, status, outcome, elapsed, token_sent, shown,
                             dict(response.headers), size if outcome == "network" else 0)
@@ -605,3 +609,8 @@ def _user_agent() -> str:
     from ._version import __version__
 
     return f"hyperkm/{__version__} python-requests/{requests.__version__}"
+
+
+# Public classes report the module users import them from (tracebacks, reprs, help()).
+for _name in ("Exchange",):
+    globals()[_name].__module__ = "hyperkm"

@@ -343,7 +343,7 @@ def _fetch_linked(page: Resource, links: list[Link]) -> Iterator[Resource]:
                             thread_name_prefix="hyperkm-members") as pool:
         for start in range(0, len(members), MEMBER_BATCH):
             batch = members[start:start + MEMBER_BATCH]
-            for member, error in zip(batch, pool.map(_load_quietly, batch)):
+            for member, error in zip(batch, pool.map(_load_quietly, batch), strict=False):
                 if error is not None:
                     raise error
                 yield member
@@ -355,3 +355,8 @@ def _load_quietly(resource: Resource) -> HyperkmError | None:
     except HyperkmError as exc:
         return exc
     return None
+
+
+# Public classes report the module users import them from (tracebacks, reprs, help()).
+for _name in ("Items",):
+    globals()[_name].__module__ = "hyperkm"

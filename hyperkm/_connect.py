@@ -99,3 +99,8 @@ def open(bookmark: str | Bookmark, *, token: str | None = None, root: str | None
             f"{mark.root}. Or open it with client.open(bookmark). No request was sent.")
     client = Client(root or mark.root, token=token, **options)
     return client.open(mark, root=root)
+
+
+# Public classes report the module users import them from (tracebacks, reprs, help()).
+for _name in ("Client",):
+    globals()[_name].__module__ = "hyperkm"

@@ -328,3 +328,8 @@ def http_error_class(status: int) -> type[HTTPError]:
     if status in _BY_STATUS:
         return _BY_STATUS[status]
     return ServerError if status >= 500 else ClientError
+
+
+# Public classes report the module users import them from (tracebacks, reprs, help()).
+for _name in __all__:
+    globals()[_name].__module__ = "hyperkm"

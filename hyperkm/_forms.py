@@ -323,3 +323,8 @@ def _not_found(name: str, available: list[str], url: str | None) -> ActionNotFou
                 " This representation offers no actions; resource.allowed_methods() asks the "
                 "server which methods it accepts.")
     return ActionNotFound(message, name=name, available=available, suggestions=close, url=url)
+
+
+# Public classes report the module users import them from (tracebacks, reprs, help()).
+for _name in ("Action", "Actions", "Field"):
+    globals()[_name].__module__ = "hyperkm"

@@ -59,6 +59,8 @@ class Link:
     # The URL of the document the link came from: a template such as "{/id}" can only be
     # resolved against it after expansion. Not part of the link's identity.
     context: str | None = attrs.field(default=None, eq=False, repr=False)
+    #: Where the link was read: ``"body"`` or ``"header"`` (an RFC 8288 ``Link`` header).
+    source: str = attrs.field(default="body", eq=False, repr=False)
 
     @classmethod
     def from_json(
@@ -216,7 +218,8 @@ class Links(Sequence[Link]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"<Links {', '.join(self.rels) or '(none)'}>"
+        # A table, as the README promises for the REPL (pandas does the same for frames).
+        return self.table() if self._links else "<Links (none)>"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython
         printer.text(self.table())
@@ -331,6 +334,30 @@ class Links(Sequence[Link]):
                               if link.templated else ""))
                 for link in self._links]
 
+    def detail_rows(self) -> list[tuple[str, str, str, str, str]]:
+        """(rel, name/title, href or template, type/profile, source) per link: everything a
+        person exploring the links wants to see."""
+        rows = []
+        for link in self._links:
+            label = " — ".join(x for x in (link.name, link.title) if x)
+            kind = " ".join(x for x in (link.type, f"profile={link.profile}" if link.profile
+                                        else None) if x)
+            href = link.href + (f"   (template: {', '.join(link.variables) or 'none'})"
+                                if link.templated else "")
+            rows.append((link.rel, label, href, kind,
+                         "Link header" if link.source == "header" else "body"))
+        return rows
+
+    def docs(self, rel: str) -> str | None:
+        """The documentation URL a HAL CURIE gives for ``rel`` (``km:events`` with a ``km``
+        CURIE), else ``None``."""
+        link = self.get(rel)
+        name = link.rel if link is not None else rel
+        prefix, sep, reference = name.partition(":")
+        template = self._curies.get(prefix) if sep else None
+        return None if template is None else str(
+            parse_template(template).expand({"rel": reference}))
+
     def table(self) -> str:
         """A plain-text table: rel, name or title, href (templates with their variables)."""
         rows = [("rel", "name", "href"), *self.rows()]
@@ -354,3 +381,8 @@ def _close_matches(word: str, choices: list[str]) -> list[str]:
     lowered = {c.lower(): c for c in choices}
     return [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=3,
                                                           cutoff=0.6)]
+
+
+# Public classes report the module users import them from (tracebacks, reprs, help()).
+for _name in ("Link", "Links"):
+    globals()[_name].__module__ = "hyperkm"

@@ -436,3 +436,7 @@ def _summary(doc: Document) -> str:
     text = json.dumps(data)
     return text if len(text) < 40 else text[:37] + "…"
 
+
+# Public classes report the module users import them from (tracebacks, reprs, help()).
+for _name in ("Resource",):
+    globals()[_name].__module__ = "hyperkm"

@@ -51,3 +51,8 @@ class Step:
 
     def __repr__(self) -> str:
         return f"Step({self})"
+
+
+# Public classes report the module users import them from (tracebacks, reprs, help()).
+for _name in ("Step",):
+    globals()[_name].__module__ = "hyperkm"

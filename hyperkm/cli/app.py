@@ -25,6 +25,9 @@ EXIT_DOCUMENT = 7
 EXIT_JOB = 8
 EXIT_FORM = 9
 
+#: The port ``--demo`` prefers (the one ``hyperkm demo`` and the README use).
+DEMO_PORT = 8765
+
 EPILOG = """\b
 Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 link not found or bad template
 variables, 4 HTTP 4xx, 5 HTTP 5xx, 6 transport (connection, TLS, timeout),
@@ -60,6 +63,14 @@ def fail(exc: BaseException, debug: bool = False) -> None:
 
         traceback.print_exception(type(exc), exc, exc.__traceback__)
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    # The library's advice names Python arguments; here the user speaks in options.
+    for python, option in (("pass token= to hyperkm.connect() or set HYPERKM_TOKEN",
+                            "pass --token or set HYPERKM_TOKEN"),
+                           ("pass a larger deadline= to hyperkm.connect()",
+                            "pass a larger --timeout (get)"),
+                           ("pass verify='/path/to/ca.pem' to hyperkm.connect()",
+                            "pass --verify /path/to/ca.pem")):
+        text = text.replace(python, option)
     if isinstance(exc, errors.LinkNotFound) and exc.suggestions:
         text = f'no rel "{exc.rel}" here — did you mean "{exc.suggestions[0]}"?'
     click.echo(f"hyperkm: error: {text}", err=True)
@@ -68,12 +79,13 @@ def fail(exc: BaseException, debug: bool = False) -> None:
 
 @contextlib.contextmanager
 def connection(url: str | None, token: str | None, demo: bool, cache: str | None,
-               verify: str | None, demo_options: dict[str, Any] | None = None
-               ) -> Iterator[Any]:
+               verify: str | None, demo_options: dict[str, Any] | None = None,
+               client_options: dict[str, Any] | None = None,
+               servers: list[Any] | None = None) -> Iterator[Any]:
     """The root Resource: of the given URL, or of an emulator started in-process."""
     import hyperkm
 
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = dict(client_options or {})
     if cache is not None:
         options["cache"] = False if cache == "off" else cache
     if verify is not None:
@@ -88,7 +100,15 @@ def connection(url: str | None, token: str | None, demo: bool, cache: str | None
         import logging
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        with DemoServer(**(demo_options or {})) as server:
+        # A stable port (the README's, 8765) when it is free, so that a bookmark made in one
+        # session still names this emulator in the next; any free port otherwise.
+        try:
+            server = DemoServer(port=DEMO_PORT, **(demo_options or {}))
+        except OSError:
+            server = DemoServer(port=0, **(demo_options or {}))
+        if servers is not None:
+            servers.append(server)
+        with server:
             yield hyperkm.connect(server.root_url, token=token or server.token, **options)
         return
     if not url:
@@ -139,15 +159,20 @@ def browse(url: str | None, token: str | None, demo: bool, demo_format: str,
            cache: str | None, verify: str | None, debug: bool, no_history: bool) -> None:
     """Explore an API interactively, starting at URL (or --demo).
 
-    Commands: links, show, follow REL [var=value], a rel alone, items [N], open N, back, home,
-    history, trace on|off, headers, refresh, post/patch/run JSON, help, quit. Tab completes.
+    Commands: links, show [--raw], follow REL [var=value], a rel alone, expand REL, docs REL,
+    items [N], open N, back, home, history [N], trace on|off|verbose, headers, refresh,
+    actions, do NAME [field=value], post/patch/run JSON, save FILE, bookmark save|go|list|
+    delete, relayout (with --demo), clear, help, quit. Tab completes.
     """
     from .repl import run
     from .shell import ShellState
 
     try:
-        with connection(url, token, demo, cache, verify, {"format": demo_format}) as root:
+        servers: list[Any] = []
+        with connection(url, token, demo, cache, verify, {"format": demo_format},
+                        servers=servers) as root:
             state = ShellState(root)
+            state.demo = servers[0] if servers else None
             sys.exit(run(state, debug=debug, history=not no_history))
     except errors.HyperkmError as exc:
         fail(exc, debug)
@@ -172,10 +197,21 @@ def _split_url(words: tuple[str, ...]) -> tuple[str | None, list[str]]:
 @click.option("--concurrency", type=click.IntRange(min=1, max=64), default=1,
               help="With --all: fetch up to N pages at once when their URLs are provably "
                    "derivable (in order, N pages in memory at most).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Print every request and response with their headers on stderr (the "
+                   "token masked).")
+@click.option("-H", "--header", "header_lines", multiple=True, metavar="'NAME: VALUE'",
+              help="An extra request header (repeatable); credential headers such as "
+                   "Authorization or X-Api-Key go only to the root's origin.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
+              help="Give up on a request after this long in all (default 60).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Stream the final resource's body, as received, to FILE.")
 @with_common
 def get(words: tuple[str, ...], variables: tuple[str, ...], all_members: bool,
-        fmt: str | None, max_pages: int | None, concurrency: int, token: str | None,
-        demo: bool,
+        fmt: str | None, max_pages: int | None, concurrency: int, verbose: bool,
+        header_lines: tuple[str, ...], timeout: float | None, output: str | None,
+        token: str | None, demo: bool,
         demo_format: str, cache: str | None, verify: str | None, debug: bool) -> None:
     """Follow RELs from the root and print where they lead (for scripts).
 
@@ -192,26 +228,82 @@ def get(words: tuple[str, ...], variables: tuple[str, ...], all_members: bool,
     fmt = fmt or ("json" if not sys.stdout.isatty() else "table")
     try:
         given = parse_variables(list(variables))
-        with connection(url, token, demo, cache, verify, {"format": demo_format}) as root:
+        extra: dict[str, Any] = {"headers": _headers(header_lines)} if header_lines else {}
+        if timeout is not None:
+            extra["deadline"] = timeout
+        with connection(url, token, demo, cache, verify, {"format": demo_format},
+                        extra) as root:
             if concurrency > 1 and all_members:
                 root.client.on_note.append(lambda note: click.echo(f"hyperkm: {note}",
                                                                    err=True))
-            _print(_walk(root, rels, given), all_members, fmt, max_pages, concurrency)
+            if verbose:
+                root.client.on_exchange.append(_print_exchange)
+            target = _walk(root, rels, given)
+            if output:
+                written = target.download(output)
+                click.echo(f"wrote {output} ({written} bytes)", err=True)
+            else:
+                with _quiet_when_the_pipe_closes():
+                    _print(target, all_members, fmt, max_pages, concurrency)
     except errors.HyperkmError as exc:
         fail(exc, debug)
+
+
+@contextlib.contextmanager
+def _quiet_when_the_pipe_closes() -> Iterator[None]:
+    """``hyperkm get … --all | head -1``: the reader left; end quietly with 0, as coreutils and
+    httpie do, instead of a traceback or exit 1."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush at exit
+        sys.exit(EXIT_OK)
+
+
+def _headers(lines: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for line in lines:
+        name, sep, value = line.partition(":")
+        if not sep or not name.strip() or any(c in line for c in "\r\n"):
+            raise click.BadParameter(f"expected 'Name: value', got {line!r}",
+                                     param_hint="-H/--header")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _print_exchange(exchange: Any) -> None:
+    """-v: the exchange as it went over the wire, on stderr (httpie's convention)."""
+    lines = [f"> {exchange.method} {exchange.url}"]
+    lines += [f"> {k}: {v}" for k, v in exchange.request_headers.items()]
+    lines.append(f"< {exchange.status}  ({exchange.outcome}, {exchange.elapsed * 1000:.0f} ms)")
+    lines += [f"< {k}: {v}" for k, v in exchange.response_headers.items()]
+    click.echo("\n".join(lines) + "\n", err=True)
 
 
 def _walk(root: Any, rels: list[str], given: dict[str, Any]) -> Any:
     """Follow ``rels`` from ``root``, each ``--var`` going to the first rel that takes it."""
     resource = root
     remaining = dict(given)
+    taken: list[tuple[str, tuple[str, ...]]] = []
     for rel in rels:
         link = resource.link(rel)
+        if link.templated:
+            taken.append((rel, link.variables))
         mine = {k: remaining.pop(k) for k in list(remaining) if k in link.variables}
-        resource = resource.follow(link, **mine)
+        try:
+            resource = resource.follow(link, **mine)
+        except errors.TemplateError:
+            if remaining:  # a misspelt --var left this template without its value
+                break
+            raise
     if remaining:
+        offered = ", ".join(f"{rel}: {', '.join(v) or 'none'}" for rel, v in taken) or \
+            "none of the rels on the way is a template"
         raise errors.TemplateError(
-            f"no rel on the way takes the variable(s) {', '.join(sorted(remaining))}",
+            f"no rel on the way takes --var {', '.join(sorted(remaining))}; the templates on "
+            f"the way take: {offered}. Nothing was requested with it.",
             template="", unknown=tuple(sorted(remaining)))
     return resource
 
@@ -265,7 +357,8 @@ def do(words: tuple[str, ...], variables: tuple[str, ...], fields: tuple[str, ..
             result, what = perform(here, action, values, wait=wait)
             click.echo(what, err=True)
             # A result that is a collection (a report's rows) is printed member by member.
-            _print(result, result.document.items is not None, fmt)
+            with _quiet_when_the_pipe_closes():
+                _print(result, result.document.items is not None, fmt)
     except errors.HyperkmError as exc:
         fail(exc, debug)
 
@@ -286,6 +379,13 @@ def _print(resource: Any, all_members: bool, fmt: str, max_pages: int | None = N
     data = resource.data
     if fmt == "json":
         click.echo(dumps(data))
+    elif resource.document.items is not None:  # a collection's page, as a table
+        members = [resource.member(m, "") for m in resource.document.items]
+        fields = key_fields(members) or ["value"]
+        click.echo(table([member_cells(m, fields) for m in members], fields))
+        total = resource.document.page.total
+        click.echo(f"\n{len(members)} on this page" + (f" of {total}" if total is not None
+                                                         else "") + " (--all for every page)")
     elif isinstance(data, dict):
         click.echo(table([(k, dumps(v, indent=None) if not isinstance(v, str)
                            else v) for k, v in data.items()], ("field", "value"), max_width=80))
@@ -307,8 +407,15 @@ def map_command(url: str | None, depth: int, budget: int, fmt: str, output: str 
                 token: str | None, demo: bool, demo_format: str, cache: str | None,
                 verify: str | None, debug: bool) -> None:
     """Draw the API's link-relation graph: resource kinds as nodes, rels as edges."""
+    import shutil
+
     from .mapper import crawl, render_graph
 
+    if fmt in ("svg", "png") and shutil.which("dot") is None:
+        click.echo(f"hyperkm: error: --format {fmt} needs Graphviz 'dot', which is not "
+                   "installed (apt-get install graphviz); nothing was written. --format "
+                   "mermaid or dot work without it.", err=True)
+        sys.exit(EXIT_USAGE)
     try:
         with connection(url, token, demo, cache, verify, {"format": demo_format}) as root:
             graph = crawl(root, depth=depth, budget=budget, progress=sys.stderr.isatty())
@@ -316,8 +423,11 @@ def map_command(url: str | None, depth: int, budget: int, fmt: str, output: str 
     except errors.HyperkmError as exc:
         fail(exc, debug)
     if used != fmt:
-        click.echo(f"hyperkm: Graphviz 'dot' is not installed; writing Mermaid text instead "
-                   f"(apt-get install graphviz for {fmt})", err=True)
+        # Mermaid text in a file named .png or .svg would be a lie: refuse, writing nothing.
+        click.echo(f"hyperkm: error: --format {fmt} needs Graphviz 'dot', which is not "
+                   "installed (apt-get install graphviz); nothing was written. --format "
+                   "mermaid or dot work without it.", err=True)
+        sys.exit(EXIT_USAGE)
     if output:
         with open(output, "wb") as fh:
             fh.write(data)

@@ -138,6 +138,10 @@ def to_mermaid(graph: Graph) -> str:
     for src, rel, dst, templated in sorted(graph.edges):
         arrow = "-.->" if templated else "-->"
         lines.append(f'  {_node_id(src)} {arrow}|"{rel}"| {_node_id(dst)}')
+    lines += ['  subgraph legend["legend"]',
+              '    legend_r["a resource kind"] -->|"a link"| legend_c[["a collection"]]',
+              '    legend_c -.->|"a URI template"| legend_r',
+              "  end"]
     return "\n".join(lines) + "\n"
 
 
@@ -154,6 +158,12 @@ def to_dot(graph: Graph) -> str:
     for src, rel, dst, templated in sorted(graph.edges):
         style = ", style=dashed" if templated else ""
         lines.append(f"  {q(src)} -> {q(dst)} [label={q(rel)}{style}];")
+    lines += ['  subgraph cluster_legend { label="legend"; fontname="Helvetica"; color=gray;',
+              '    legend_r [label="a resource kind"];',
+              '    legend_c [label="a collection", shape=folder];',
+              '    legend_r -> legend_c [label="a link"];',
+              '    legend_c -> legend_r [label="a URI template", style=dashed];',
+              "  }"]
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -38,17 +38,23 @@ def table(rows: Sequence[Sequence[Any]], header: Sequence[str], *, max_width: in
 
     cells = [[cell(v) for v in header]] + [[cell(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in cells]
     lines.insert(1, "  ".join("─" * w for w in widths))
     return "\n".join(lines)
 
 
 def links_table(links: Links) -> str:
-    """rel, name or title, and the href — or the template with its variables."""
-    rows = links.rows(template_note="   (template: {})")
+    """rel, name/title, href (or the template with its variables), type/profile, and where
+    the link came from (the body or the ``Link`` header); CURIE documentation below."""
+    rows = links.detail_rows()
     if not rows:
         return "(no links)"
-    return table(rows, ("rel", "name", "href"), max_width=100)
+    text = table(rows, ("rel", "name", "href", "type", "from"), max_width=100)
+    curies = links.curies
+    if curies:
+        text += "\n" + "\n".join(f"CURIE {prefix}: {href}   ('docs REL' shows one)"
+                                   for prefix, href in curies.items())
+    return text
 
 
 def key_fields(members: Sequence[Resource]) -> list[str]:

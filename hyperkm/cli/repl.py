@@ -105,6 +105,7 @@ def run(state: ShellState, *, debug: bool = False, history: bool = True) -> int:
                                                 complete_while_typing=False)
     state.progress = _progress_printer()
     state.ask = _asker(session)
+    state.printer = print  # trace lines as their exchanges happen (prefetches, job polls)
     print(f"hyperkm browse — {state.home.url}\nType 'help' for commands; Tab completes rels.")
     print(_safe(state, lambda: state.describe()))
     while True:

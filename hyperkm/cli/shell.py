@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -36,20 +37,46 @@ class ShellState:
         self.home = root
         self.current = root
         self.back_stack: list[Resource] = []
-        self.visited: list[str] = []
+        self.visited: list[tuple[str, Resource]] = []
         self.listed: list[Resource] = []
         self._members: Iterator[Resource] | None = None
         self.trace = False
+        self.verbose = False
         self.trace_lines: list[str] = []
+        #: Prints a trace line the moment its exchange happens (set by the interactive loop;
+        #: without it, lines are collected and shown after the command's output).
+        self.printer: Callable[[str], None] | None = None
+        self.last_exchange: Exchange | None = None
+        self.exchanges: dict[str, Exchange] = {}  # the last exchange per URL (for 'headers')
         self.debug = False
+        #: The emulator this shell started (``--demo``), for ``relayout``.
+        self.demo: Any = None
         root.client.on_exchange.append(self._on_exchange)
+        root.client.on_note.append(self._on_note)
         self.progress: Callable[[float | None], None] | None = None
         #: Asks a person for a missing required field (set by the interactive loop).
         self.ask: Ask | None = None
 
     def _on_exchange(self, exchange: Exchange) -> None:
+        self.last_exchange = exchange
+        if len(self.exchanges) > 512:
+            self.exchanges.clear()
+        self.exchanges[exchange.url] = exchange
         if self.trace:
-            self.trace_lines.append(format_exchange(exchange))
+            thread = threading.current_thread().name
+            background = thread.startswith(("hyperkm-prefetch", "hyperkm-pages",
+                                            "hyperkm-members"))
+            self._emit(format_exchange(exchange, prefetch=background, verbose=self.verbose))
+
+    def _on_note(self, note: str) -> None:
+        if self.trace:
+            self._emit(f"  ↳ note: {note}")
+
+    def _emit(self, line: str) -> None:
+        if self.printer is not None:
+            self.printer(line)  # now, not after the command (prefetches, job polls)
+        else:
+            self.trace_lines.append(line)
 
     def take_trace(self) -> str:
         lines, self.trace_lines = self.trace_lines, []
@@ -65,21 +92,34 @@ class ShellState:
             # A POST-only resource (a report's "run"): worth standing on, to post to it.
             allow = exc.response.headers.get("Allow", "") if exc.response is not None else ""
             note = (f"{target.url}\nthis resource does not answer GET (405); it accepts "
-                    f"{allow or 'other methods'}. Use 'post JSON' or 'run JSON' here.")
+                    f"{allow or 'other methods'}. Use 'do', 'post JSON' or 'run JSON' here.")
+        except errors.DocumentError as exc:
+            preview = _preview(target)
+            if preview is None:
+                raise
+            note = preview  # a CSV export, a text file: shown in part, saved with 'save'
+            del exc
         self.back_stack.append(self.current)
         self.current = target
-        self.visited.append(self.crumb())
+        self.visited.append((self.crumb(), target))
         self.listed, self._members = [], None
         return note or self.describe()
 
     def crumb(self) -> str:
         """The prompt: rels followed, and members by their name (``/ › products › My SaaS
-        Product ›``), falling back to a short id."""
+        Product ›``), falling back to a short id. A resource opened from a bookmark shows the
+        bookmark's trail."""
         steps: list[str] = []
         node: Resource | None = self.current
         while node is not None and node.step is not None:
             steps.append(_crumb_of(node))
+            if node.parent is None and node.base_trail is not None:
+                break
             node = node.parent
+        top = node if node is not None else self.current
+        base = top.base_trail if top is not None else None
+        if base is not None and len(base):
+            steps.extend(str(s) for s in reversed(base.steps))
         return "/ › " + " › ".join(reversed(steps)) + " ›" if steps else "/ ›"
 
     def describe(self) -> str:
@@ -88,8 +128,9 @@ class ShellState:
         lines = [self.current.url]
         if doc.items is not None:
             total = doc.page.total
-            lines.append(f"a collection: {len(doc.items)} members on this page"
-                         + (f", {total} in all" if total is not None else "")
+            count = len(doc.items)
+            lines.append(f"a collection: {count} {'member' if count == 1 else 'members'} on "
+                         "this page" + (f", {total} in all" if total is not None else "")
                          + ". Type 'items' to list them.")
         elif isinstance(doc.data, dict):
             summary = ", ".join(f"{k}={doc.data[k]!r}" for k in ("name", "id", "status")
@@ -120,11 +161,43 @@ def _crumb_of(node: Resource) -> str:
     return str(step)
 
 
-def format_exchange(exchange: Exchange) -> str:
+def format_exchange(exchange: Exchange, *, prefetch: bool = False, verbose: bool = False
+                    ) -> str:
     outcome = {"network": "network", "hit": "cache hit (no request)",
                "revalidated": "revalidated"}
-    return (f"  ↳ {exchange.method} {exchange.url}  {exchange.status}  "
-            f"{outcome.get(exchange.outcome, exchange.outcome)}  {exchange.elapsed * 1000:.0f} ms")
+    line = (f"  ↳ {'(prefetch) ' if prefetch else ''}{exchange.method} {exchange.url}  "
+            f"{exchange.status}  {outcome.get(exchange.outcome, exchange.outcome)}  "
+            f"{exchange.elapsed * 1000:.0f} ms")
+    if not verbose:
+        return line
+    return line + "\n" + _headers_text(exchange)
+
+
+def _headers_text(exchange: Exchange) -> str:
+    """Request and response headers as they crossed the wire (the token masked)."""
+    lines = [f"    > {exchange.method} {exchange.url}"]
+    lines += [f"    > {k}: {v}" for k, v in exchange.request_headers.items()]
+    lines.append(f"    < {exchange.status}" + (
+        "  (the cached 200 was used)" if exchange.outcome == "revalidated" else ""))
+    lines += [f"    < {k}: {v}" for k, v in exchange.response_headers.items()]
+    return "\n".join(lines)
+
+
+def _preview(target: Resource, lines: int = 8) -> str | None:
+    """A non-hypermedia body (a CSV export): its first lines, for text; else its size."""
+    try:
+        response = target.client.request("GET", target.url, headers={"Accept": "*/*"})
+    except errors.HyperkmError:
+        return None
+    kind = response.headers.get("Content-Type", "")
+    body = response.content
+    head = f"{target.url}\n{kind or 'no Content-Type'}, {len(body)} bytes — not a hypermedia " \
+           "document. 'save FILE' writes it to a file."
+    if kind.startswith("text/") or "csv" in kind:
+        text = body.decode("utf-8", errors="replace").splitlines()
+        more = f"\n… ({len(text) - lines} more lines)" if len(text) > lines else ""
+        return head + "\n\n" + "\n".join(text[:lines]) + more
+    return head
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -150,7 +223,53 @@ def cmd_links(state: ShellState, arg: str) -> str:
 
 
 def cmd_show(state: ShellState, arg: str) -> str:
+    if arg.strip() not in ("", "--raw"):
+        return "usage: show [--raw]   (--raw: the body exactly as received)"
+    if arg.strip() == "--raw":
+        _ = state.current.document
+        response = state.current.response
+        if response is not None:
+            return response.text
+        raw = state.current.document.raw
+        return dumps(raw) if raw is not None else (
+            "(this resource arrived embedded in a list: no body of its own; 'refresh')")
     return dumps(state.current.data)
+
+
+def cmd_expand(state: ShellState, arg: str) -> str:
+    """expand REL [name=value ...]: the URL 'follow' would request, without requesting it."""
+    words = shlex.split(arg)
+    if not words:
+        return "usage: expand REL [name=value ...]"
+    link = state.current.link(words[0])
+    url = link.expand(**parse_variables(words[1:]))
+    note = f"   (template {link.href})" if link.templated else "   (not a template)"
+    return url + note
+
+
+def cmd_docs(state: ShellState, arg: str) -> str:
+    """docs REL: the documentation of a relation (a HAL CURIE's URL)."""
+    rel = arg.strip()
+    if not rel:
+        return "usage: docs REL"
+    found = state.current.links.docs(rel)
+    if found is None:
+        return (f"no documentation URL for {rel!r}: only HAL CURIE'd rels (such as km:events) "
+                "name one. Registered rels are documented by IANA.")
+    return found
+
+
+def cmd_save(state: ShellState, arg: str) -> str:
+    """save FILE: stream the body here, as received, to FILE."""
+    path = arg.strip()
+    if not path:
+        return "usage: save FILE"
+    written = state.current.download(path)
+    return f"wrote {path} ({written} bytes)"
+
+
+def cmd_clear(state: ShellState, arg: str) -> str:
+    return "\x1b[2J\x1b[H"
 
 
 def cmd_follow(state: ShellState, arg: str) -> str:
@@ -177,13 +296,28 @@ def cmd_items(state: ShellState, arg: str) -> str:
         return "(no more members)" if state.listed else "(the collection is empty)"
     start = len(state.listed)
     state.listed.extend(batch)
-    fields = key_fields(batch)
-    rows = [[start + i, *member_cells(m, fields or ["value"])] for i, m in enumerate(batch)]
-    text = table(rows, ["#", *(fields or ["value"])])
+    columns = _columns(state.current)
+    if columns is not None and all(isinstance(m.data, list) for m in batch):
+        # Query results: rows with the column names the results carry.
+        rows = [[start + i, *m.data] for i, m in enumerate(batch)]
+        text = table(rows, ["#", *columns])
+    else:
+        fields = key_fields(batch)
+        rows = [[start + i, *member_cells(m, fields or ["value"])] for i, m in enumerate(batch)]
+        text = table(rows, ["#", *(fields or ["value"])])
     total = state.current.document.page.total
     shown = len(state.listed)
     more = f"{shown} of {total} shown" if total is not None else f"{shown} shown"
-    return text + f"\n{more}. 'items' for more, 'open N' to enter one."
+    done = (total is not None and shown >= total) or len(batch) < count
+    return text + f"\n{more}. " + ("'open N' to enter one." if done else
+                                   "'items' for more, 'open N' to enter one.")
+
+
+def _columns(resource: Resource) -> list[str] | None:
+    columns = resource.document.envelope.get("columns")
+    if not isinstance(columns, list):
+        return None
+    return [str(c.get("display_name", c)) if isinstance(c, dict) else str(c) for c in columns]
 
 
 def cmd_open(state: ShellState, arg: str) -> str:
@@ -210,16 +344,24 @@ def cmd_home(state: ShellState, arg: str) -> str:
 
 
 def cmd_history(state: ShellState, arg: str) -> str:
-    return "\n".join(f"{i:3}  {crumb}" for i, crumb in enumerate(state.visited)) or "(empty)"
+    """history: where you have been; history N: go back there."""
+    word = arg.strip()
+    if word:
+        if not word.isdigit() or int(word) >= len(state.visited):
+            return f"usage: history [N]   (N from 0 to {len(state.visited) - 1})"
+        return state.go(state.visited[int(word)][1])
+    return "\n".join(f"{i:3}  {crumb}" for i, (crumb, _) in enumerate(state.visited)) or \
+        "(empty)"
 
 
 def cmd_trace(state: ShellState, arg: str) -> str:
     word = arg.strip().lower()
-    if word not in ("on", "off", ""):
-        return "usage: trace on|off"
+    if word not in ("on", "off", "verbose", ""):
+        return "usage: trace on|off|verbose   (verbose: request and response headers too)"
     if word:
-        state.trace = word == "on"
-    return f"trace is {'on' if state.trace else 'off'}"
+        state.trace = word in ("on", "verbose")
+        state.verbose = word == "verbose"
+    return f"trace is {'verbose' if state.verbose else 'on' if state.trace else 'off'}"
 
 
 def cmd_headers(state: ShellState, arg: str) -> str:
@@ -227,9 +369,36 @@ def cmd_headers(state: ShellState, arg: str) -> str:
     response = state.current.response
     if response is None:
         return "(this resource arrived embedded in a list: no response of its own; 'refresh')"
+    exchange = state.exchanges.get(state.current.url)
+    if exchange is not None:  # what went out, and the status as it crossed the wire
+        wire = (f"  (the wire said {exchange.status}: the cached copy was confirmed)"
+                if exchange.status != response.status_code else "")
+        return (f"{response.status_code} {response.reason}{wire}\n"
+                + _headers_text(exchange).replace("    ", ""))
     lines = [f"{response.status_code} {response.reason}"]
     lines += [f"{k}: {v}" for k, v in response.headers.items()]
     return "\n".join(lines)
+
+
+def cmd_relayout(state: ShellState, arg: str) -> str:
+    """relayout [alt|km] [404|301]: move every URL of the demo (with --demo only)."""
+    if state.demo is None:
+        return "relayout works with 'hyperkm browse --demo' (it moves the emulator's URLs)"
+    words = arg.split()
+    current = state.demo.app.layout
+    layout = words[0] if words else ("alt" if current == "km" else "km")
+    mode = words[1] if len(words) > 1 else "404"
+    if layout not in ("km", "alt") or mode not in ("404", "301"):
+        return "usage: relayout [alt|km] [404|301]"
+    state.demo.switch_layout(layout, mode=mode)
+    # Even the root moved; a real client would be configured with the new one. Bookmarks
+    # are opened from it and re-walk their trails.
+    client = _client(state)
+    client.root_url = state.demo.root_url
+    state.home = client.root
+    return (f"every URL moved to the {layout!r} layout; old URLs now answer {mode} (the "
+            f"root is now {state.demo.root_url}). Bookmarks still work: 'bookmark go NAME' "
+            "re-walks their trail.")
 
 
 def cmd_refresh(state: ShellState, arg: str) -> str:
@@ -328,7 +497,8 @@ def _save_bookmarks(marks: dict[str, Any]) -> None:
 def cmd_bookmark(state: ShellState, arg: str) -> str:
     """bookmark save NAME | go NAME | list | delete NAME"""
     words = arg.split()
-    usage = "usage: bookmark save NAME | bookmark go NAME | bookmark list | bookmark delete NAME"
+    usage = ("usage: bookmark save NAME | bookmark go NAME [ROOT] | bookmark list | "
+             "bookmark delete NAME")
     if not words or words[0] not in ("save", "go", "list", "delete"):
         return usage
     marks = _load_bookmarks()
@@ -345,7 +515,7 @@ def cmd_bookmark(state: ShellState, arg: str) -> str:
             except errors.BookmarkError:
                 rows.append((name, "(unreadable)", ""))
         return table(rows, ("name", "trail", "last URL"), max_width=70)
-    if len(words) != 2:
+    if len(words) != 2 and not (words[0] == "go" and len(words) == 3):
         return usage
     name = words[1]
     if words[0] == "save":
@@ -362,7 +532,10 @@ def cmd_bookmark(state: ShellState, arg: str) -> str:
 
     mark = Bookmark.from_json(json.dumps(marks[name]))
     old_url = mark.url
-    resource = _client(state).open(mark)
+    # The root comes from this session (or the command), never from the file: a bookmark
+    # made on another run — the demo on another port — is re-walked from here.
+    root = words[2] if len(words) == 3 else state.home.client.root_url
+    resource = _client(state).open(mark, root=root)
     moved = ""
     if mark.url != old_url:  # it moved: remember where it is now
         marks[name] = json.loads(mark.to_json())
@@ -384,22 +557,28 @@ def cmd_quit(state: ShellState, arg: str) -> str:
 
 COMMANDS: dict[str, tuple[Callable[[ShellState, str], str], str]] = {
     "links": (cmd_links, "the links here: rel, name, href or template"),
-    "show": (cmd_show, "the state here, as JSON"),
+    "show": (cmd_show, "show [--raw]: the state here, as JSON (--raw: the body as received)"),
     "follow": (cmd_follow, "follow REL [name=value ...]: go along a link"),
     "items": (cmd_items, "items [N]: list members (again: more)"),
     "open": (cmd_open, "open N: enter member N of the listing"),
     "back": (cmd_back, "go back"),
     "home": (cmd_home, "go to the root"),
-    "history": (cmd_history, "where you have been"),
-    "trace": (cmd_trace, "trace on|off: show every HTTP exchange"),
-    "headers": (cmd_headers, "the last response's status and headers"),
+    "history": (cmd_history, "history [N]: where you have been; N goes back there"),
+    "trace": (cmd_trace, "trace on|off|verbose: show every HTTP exchange (verbose: headers)"),
+    "headers": (cmd_headers, "the last request's and response's headers, wire status"),
     "refresh": (cmd_refresh, "fetch again (a conditional request)"),
     "post": (cmd_post, "post JSON: POST a body here"),
     "patch": (cmd_patch, "patch JSON: PATCH with If-Match"),
     "run": (cmd_run, "run JSON: POST, then wait for the job (progress bar)"),
     "actions": (cmd_actions, "the actions (forms) here: method, target, fields"),
     "do": (cmd_do, "do NAME [field=value ...]: submit an action (asks for required fields)"),
-    "bookmark": (cmd_bookmark, "bookmark save|go|delete NAME, bookmark list"),
+    "bookmark": (cmd_bookmark, "bookmark save|delete NAME, bookmark go NAME [ROOT], "
+                               "bookmark list"),
+    "expand": (cmd_expand, "expand REL [name=value ...]: the URL follow would request"),
+    "docs": (cmd_docs, "docs REL: the documentation URL of a CURIE'd rel"),
+    "save": (cmd_save, "save FILE: write the body here, as received, to FILE"),
+    "relayout": (cmd_relayout, "relayout [alt|km] [404|301]: move the demo's URLs (--demo)"),
+    "clear": (cmd_clear, "clear the screen"),
     "help": (cmd_help, "this list"),
     "quit": (cmd_quit, "leave (also Ctrl-D)"),
 }

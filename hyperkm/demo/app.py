@@ -13,8 +13,9 @@ import socket
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timezone
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, MapAdapter, Rule
@@ -34,7 +35,7 @@ _METHODS = {"product": ["GET", "PATCH", "PUT"], "event": ["GET", "PATCH", "PUT"]
             "property": ["GET", "PATCH", "PUT"], "report_run": ["POST"]}
 #: The largest request body the emulator reads (answered 413 above it).
 MAX_BODY_BYTES = 1024 * 1024
-_STARTED = datetime(2014, 9, 2, 19, 46, 43, tzinfo=timezone.utc)
+_STARTED = datetime(2014, 9, 2, 19, 46, 43, tzinfo=UTC)
 
 
 class DemoConfig:
@@ -732,7 +733,7 @@ class DemoApp:
 
     def _modified(self, kind: str, rid: str) -> datetime:
         version = self.data.version(kind, rid)
-        return datetime.fromtimestamp(_STARTED.timestamp() + version, tz=timezone.utc)
+        return datetime.fromtimestamp(_STARTED.timestamp() + version, tz=UTC)
 
     # -- writes (an emulator extension: the real API was read-only) ----------------------------
 
@@ -924,7 +925,7 @@ def _parse_date(value: Any, name: str) -> datetime:
                      ["invalid_parameter"])
     if isinstance(value, (int, float)):
         try:
-            return datetime.fromtimestamp(value, tz=timezone.utc)
+            return datetime.fromtimestamp(value, tz=UTC)
         except (OverflowError, OSError, ValueError) as exc:
             raise _Error(400, f"{name} is not a valid Unix timestamp.",
                          ["invalid_parameter"]) from exc
@@ -935,7 +936,7 @@ def _parse_date(value: Any, name: str) -> datetime:
         except ValueError as exc:
             raise _Error(400, f"{name} {value!r} is not an ISO 8601 date-time.",
                          ["invalid_parameter"]) from exc
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     raise _Error(400, f"{name} must be an ISO 8601 string or Unix seconds.",
                  ["invalid_parameter"])
 

@@ -14,7 +14,7 @@ import random
 import threading
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 __all__ = ["TOKENS", "Dataset", "Record"]
@@ -31,7 +31,7 @@ REPORT_PEOPLE = "64361c30-4a48-0131-0cbb-22000a9f1c0f"
 #: Default tokens: one per account. A token sees only its own account's data.
 TOKENS = {"demo-token": ACCOUNT_A, "demo-token-other": ACCOUNT_B}
 
-_EPOCH = datetime(2013, 10, 4, 5, 1, 7, tzinfo=timezone.utc)
+_EPOCH = datetime(2013, 10, 4, 5, 1, 7, tzinfo=UTC)
 _KIND_CODES = {"event": 0xE, "property": 0xF}
 _VERBS = ["Signed Up", "Viewed", "Clicked", "Purchased", "Shared", "Searched", "Upgraded",
           "Downloaded", "Invited", "Commented", "Exported", "Logged In", "Canceled", "Rated"]

@@ -161,7 +161,7 @@ def _row_state(rep: Rep, columns: list[str] | None) -> dict[str, Any]:
     if isinstance(rep.state, dict):
         return dict(rep.state)
     if isinstance(rep.state, list) and columns and len(columns) == len(rep.state):
-        return dict(zip(columns, rep.state))
+        return dict(zip(columns, rep.state, strict=False))
     return {"value": rep.state}
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable
+from typing import Any
 
 from .app import DemoApp, DemoConfig
 from .dataset import TOKENS

@@ -210,3 +210,8 @@ class Document:
     def __repr__(self) -> str:
         kind = f"collection of {len(self.items)}" if self.items is not None else "resource"
         return f"<Document {self.format} {kind} {self.url} rels={self.links.rels}>"
+
+
+# Public classes report the module users import them from (tracebacks, reprs, help()).
+for _name in ("Document",):
+    globals()[_name].__module__ = "hyperkm"

@@ -180,7 +180,7 @@ def _links_from(target: str, params: dict[str, str], base: str) -> list[Link]:
     for rel in rel_value.split():
         try:
             links.append(Link.create(rel, target, templated=templated, base=base,
-                                     extra=extra, **attrs_))
+                                     extra=extra, source="header", **attrs_))
         except DocumentError as exc:
             raise _Malformed(str(exc), None) from exc
     return links

@@ -146,7 +146,7 @@ def main() -> None:
     with demo_process("--events", str(size)) as url:
         n, base, peak = memory(url)
     rows.append((f"4. peak memory iterating {n} events", f"+{peak - base:.1f} MB",
-                 f"import-only process {base:.1f} MB", ""))
+                 f"connected process {base:.1f} MB", ""))
 
     # 5. HAL: hyperkm vs restnavigator
     with demo_process("--format", "hal", "--events", "500") as url:
@@ -183,9 +183,9 @@ def main() -> None:
           f" — {cpu}, {os.cpu_count()} cores — {'quick' if args.quick else 'full'} run")
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     header = ("benchmark", "hyperkm", "baseline", "ratio")
-    widths = [max(w, len(h)) for w, h in zip(widths, header)]
+    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=False)]
     for row in (header, tuple("-" * w for w in widths), *rows):
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
     if shutil.which("dot") is None:
         print("(note: Graphviz is not installed; it is not needed here)")
 

@@ -22,7 +22,7 @@ def test_browse_demo_tab_completion_follow_back_quit(tmp_path):
         child.expect("accounts")
         child.send("\t")  # select the first
         child.send("\r")
-        child.expect("a collection: 1 members on this page")
+        child.expect("a collection: 1 member on this page")
         child.expect_exact("accounts ›")
         child.sendline("items")
         child.expect("My SaaS Account")

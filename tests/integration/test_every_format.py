@@ -68,7 +68,7 @@ def test_bookmarks_survive_the_layout_switch(fmt):
         marks = [product.follow("events").bookmark(), event.bookmark()]
         expected = [None, state(event)]
         demo.switch_layout("alt", mode="404")
-        for mark, data in zip(marks, expected):
+        for mark, data in zip(marks, expected, strict=False):
             opened = hyperkm.open(mark, token=demo.token, root=demo.root_url)
             assert "/api/v9/" in opened.url
             if data is not None:
