@@ -3,7 +3,8 @@
 A write answers in one of a few ways (RFC 9110): ``201 Created`` with ``Location`` names the new
 resource; ``202 Accepted`` hands back a job to poll; ``200`` carries a representation;
 ``204 No Content`` says "done" without one. This module turns each into the resource a program
-works with next. It sits below :class:`Resource` and makes resources with ``type(resource)``.
+works with next. It sits below [`Resource`][hyperkm.Resource] and makes resources with
+``type(resource)``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def write(resource: Resource, method: str, url: str, *, json_body: Any = None,
     """Send a write to ``url`` on behalf of ``resource``; return the resource it leads to.
 
     PUT, PATCH and DELETE to the resource itself send ``If-Match`` with its ETag (or
-    ``if_match``); a 412 raises :class:`PreconditionFailed` with the current state.
+    ``if_match``); a 412 raises [`PreconditionFailed`][hyperkm._exceptions.PreconditionFailed] with
+    the current state.
     """
     client = resource.client
     extra = dict(headers or {})
@@ -102,5 +104,5 @@ def make_target(resource: Resource, url: str, action: Action) -> Resource:
 
 
 def bind(resource: Resource, action: Action) -> Action:
-    """``action`` able to :meth:`~Action.submit` on behalf of ``resource``."""
+    """``action`` able to [`submit`][hyperkm.Action] on behalf of ``resource``."""
     return action.bind(lambda a, values: submit(resource, a, values))

@@ -185,7 +185,7 @@ def _moved_permanently(resource: Resource) -> bool:
 
 def open_bookmark(client: Client, bookmark: str | bytes | Bookmark, *,
                   root: str | None = None) -> Resource:
-    """Open a bookmark (see :func:`hyperkm.open`).
+    """Open a bookmark (see [`open`][hyperkm.open]).
 
     The bookmark's URLs must be on the client's origin: the client (its root and token) comes
     from the caller, never from the file.

@@ -481,7 +481,8 @@ def make_cache(spec: Any, token: str | None) -> BaseCache | None:
     """Turn ``connect(cache=...)`` into a namespaced cache (``None`` for no cache).
 
     ``None``/``True``: a bounded in-memory cache; ``False``: none; a path: a
-    :class:`DirectoryCache`; ``"redis://host:port/db"``: a RedisCache; a cachecontrol
+    [`DirectoryCache`][hyperkm.DirectoryCache]; ``"redis://host:port/db"``: a RedisCache; a
+    cachecontrol
     ``BaseCache``: used as it is.
     """
     if spec is False:

@@ -59,7 +59,7 @@ MAX_REDIRECTS = 10
 
 @attrs.frozen
 class Exchange:
-    """One HTTP request and its answer, as reported to :attr:`Client.on_exchange` hooks.
+    """One HTTP request and its answer, as reported to [`Client.on_exchange`][hyperkm.Client] hooks.
 
     Attributes:
         method, url, status: What was asked and what came back (``status`` as it crossed the
@@ -84,8 +84,9 @@ class Exchange:
 
 
 class HttpClient:
-    """Owns the HTTP session and sends every request (the public :class:`hyperkm.Client` adds
-    navigation: ``root``, ``resource()``, ``open()``); :class:`Resource` objects share it.
+    """Owns the HTTP session and sends every request (the public [`Client`][hyperkm.Client] adds
+    navigation: ``root``, ``resource()``, ``open()``); [`Resource`][hyperkm.Resource] objects share
+        it.
 
     Args:
         root_url: The API root (the one URL a program knows).
@@ -97,12 +98,13 @@ class HttpClient:
             trickles bytes or never answers costs at most this.
         max_document_bytes: The largest body hyperkm reads into memory, counted after
             decompression (default 64 MiB; ``None`` lifts the limit). Larger bodies raise
-            :class:`DocumentTooLarge`; :meth:`Resource.download` to a file has no limit.
+            [`DocumentTooLarge`][hyperkm._exceptions.DocumentTooLarge];
+            [`Resource.download`][hyperkm.Resource] to a file has no limit.
         verify: As in requests: ``True``, ``False`` or a path to a CA bundle.
-        session: Your own :class:`requests.Session`: its headers, cookies, auth, proxies,
+        session: Your own `requests.Session`: its headers, cookies, auth, proxies,
             TLS settings and custom adapters are used, but hyperkm never changes it (two
             clients may share one). Credentials on it — ``Authorization``/``Cookie`` and the
-            other :data:`credential headers <hyperkm._http.CREDENTIAL_HEADERS>`, ``auth``,
+            other credential headers (``hyperkm._http.CREDENTIAL_HEADERS``), ``auth``,
             its cookie jar — go only to the root's origin, like the token.
         headers: Extra headers for every request (credential headers among them are scoped
             like the token).
@@ -169,7 +171,8 @@ class HttpClient:
         #: Exchanges by outcome (``network``, ``hit``, ``revalidated``) and bytes received.
         self.stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()  # prefetch and member threads report too
-        #: Callables receiving each :class:`Exchange` (the CLI trace, tests, your logging).
+        #: Callables receiving each [`Exchange`][hyperkm.Exchange] (the CLI trace, tests,
+        #: your logging).
         self.on_exchange: list[Callable[[Exchange], None]] = []
         self._allowed: dict[str, frozenset[str]] = {}
         #: Callables receiving notes on how hyperkm chose to do something (the CLI trace).
@@ -222,7 +225,7 @@ class HttpClient:
         return self._scope.reason_withheld(url)
 
     def note(self, message: str) -> None:
-        """Report a choice hyperkm made (logged at INFO, and to :attr:`on_note` hooks)."""
+        """Report a choice hyperkm made (logged at INFO, and to `on_note` hooks)."""
         log.info("%s", message)
         for hook in list(self.on_note):
             hook(message)
@@ -253,7 +256,7 @@ class HttpClient:
 
     def fetch(self, url: str, *, headers: Mapping[str, str] | None = None,
               revalidate: bool = False) -> tuple[formats.Document, requests.Response]:
-        """GET ``url`` and parse it into a :class:`~hyperkm.formats.Document`.
+        """GET ``url`` and parse it into a [`Document`][hyperkm.Document].
 
         With ``revalidate``, a cached copy is not used without asking the server (a
         conditional request: a 304 costs no body).
@@ -295,7 +298,8 @@ class HttpClient:
             json_body: A JSON-serialisable body, sent as ``application/json``.
             body: Bytes to send as they are (set ``Content-Type`` in ``headers``).
             headers: Extra headers for this request.
-            raise_for_status: Raise :class:`HTTPError` for 4xx/5xx (default).
+            raise_for_status: Raise [`HTTPError`][hyperkm._exceptions.HTTPError] for 4xx/5xx
+                (default).
             stream: Leave the body unread (for downloads: no size limit applies; close the
                 response when done). Error bodies are read all the same.
 

@@ -122,7 +122,7 @@ class Items:
     # -- pages ------------------------------------------------------------------------------
 
     def pages(self) -> Iterator[Resource]:
-        """Yield each page of the collection as a fetched :class:`Resource`.
+        """Yield each page of the collection as a fetched [`Resource`][hyperkm.Resource].
 
         Raises:
             DocumentError: a page is not a collection, or ``next`` leads back to a page

@@ -1,8 +1,9 @@
-"""The top of the library: the public :class:`Client`, :func:`connect` and :func:`open`.
+"""The top of the library: the public [`Client`][hyperkm.Client], [`connect`][hyperkm.connect] and
+[`open`][hyperkm.open].
 
 Everything below this module points down: the HTTP client sends requests and returns
 documents; resources, collections, jobs, bookmarks and actions build on it; only here does a
-client learn to hand out :class:`Resource` objects.
+client learn to hand out [`Resource`][hyperkm.Resource] objects.
 """
 
 from __future__ import annotations
@@ -25,27 +26,31 @@ class Client(HttpClient):
 
     @property
     def root(self) -> Resource:
-        """A fresh, unfetched :class:`Resource` for the API root."""
+        """A fresh, unfetched [`Resource`][hyperkm.Resource] for the API root."""
         return self.resource(self.root_url)
 
     def open(self, bookmark: Any, *, root: str | None = None) -> Resource:
-        """Open a bookmark made by :meth:`Resource.bookmark` (see :func:`hyperkm.open`)."""
+        """Open a bookmark made by [`Resource.bookmark`][hyperkm.Resource] (see
+        [`open`][hyperkm.open])."""
         resource: Resource = _bookmarks.open_bookmark(self, bookmark, root=root)
         return resource
 
     def resource(self, url: str) -> Resource:
-        """A lazy :class:`Resource` for ``url`` (no request until its state is needed)."""
+        """A lazy [`Resource`][hyperkm.Resource] for ``url`` (no request until its state is
+        needed)."""
         return Resource(self, urljoin(self.root_url, url))
 
 
 def connect(url: str, *, token: str | None = None, **options: Any) -> Resource:
-    """Connect to a hypermedia API and return its root :class:`Resource` (not yet fetched).
+    """Connect to a hypermedia API and return its root [`Resource`][hyperkm.Resource] (not yet
+    fetched).
 
     Args:
         url: The API root, e.g. ``"https://api.kissmetrics.com/core"``.
         token: Bearer token; defaults to the ``HYPERKM_TOKEN`` environment variable. It is sent
             only to the root's origin, and never over plain HTTP except to loopback hosts.
-        **options: Passed to :class:`Client`: ``timeout`` (seconds or a (connect, read) pair),
+        **options: Passed to [`Client`][hyperkm.Client]: ``timeout`` (seconds or a (connect, read)
+            pair),
             ``deadline`` (seconds for a whole request, retries included; default 60),
             ``max_document_bytes`` (default 64 MiB), ``verify`` (bool or CA bundle path),
             ``session`` (your ``requests.Session``, never modified), ``headers``,
@@ -66,11 +71,13 @@ def connect(url: str, *, token: str | None = None, **options: Any) -> Resource:
 
 def open(bookmark: str | Bookmark, *, token: str | None = None, root: str | None = None,
          **options: Any) -> Resource:
-    """Open a bookmark made by :meth:`Resource.bookmark`, even if the server moved its URLs.
+    """Open a bookmark made by [`Resource.bookmark`][hyperkm.Resource], even if the server moved
+    its URLs.
 
     It goes straight to the remembered URL. If that answers 404 or 410, or redirects
     permanently, the bookmark's trail of rels is walked again from the root (through the HTTP
-    cache), and the result — with the new URL — is returned; a :class:`Bookmark` object passed
+    cache), and the result — with the new URL — is returned; a [`Bookmark`][hyperkm.Bookmark]
+    object passed
     in is updated in place, and ``result.bookmark()`` records the new URL.
 
     A bookmark is data, and a file can be tampered with: it never chooses where your
@@ -79,11 +86,12 @@ def open(bookmark: str | Bookmark, *, token: str | None = None, root: str | None
     on that root's origin. Without credentials the bookmark's own root is used.
 
     Args:
-        bookmark: The JSON string from ``resource.bookmark()`` (or a :class:`Bookmark`).
-        token: As for :func:`connect` (``HYPERKM_TOKEN`` by default).
+        bookmark: The JSON string from ``resource.bookmark()`` (or a
+            [`Bookmark`][hyperkm.Bookmark]).
+        token: As for [`connect`][hyperkm.connect] (``HYPERKM_TOKEN`` by default).
         root: The API root: where credentials may go, and where the trail is walked from
             (also when the server moved even its root without a redirect).
-        **options: As for :func:`connect`.
+        **options: As for [`connect`][hyperkm.connect].
 
     Raises:
         ConfigurationError: credentials are given but ``root=`` is not (nothing is sent).

@@ -2,7 +2,7 @@
 
 Socket timeouts bound each *operation*: a server that trickles one byte every few seconds
 never trips them, and retries multiply them. So each request hyperkm sends runs under a
-:class:`Deadline`; the connections it uses register with it (see ``_cache.WatchedPools``),
+`Deadline`; the connections it uses register with it (see ``_cache.WatchedPools``),
 and one watchdog thread shuts those sockets down when the deadline passes. The blocked read
 then fails at once, retries see the deadline and stop, and the client reports a ``Timeout``.
 """

@@ -86,7 +86,7 @@ class HyperkmError(Exception):
 
 
 class ConfigurationError(HyperkmError, ValueError):
-    """An argument to :func:`hyperkm.connect` (or a client option) cannot be used."""
+    """An argument to [`connect`][hyperkm.connect] (or a client option) cannot be used."""
 
 
 class DocumentError(HyperkmError, ValueError):
@@ -238,8 +238,8 @@ class HTTPError(HyperkmError):
     Attributes:
         status: The HTTP status code.
         server_message: The server's own error message, when its body gave one.
-        response: The :class:`requests.Response`.
-        document: The parsed error body (a :class:`hyperkm.formats.Document`) when it was JSON.
+        response: The `requests.Response`.
+        document: The parsed error body (a [`formats.Document`][hyperkm.Document]) when it was JSON.
     """
 
     def __init__(
@@ -291,7 +291,7 @@ class PreconditionFailed(ClientError):
     """412: the resource changed since the state a write was based on (If-Match failed).
 
     Attributes:
-        current: The resource's current state (a freshly fetched :class:`hyperkm.Resource`),
+        current: The resource's current state (a freshly fetched [`Resource`][hyperkm.Resource]),
             or ``None`` if it could not be fetched.
     """
 
@@ -324,7 +324,8 @@ _BY_STATUS: dict[int, type[HTTPError]] = {
 
 
 def http_error_class(status: int) -> type[HTTPError]:
-    """Return the most specific :class:`HTTPError` subclass for ``status``."""
+    """Return the most specific [`HTTPError`][hyperkm._exceptions.HTTPError] subclass for
+    ``status``."""
     if status in _BY_STATUS:
         return _BY_STATUS[status]
     return ServerError if status >= 500 else ClientError

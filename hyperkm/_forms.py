@@ -1,10 +1,11 @@
 """Affordances: the forms by which an API says how to change state.
 
-:class:`Action` and :class:`Field` are immutable values that every format produces the same way
+[`Action`][hyperkm.Action] and [`Field`][hyperkm.Field] are immutable values that every format
+produces the same way
 (HAL-FORMS ``_templates``, Siren ``actions``, Collection+JSON ``template`` and ``queries``, link
 objects with a ``method``). Validating values against a form and encoding them are pure
 functions here; sending is the business of a higher layer, which binds an action to a resource
-(:meth:`Action.bind`) so that :meth:`Action.submit` works.
+([`Action.bind`][hyperkm.Action]) so that [`Action.submit`][hyperkm.Action] works.
 """
 
 from __future__ import annotations
@@ -154,7 +155,7 @@ class Action:
                         problems=[f"unknown field {name!r}"], action=self.name)
 
     def bind(self, submitter: Callable[..., Any]) -> Action:
-        """This action, able to :meth:`submit` through ``submitter(action, values)``."""
+        """This action, able to `submit` through ``submitter(action, values)``."""
         return attrs.evolve(self, submitter=submitter)
 
     def validate(self, values: Mapping[str, Any] | None = None, /, **fields: Any
@@ -168,9 +169,10 @@ class Action:
         return validate(self, {**(values or {}), **fields})
 
     def submit(self, values: Mapping[str, Any] | None = None, /, **fields: Any) -> Any:
-        """Validate, then send the values; returns the result as a :class:`~hyperkm.Resource`.
+        """Validate, then send the values; returns the result as a [`Resource`][hyperkm.Resource].
 
-        Nothing is sent when a value is invalid: a :class:`FormError` lists every problem.
+        Nothing is sent when a value is invalid: a [`FormError`][hyperkm._exceptions.FormError]
+            lists every problem.
         ``201`` with ``Location`` gives that resource; ``202`` a job (``.wait()``); ``200``
         with a body the document; ``204`` the refreshed resource.
         """
@@ -202,7 +204,7 @@ class Action:
 
 
 def validate(action: Action, given: Mapping[str, Any]) -> dict[str, Any]:
-    """See :meth:`Action.validate`."""
+    """See [`Action.validate`][hyperkm.Action]."""
     problems: list[str] = []
     known = {f.name: f for f in action.fields}
     variables = set(action.variables)

@@ -32,7 +32,8 @@ ProgressCallback = Callable[[Any, Any], None]
 def wait(job: Resource, *, timeout: float = 300.0, interval: float = 1.0,
          max_interval: float = 10.0, retry_after_cap: float = 30.0,
          on_progress: ProgressCallback | None = None) -> Resource:
-    """Poll ``job`` until it is done; return the result resource (see :meth:`Resource.wait`)."""
+    """Poll ``job`` until it is done; return the result resource (see
+    [`Resource.wait`][hyperkm.Resource])."""
     make = type(job)
     client = job.client
     deadline = time.monotonic() + timeout

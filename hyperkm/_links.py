@@ -41,7 +41,7 @@ class Link:
     Attributes:
         rel: The relation type, as the document spells it (``"next"``, ``"km:events"``).
         href: The target, absolute unless it is a template that starts with an expression.
-        templated: Whether ``href`` is an RFC 6570 template (see :meth:`expand`).
+        templated: Whether ``href`` is an RFC 6570 template (see `expand`).
         name, title, type, hreflang, profile, deprecation: Target attributes, when given.
         extra: Any other attributes the format provided, as sorted ``(key, value)`` pairs.
     """
@@ -175,9 +175,9 @@ def _canonical(rel: str, curies: Mapping[str, str]) -> str:
 class Links(Sequence[Link]):
     """The links of a representation, in document order, looked up by relation.
 
-    ``links["next"]`` is the first link with that rel; :meth:`find` chooses among several by
+    ``links["next"]`` is the first link with that rel; `find` chooses among several by
     ``name`` or position. A HAL CURIE such as ``km:events`` and the URI it expands to find the
-    same links. Iterating yields every :class:`Link`.
+    same links. Iterating yields every [`Link`][hyperkm.Link].
     """
 
     __slots__ = ("_by_rel", "_curies", "_links")

@@ -27,9 +27,9 @@ __all__ = ["Resource", "Step"]
 class Resource:
     """A resource of a hypermedia API, identified by its URL.
 
-    Creating one costs nothing: the first access to :attr:`data`, :attr:`links` or
-    :attr:`document` fetches it (members of a collection arrive with their state and are not
-    fetched again). :meth:`follow` returns another lazy Resource.
+    Creating one costs nothing: the first access to `data`, `links` or
+        `document` fetches it (members of a collection arrive with their state and are not
+    fetched again). `follow` returns another lazy Resource.
     """
 
     __slots__ = ("_client", "_document", "_response", "_url", "base_trail", "parent", "step",
@@ -205,13 +205,13 @@ class Resource:
 
     def patch(self, json: Any = None, *, if_match: str | bool | None = None,
               headers: Mapping[str, str] | None = None) -> Resource:
-        """PATCH ``json`` (``If-Match`` as in :meth:`put`); returns this resource, updated from
+        """PATCH ``json`` (``If-Match`` as in `put`); returns this resource, updated from
         the response when the server sends the new representation."""
         return self._write("PATCH", json, if_match, headers)
 
     def delete(self, *, if_match: str | bool | None = None,
                headers: Mapping[str, str] | None = None) -> Resource:
-        """DELETE this resource (``If-Match`` as in :meth:`put`)."""
+        """DELETE this resource (``If-Match`` as in `put`)."""
         return self._write("DELETE", None, if_match, headers)
 
     def _write(self, method: str, json_body: Any, if_match: str | bool | None,
@@ -225,7 +225,7 @@ class Resource:
     @property
     def actions(self) -> Actions:
         """The actions (forms) the representation offers, ``name → Action`` in document order;
-        each one's :meth:`~Action.submit` validates, sends and returns the result."""
+        each one's [`submit`][hyperkm.Action] validates, sends and returns the result."""
         document = self.document
         return Actions(tuple(_actions.bind(self, a) for a in document.actions), self.url)
 
@@ -266,7 +266,7 @@ class Resource:
 
         Args:
             rel: The relation (``"accounts"``, a HAL CURIE ``"km:events"`` or its URI) or a
-                :class:`Link` taken from :attr:`links`.
+                [`Link`][hyperkm.Link] taken from `links`.
             link_name: Choose, among links sharing ``rel``, the one with this ``name``.
             link_index: Choose, among links sharing ``rel``, the one at this position.
             **variables: Values for the link's URI template (``id="..."``, ``limit=50``).
@@ -320,12 +320,12 @@ class Resource:
 
     def pages(self, *, prefetch: int = 1, page_size: int | None = None,
               max_pages: int | None = None, concurrency: int = 1) -> Iterator[Resource]:
-        """Each page of the collection as a fetched Resource (see :meth:`items`)."""
+        """Each page of the collection as a fetched Resource (see `items`)."""
         return self.items(prefetch=prefetch, page_size=page_size, max_pages=max_pages,
                           concurrency=concurrency).pages()
 
     def member(self, document: Document, label: str) -> Resource:
-        """A member resource built from an embedded document (used by :class:`Items`)."""
+        """A member resource built from an embedded document (used by [`Items`][hyperkm.Items])."""
         return Resource(self._client, document.url, document=document, parent=self,
                         step=Step(None, label=label, member=True))
 
@@ -337,7 +337,7 @@ class Resource:
         return _bookmarks.trail_of(self)
 
     def bookmark(self, *, member_key: str = "id") -> str:
-        """A small JSON record of :attr:`trail` and this URL, for :func:`hyperkm.open`.
+        """A small JSON record of `trail` and this URL, for [`open`][hyperkm.open].
 
         Args:
             member_key: The field that identifies collection members on the way (default

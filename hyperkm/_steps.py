@@ -24,7 +24,7 @@ class Step:
         rel: The relation followed (``None`` for a member or a write's result).
         variables: The template variables given.
         label: What to show instead of the rel (``[id=…]``, ``(POST → 202)``).
-        link: The :class:`Link` followed.
+        link: The [`Link`][hyperkm.Link] followed.
         member: Whether the step entered a member of a collection.
     """
 

@@ -91,7 +91,7 @@ def origin_of(url: str) -> Origin:
     """The (scheme, host, port) origin of ``url`` as the transport will connect to it.
 
     Raises:
-        DocumentError: ``url`` is refused by :func:`check_url`, or urllib3 cannot parse it.
+        DocumentError: ``url`` is refused by `check_url`, or urllib3 cannot parse it.
     """
     check_url(url)
     try:

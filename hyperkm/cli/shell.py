@@ -1,6 +1,6 @@
 """The browse shell's state and commands, as plain functions: no terminal involved.
 
-Each command takes the :class:`ShellState` and its argument text and returns the text to show;
+Each command takes the `ShellState` and its argument text and returns the text to show;
 errors come back as one line with a suggestion. The interactive loop (``repl.py``) only reads
 lines, completes and prints.
 """

@@ -54,7 +54,7 @@ class DemoConfig:
         drop_rate: Fraction of requests whose connection is dropped without an answer.
         job_polls: Status polls before a report run completes.
         job_seconds: Or seconds after which it completes (whichever comes first).
-        tokens: token -> account id; defaults to :data:`hyperkm.demo.dataset.TOKENS`.
+        tokens: token -> account id; defaults to `demo.dataset.TOKENS`.
         page_size: Members per page when a request does not say (``limit``; default 20, as
             the real API).
     """

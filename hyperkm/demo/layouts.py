@@ -2,7 +2,7 @@
 
 ``km`` is the real API's layout. ``alt`` serves the same resources under entirely different
 paths and segment names: a client that works on both hardcodes nothing. The server can switch
-layouts while running (see :meth:`hyperkm.demo.DemoServer.switch_layout`).
+layouts while running (see `demo.DemoServer.switch_layout`).
 """
 
 from __future__ import annotations

@@ -43,19 +43,19 @@ class DemoServer:
     """The emulator on a loopback port, served from a background thread.
 
     Args:
-        config: A :class:`DemoConfig`; or pass its keyword arguments directly.
+        config: A `DemoConfig`; or pass its keyword arguments directly.
         host: Loopback address to bind (the emulator never listens elsewhere by default).
         port: 0 picks a free port.
-        tls: An :class:`ssl.SSLContext` to serve HTTPS; a plain-HTTP port then answers every
+        tls: An `ssl.SSLContext` to serve HTTPS; a plain-HTTP port then answers every
             request with 301 to the HTTPS URL, as the real API did.
         client_timeout: Seconds a client may stay silent while sending a request (default
             10); a slower client is disconnected.
 
     Attributes:
-        root_url: The API root to pass to :func:`hyperkm.connect`.
+        root_url: The API root to pass to [`connect`][hyperkm.connect].
         token: A valid token (account "My SaaS Account"); ``tokens`` has all of them.
         http_url: With TLS, the plain-HTTP root that redirects.
-        app: The :class:`DemoApp` (its ``stats``, ``switch_layout``, ``fail_next`` ...).
+        app: The `DemoApp` (its ``stats``, ``switch_layout``, ``fail_next`` ...).
     """
 
     def __init__(self, config: DemoConfig | None = None, *, host: str = "127.0.0.1",

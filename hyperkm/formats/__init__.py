@@ -1,4 +1,4 @@
-"""Hypermedia formats: each turns (body, headers, URL) into the same :class:`Document`.
+"""Hypermedia formats: each turns (body, headers, URL) into the same [`Document`][hyperkm.Document].
 
 Detection goes by media type first (``application/vnd.siren+json`` is Siren), then, for JSON,
 by an unambiguous shape, in registration order; JSON that no format claims is plain state
@@ -8,7 +8,7 @@ said, whatever its format.
 To add a format write a class with ``name``, ``media_types``, ``sniff(obj) -> bool`` and
 ``parse(obj, url) -> Document`` (JSON formats) or ``parse_text(text, url) -> Document``
 (formats that are not JSON, read by media type only), and pass an instance to
-:func:`register`. The navigator never needs to change.
+`register`. The navigator never needs to change.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ class Format(Protocol):
         """Whether this format recognises the decoded JSON ``obj`` by its shape."""
 
     def parse(self, obj: Any, url: str) -> Document:
-        """Turn the decoded JSON ``obj`` retrieved from ``url`` into a :class:`Document`."""
+        """Turn the decoded JSON ``obj`` retrieved from ``url`` into a
+        [`Document`][hyperkm.Document]."""
 
 
 class PlainJsonFormat:
@@ -141,7 +142,7 @@ def parse(
     *,
     allow_empty: bool = False,
 ) -> Document:
-    """Parse a response body into a :class:`Document`, merging ``Link`` headers.
+    """Parse a response body into a [`Document`][hyperkm.Document], merging ``Link`` headers.
 
     Args:
         body: The raw body.
@@ -216,7 +217,7 @@ def _refuse_constant(name: str) -> Any:
 
 def loads(text: str, url: str, content_type: str | None = None) -> Any:
     """Decode JSON strictly: no ``NaN``/``Infinity``, and nesting deeper than Python can
-    follow is a :class:`DocumentError`, never a ``RecursionError``.
+    follow is a [`DocumentError`][hyperkm._exceptions.DocumentError], never a ``RecursionError``.
 
     Raises:
         DocumentError: ``text`` is not JSON.

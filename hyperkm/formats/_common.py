@@ -15,7 +15,8 @@ __all__ = ["absolute", "actions_from_links", "count", "expect", "looks_templated
 
 
 def expect(condition: bool, message: str, value: Any, base: str) -> None:
-    """Raise a :class:`DocumentError` naming the field, what came and the URL unless
+    """Raise a [`DocumentError`][hyperkm._exceptions.DocumentError] naming the field, what came and
+    the URL unless
     ``condition`` holds."""
     if not condition:
         raise DocumentError(f"{message}, got {type(value).__name__} {value!r:.80} in {base}. "

@@ -9,7 +9,7 @@
 - ``template`` is a form: ``create`` on the collection (POST), or ``edit`` (PUT) on a
   document that holds a single item; it is sent as ``{"template": {"data": [...]}}``.
 - ``error`` (``title``, ``code``, ``message``) is state; the client reads it into
-  :attr:`HTTPError.server_message`.
+  [`HTTPError.server_message`][hyperkm._exceptions.HTTPError].
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@
 - Pagination is ``first/prev/next/last``; ``meta.total`` (or ``total-count``, ``totalCount``,
   ``count``, ``page.total``) is the collection's size.
 - An ``errors`` document is state (``{"errors": [...]}``); the client reads its titles and
-  details into :attr:`HTTPError.server_message`.
+  details into [`HTTPError.server_message`][hyperkm._exceptions.HTTPError].
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Siren (https://github.com/kevinswiber/siren), ``application/vnd.siren+json``.
 
-- ``links``: ``{"rel": [...], "href", "title", "type", "class"}`` — one :class:`Link` per rel.
+- ``links``: ``{"rel": [...], "href", "title", "type", "class"}`` — one [`Link`][hyperkm.Link] per
+rel.
 - ``entities``: sub-entities, each with a ``rel`` array. An *embedded link* (``href``, nothing
   else) becomes a link by its rels; an *embedded representation* becomes an embedded document
   (its own ``self`` link is its URL) and a link to it by each of its rels, so following that
@@ -8,7 +9,7 @@
 - Members of a collection: the sub-entities with rel ``item`` (the IANA relation Siren
   collections use).
 - ``properties`` are the state; a numeric ``total`` there is the collection's size. ``class``
-  is kept in :attr:`Document.envelope`.
+  is kept in [`Document.envelope`][hyperkm.Document].
 - ``actions``: forms (name, title, method — GET by default —, href, type —
   ``application/x-www-form-urlencoded`` by default —, fields).
 """

@@ -19,7 +19,6 @@ import pytest
 
 import hyperkm
 from hyperkm.demo import DemoServer
-from hyperkm.demo.dataset import PRODUCT_SAAS
 
 ROOT = pathlib.Path(__file__).parents[2]
 PAGES = [*sorted(p for p in (ROOT / "docs").rglob("*.md")), ROOT / "README.md"]
@@ -39,12 +38,9 @@ def test_examples_run(page, monkeypatch, tmp_path):
     monkeypatch.setenv("HYPERKM_TOKEN", demo.token)
     monkeypatch.setenv("API_ROOT", demo.root_url)
     monkeypatch.setenv("HOME", str(tmp_path))  # "~/.cache/..." examples stay in the sandbox
-    root = hyperkm.connect(demo.root_url, token=demo.token)
-    namespace = {
-        "__name__": f"docs:{page.name}", "hyperkm": hyperkm, "os": os,
-        "url": demo.root_url, "token": demo.token, "t": demo.token, "root": root,
-        "product_id": PRODUCT_SAAS, "event_id": "d71bf5f0-3de7-0131-aa07-1231392acb4b",
-    }
+    # Nothing is handed to the examples: like the tutorial, every page defines what it uses,
+    # so a reader can paste it (with `hyperkm demo` running on its default port).
+    namespace = {"__name__": f"docs:{page.name}"}
     started = []
     original_start = DemoServer.start
 
