@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import doctest
 import io
-import os
 import pathlib
 import re
 
