@@ -372,12 +372,12 @@ class HttpClient:
                 if name.lower() in self.credential_headers:
                     headers[name] = None  # type: ignore[assignment]  # requests: drop it
             kwargs["auth"] = _no_auth
-            kwargs["cookies"] = None
         started = time.perf_counter()
         deadline = _deadline.current()
         try:
-            if not trusted and len(self.session.cookies):
-                response = self._send_without_cookies(method, url, data, headers, deadline)
+            if not trusted:
+                response = self._send_without_credentials(method, url, data, headers,
+                                                          deadline)
             else:
                 response = self.session.request(
                     method, url, data=data, headers=headers, timeout=self._timeout(deadline),
@@ -401,16 +401,19 @@ class HttpClient:
                      elapsed, {k: v for k, v in headers.items() if v is not None})
         return response, token_sent
 
-    def _send_without_cookies(self, method: str, url: str, data: bytes | None,
-                              headers: Mapping[str, Any], deadline: Any) -> requests.Response:
-        # requests merges the session's cookie jar into every request; a cookie set without a
-        # domain would go to any host. Prepare this one without the session's cookies.
+    def _send_without_credentials(self, method: str, url: str, data: bytes | None,
+                                  headers: Mapping[str, Any], deadline: Any
+                                  ) -> requests.Response:
+        # requests would merge the session's credentials into the request: its auth (and
+        # ~/.netrc's), its cookie jar (a cookie set without a domain goes to any host), its
+        # client certificate. Prepared here without the session, so none of them can.
         session = self.session
         merged = {k: v for k, v in session.headers.items()
                   if k.lower() not in self.credential_headers}
         merged.update({k: v for k, v in headers.items() if v is not None})
         prepared = requests.Request(method, url, data=data, headers=merged).prepare()
         settings = session.merge_environment_settings(url, {}, True, self.verify, None)
+        settings["cert"] = None  # a TLS client certificate is a credential too
         return session.send(prepared, timeout=self._timeout(deadline), allow_redirects=False,
                             **settings)
 

@@ -72,8 +72,9 @@ class Template:
             raise TemplateError(_explain(self, missing, unknown), template=self.text,
                                 missing=missing, unknown=unknown, url=url)
         clean = {k: _to_template_value(k, v, self.text) for k, v in values.items() if v is not None}
+        reserved = {v.name for v in self.variables if v.operator in ("+", "#")}
         for name in self.required:
-            if _vanishes(clean[name]):
+            if _vanishes(clean[name]) or (name in reserved and _climbs(clean[name])):
                 raise TemplateError(
                     f"cannot expand URI template {self.text!r}: variable {name!r} is "
                     f"{values[name]!r}, which would name a different resource (an empty or "
@@ -95,6 +96,18 @@ def _explain(template: Template, missing: tuple[str, ...], unknown: tuple[str, .
     ) or "none"
     return (f"cannot expand URI template {template.text!r}: {'; '.join(parts)}. "
             f"It takes: {accepted}. No request was sent.")
+
+
+def _climbs(value: Any) -> bool:
+    """Whether a reserved-expansion value (``{+path}``, where "/" stays) holds a dot segment
+    that would climb or stay put (``../admin``, ``a/./b``)."""
+    if isinstance(value, str):
+        return any(unquote(part).strip() in (".", "..") for part in value.split("/"))
+    if isinstance(value, Mapping):
+        return any(_climbs(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_climbs(v) for v in value)
+    return False
 
 
 def _vanishes(value: Any) -> bool:

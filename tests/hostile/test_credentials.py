@@ -217,3 +217,44 @@ def test_credential_headers_get_a_cache_namespace_of_their_own(tmp_path):
         anonymous = hyperkm.Client(url, cache=tmp_path)
         with pytest.raises(hyperkm.Unauthorized):
             _ = anonymous.resource(account_url).data
+
+
+def test_netrc_credentials_stay_on_the_roots_origin(raw_server, evil, tmp_path, monkeypatch):
+    # ~/.netrc names a host, not a port: requests would use it for every port of 127.0.0.1
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login me password hunter2\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    api = raw_server(documents({
+        "/core": {"links": [{"rel": "away", "href": f"http://127.0.0.1:{evil.port}/x"}]}}))
+    assert hyperkm.connect(api.url + "/core").follow("away").data == {"stolen": True}
+    assert api.requests[0].headers["authorization"].startswith("Basic")  # netrc is in play
+    assert leaked(evil) == []
+
+
+def test_a_client_certificate_is_not_presented_to_another_origin(raw_server, evil, tmp_path):
+    certificate = tmp_path / "client.pem"
+    certificate.write_text("not used over plain HTTP")
+    api = raw_server(documents({
+        "/core": {"links": [{"rel": "away", "href": f"http://127.0.0.1:{evil.port}/x"}]}}))
+    presented = {}
+
+    class Recording(requests.adapters.HTTPAdapter):  # the caller's own adapter
+        def send(self, request, **kwargs):
+            presented[request.url.split("/")[2]] = kwargs.get("cert")
+            return super().send(request, **kwargs)
+
+    session = requests.Session()
+    session.cert = str(certificate)
+    session.mount("http://", Recording())
+    _ = hyperkm.connect(api.url + "/core", session=session).follow("away").data
+    assert presented[f"127.0.0.1:{api.port}"] == str(certificate)
+    assert presented[f"127.0.0.1:{evil.port}"] is None
+
+
+def test_reserved_expansion_cannot_climb_the_path():
+    link = hyperkm.Link.create("file", "https://api.example/files/{+path}", templated=True)
+    for value in ("../admin", "a/../../b", "%2e%2e/x", "./x"):
+        with pytest.raises(hyperkm.TemplateError):
+            link.expand(path=value)
+    assert link.expand(path="a/b.txt") == "https://api.example/files/a/b.txt"
