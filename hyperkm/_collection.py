@@ -156,7 +156,7 @@ class Items:
                 # inline (what Resource.member() does, without two calls per member).
                 for member in document.items:
                     key = member.peek("id")
-                    label = f"[id={key}]" if isinstance(key, (str, int)) else f"[{position}]"
+                    label = f"[id={key}]" if type(key) in (str, int) else f"[{position}]"
                     yield make(client, member.url, document=member, parent=collection,
                                step=Step(None, label=label, member=True))
                     position += 1

@@ -179,6 +179,8 @@ class Document:
     def peek(self, key: str) -> Any:
         """``data[key]`` when the state is an object, else ``None`` (cheap: no copy)."""
         state = self._state
+        if state is strip_links:  # the common case, first: thousands of members a walk
+            return self._data.get(key) if key != "links" else None
         if state is not None:
             controls = CONTROL_KEYS.get(state)
             if controls is not None:

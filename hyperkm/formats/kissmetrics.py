@@ -115,14 +115,10 @@ def _page(value: Any) -> Page:
 
 
 def _members(values: list[Any], page_url: str, where: str) -> Sequence[Document]:
-    return LazyMembers(values, partial(_member_at, page_url, where))
+    return LazyMembers(values, partial(_member, page_url, where))
 
 
-def _member_at(page_url: str, where: str, value: Any, i: int) -> Document:
-    return _member(value, page_url, where, i)
-
-
-def _member(value: Any, page_url: str, where: str, i: int) -> Document:
+def _member(page_url: str, where: str, value: Any, i: int) -> Document:
     if type(value) is not dict:  # decoded JSON: concrete types, much faster to check
         # Query results are rows (arrays); anything that is not an object is plain state.
         return Document.member(page_url, "kissmetrics", value, None, False)
