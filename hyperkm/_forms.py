@@ -215,7 +215,11 @@ def validate(action: Action, given: Mapping[str, Any]) -> dict[str, Any]:
     for f in action.fields:
         if f.name in given and given[f.name] is not None:
             value = given[f.name]
-            problems += f.problems(value)
+            found = f.problems(value)
+            problems += found
+            if f.type.lower() in NUMBER_TYPES and not found and isinstance(value, str):
+                number = float(value)  # "5" typed at a prompt is sent as the number 5
+                value = int(number) if number.is_integer() and "." not in value else number
             if not f.read_only:  # a read-only value is the server's: shown, never sent
                 out[f.name] = value
         elif f.value not in (None, "") and not f.read_only:

@@ -53,7 +53,9 @@ class JsonApiFormat:
         if isinstance(data, dict):
             return _is_resource(data)
         if isinstance(data, list):
-            return bool(data) and all(isinstance(d, dict) and _is_resource(d) for d in data)
+            if not data:  # an empty collection: JSON:API by its links object or meta
+                return bool(obj.get("links")) or "meta" in obj
+            return all(isinstance(d, dict) and _is_resource(d) for d in data)
         return False
 
     def parse(self, obj: Any, url: str) -> Document:

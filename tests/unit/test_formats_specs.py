@@ -234,3 +234,9 @@ def test_kissmetrics_envelopes_stay_kissmetrics(fixture_json):
         doc = formats.parse(json.dumps(fixture_json(name)).encode(), "https://api.kissmetrics.com/core",
                             {"Content-Type": "application/json"})
         assert doc.format == "kissmetrics"
+
+
+def test_an_empty_jsonapi_collection_is_recognised_by_shape():
+    body = {"data": [], "links": {"self": "/articles"}, "meta": {"total": 0}}
+    doc = formats.parse(json.dumps(body).encode(), "http://h/articles", {})
+    assert doc.format == "jsonapi" and list(doc.items) == [] and doc.page.total == 0

@@ -48,7 +48,7 @@ def test_each_kind_of_problem(values, expected):
 def test_defaults_filled_and_read_only_values_never_sent():
     assert FORM.validate(product="tea") == {"product": "tea", "quantity": 1}
     assert FORM.validate(product="tea", id="o-7", quantity="3") == {"product": "tea",
-                                                                     "quantity": "3"}
+                                                                     "quantity": 3}
 
 
 def test_json_encoding():
@@ -92,3 +92,9 @@ def test_actions_mapping_and_not_found():
     assert info.value.suggestions == ["order"] and isinstance(info.value, KeyError)
     with pytest.raises(ActionNotFound, match="allowed_methods"):
         Actions((), "https://h/o/7")["cancel"]  # no forms at all: say how to ask the server
+
+
+def test_numbers_typed_as_text_are_sent_as_numbers():
+    assert FORM.validate(product="tea", quantity="3") == {"product": "tea", "quantity": 3}
+    page = Action("page", "GET", "https://h/e", fields=(Field("offset", type="number"),))
+    assert page.validate(offset="2.5") == {"offset": 2.5}
