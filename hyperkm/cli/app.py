@@ -394,6 +394,43 @@ def _print(resource: Any, all_members: bool, fmt: str, max_pages: int | None = N
         click.echo(dumps(data))
 
 
+@cli.command(epilog=EPILOG)
+@click.argument("url", required=False)
+@click.option("--port", default=0, show_default=True,
+              help="The explorer's port on 127.0.0.1 (0: any free one).")
+@click.option("--no-browser", is_flag=True, help="Print the URL; do not open a browser.")
+@with_common
+def explore(url: str | None, port: int, no_browser: bool, token: str | None, demo: bool,
+            demo_format: str, cache: str | None, verify: str | None, debug: bool) -> None:
+    """A web explorer for the API at URL (or --demo), served on 127.0.0.1.
+
+    Links are links, templates and actions are forms; it shows caching, headers and every
+    exchange. The URL it prints carries a per-run secret: share it with no one. The API token
+    stays in this process.
+    """
+    try:
+        from ..explore import ExplorerServer
+    except ImportError as exc:
+        raise click.UsageError(f"{exc}; install the CLI extra: pip install 'hyperkm[cli]'"
+                               ) from exc
+    try:
+        servers: list[Any] = []
+        with connection(url, token, demo, cache, verify, {"format": demo_format},
+                        servers=servers) as root:
+            _ = root.document  # a wrong root or token fails here, not in the browser
+            server = ExplorerServer(root, port=port, demo=servers[0] if servers else None)
+            click.echo(f"hyperkm explore — {root.url}\n  open {server.url}\n"
+                       "(the URL holds a per-run secret; Ctrl-C stops)")
+            if not no_browser:
+                import webbrowser
+
+                webbrowser.open(server.url)
+            with contextlib.suppress(KeyboardInterrupt):
+                server.serve_forever()
+    except errors.HyperkmError as exc:
+        fail(exc, debug)
+
+
 @cli.command("map", epilog=EPILOG)
 @click.argument("url", required=False)
 @click.option("--depth", default=4, show_default=True, help="How many links deep to crawl.")

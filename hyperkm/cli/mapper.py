@@ -31,6 +31,7 @@ class Graph:
     edges: set[tuple[str, str, str, bool]] = field(default_factory=set)  # src, rel, dst, tmpl
     requests: int = 0
     errors: dict[str, str] = field(default_factory=dict)
+    samples: dict[str, str] = field(default_factory=dict)  # kind -> a URL of that kind
 
 
 def _template_regex(href: str) -> re.Pattern[str] | None:
@@ -79,6 +80,7 @@ def crawl(root: Resource, *, depth: int = 4, budget: int = 150,
                 continue
             is_collection = document.items is not None
             graph.nodes[kind] = graph.nodes.get(kind, False) or is_collection
+            graph.samples.setdefault(kind, resource.url)
             for link in document.links:
                 if link.templated:
                     pattern = _template_regex(link.href)

@@ -1,0 +1,401 @@
+"""``hyperkm explore``: a web explorer for any hypermedia API — itself a hypermedia application.
+
+hyperkm does the work on the server side; the browser gets plain HTML: links are ``<a>``,
+template variables and actions are ``<form>``\\ s, and a little script only enhances (a live
+preview of a template's URL, a job's progress). Every page's URL encodes the **trail** of rels
+from the API's root, not the API's URL, so a bookmarked page still lands on the same resource
+after the server moved its URLs.
+
+Security, because a local web server is an attack surface: it binds loopback only; every
+request must carry the per-run secret (``s``) and a loopback ``Host`` (no DNS rebinding); state
+changes are POSTs carrying the secret; a restrictive Content-Security-Policy; no referrer; the API
+token stays in this process (never in HTML, a cookie or a URL); everything the API sends is
+escaped by the template engine, and only the explorer's own routes become links.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import logging
+import secrets
+from collections import deque
+from collections.abc import Callable, Iterable
+from importlib import resources
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from werkzeug.wrappers import Request, Response
+
+from .. import _bookmarks
+from .._bookmarks import Bookmark, Trail, TrailStep
+from .._exceptions import BookmarkError, FormError, HyperkmError, JobTimeout
+from .._resource import Resource
+
+__all__ = ["ExplorerApp"]
+
+log = logging.getLogger("hyperkm.explore")
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+#: The field types HTML inputs know; others are text.
+INPUT_TYPES = {"number": "number", "integer": "number", "range": "range", "email": "email",
+               "url": "url", "date": "date", "time": "time", "datetime-local": "datetime-local",
+               "month": "month", "week": "week", "tel": "tel", "password": "password",
+               "hidden": "hidden", "color": "color", "search": "search"}
+
+
+def encode_trail(trail: Iterable[TrailStep]) -> str:
+    data = json.dumps([s.to_json() for s in trail], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def decode_trail(text: str) -> Trail:
+    if not text:
+        return Trail(())
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        steps = json.loads(raw)
+        if not isinstance(steps, list) or len(steps) > 64:
+            raise ValueError("not a list of at most 64 steps")
+        return Trail(tuple(TrailStep.from_json(s) for s in steps))
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise BookmarkError(f"this explorer URL does not hold a trail ({exc})") from exc
+
+
+def highlight(value: Any, indent: int = 0) -> Markup:
+    """JSON as escaped HTML with spans for keys, strings, numbers and literals."""
+    pad = "  " * indent
+    if isinstance(value, dict):
+        if not value:
+            return Markup("{}")
+        items = [Markup('{}  <span class="k">{}</span>: {}').format(
+            Markup(pad), json.dumps(str(k)), highlight(v, indent + 1)) for k, v in value.items()]
+        return Markup("{\n") + Markup(",\n").join(items) + Markup("\n{}}}").format(Markup(pad))
+    if isinstance(value, list):
+        if not value:
+            return Markup("[]")
+        items = [Markup("{}  {}").format(Markup(pad), highlight(v, indent + 1)) for v in value]
+        return Markup("[\n") + Markup(",\n").join(items) + Markup("\n{}]").format(Markup(pad))
+    kind = "s" if isinstance(value, str) else "n" if isinstance(value, (int, float)) and not \
+        isinstance(value, bool) else "l"
+    return Markup('<span class="{}">{}</span>').format(kind, json.dumps(value))
+
+
+class ExplorerApp:
+    """The WSGI application. ``root`` is the API's root resource (its client holds the token).
+
+    Args:
+        root: Where every trail starts.
+        secret: The per-run secret every request must carry (made up when not given).
+        demo: The emulator, when the explorer started one (for ``relayout``-style teaching).
+    """
+
+    def __init__(self, root: Resource, *, secret: str | None = None, demo: Any = None) -> None:
+        from .._connect import Client
+
+        self.root = root
+        assert isinstance(root.client, Client)
+        self.client: Client = root.client
+        self.secret = secret or secrets.token_urlsafe(24)
+        self.demo = demo
+        self.trace: deque[Any] = deque(maxlen=200)
+        self.client.on_exchange.append(self.trace.append)
+        self.env = Environment(loader=PackageLoader("hyperkm.explore", "templates"),
+                               autoescape=select_autoescape(default=True))
+        self.env.globals["route"] = self.route
+        self.env.filters["highlight"] = highlight
+
+    # -- the routes ---------------------------------------------------------------------------
+
+    def route(self, path: str, **params: Any) -> str:
+        """An explorer URL (the only URLs pages link to), carrying the secret."""
+        query = [("s", self.secret)]
+        for key, value in params.items():
+            if isinstance(value, dict):
+                query += [(f"{key}{k}", str(v)) for k, v in value.items()]
+            elif value is not None:
+                query.append((key, str(value)))
+        return f"{path}?{urlencode(query)}"
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        try:
+            response = self._guard(request) or self._dispatch(request)
+        except Exception:  # a bug of ours: say so, keep serving
+            log.exception("hyperkm explore: %s %s failed", request.method, request.path)
+            response = Response("500: the explorer failed on this request (see its log)",
+                                status=500, mimetype="text/plain")
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+        return response(environ, start_response)
+
+    def _guard(self, request: Request) -> Response | None:
+        host = (request.host or "").rsplit(":", 1)[0] if not (request.host or "").startswith(
+            "[") else (request.host or "").split("]", 1)[0] + "]"
+        if host.lower() not in LOOPBACK_HOSTS:
+            return Response("403: this explorer answers only on loopback addresses",
+                            status=403, mimetype="text/plain")
+        given = request.args.get("s") or request.form.get("s") or ""
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            return Response("403: this explorer needs the secret in the URL it printed",
+                            status=403, mimetype="text/plain")
+        if request.method not in ("GET", "HEAD", "POST"):
+            return Response("405", status=405, mimetype="text/plain")
+        return None
+
+    def _dispatch(self, request: Request) -> Response:
+        path = request.path
+        try:
+            if path.startswith("/static/"):
+                return self._static(path[len("/static/"):])
+            if path == "/" and request.method in ("GET", "HEAD"):
+                return self._page(request, decode_trail(request.args.get("t", "")))
+            if path == "/go":
+                return self._go(request)
+            if path == "/preview":
+                return self._preview(request)
+            if path == "/do" and request.method == "POST":
+                return self._do(request)
+            if path == "/u":
+                return self._by_url(request)
+            if path == "/job":
+                return self._job(request)
+            if path == "/job.json":
+                return self._job_json(request)
+            if path == "/map":
+                return self._map(request)
+        except HyperkmError as exc:
+            return self._error(request, exc)
+        return Response("404", status=404, mimetype="text/plain")
+
+    # -- pages ----------------------------------------------------------------------------------
+
+    def _walk(self, trail: Trail) -> Resource:
+        if not len(trail):
+            return self.client.root
+        mark = Bookmark(self.client.root_url, "", trail)
+        resource: Resource = _bookmarks.rewalk(self.client, mark)
+        return resource
+
+    def _page(self, request: Request, trail: Trail, *, errors: dict[str, Any] | None = None,
+              status: int = 200, resource: Resource | None = None) -> Response:
+        if resource is None:
+            resource = self._walk(trail)
+        _ = resource.document
+        return self._render("page.html", status=status, r=resource, trail=trail,
+                            t=encode_trail(trail), errors=errors or {},
+                            crumbs=self._crumbs(trail), view=self._view(resource, trail))
+
+    def _crumbs(self, trail: Trail) -> list[tuple[str, str]]:
+        crumbs = [("/", self.route("/"))]
+        for n in range(1, len(trail) + 1):
+            crumbs.append((str(trail.steps[n - 1]),
+                           self.route("/", t=encode_trail(trail.steps[:n]))))
+        return crumbs
+
+    def _view(self, resource: Resource, trail: Trail | None) -> dict[str, Any]:
+        document = resource.document
+        t = encode_trail(trail) if trail is not None else None
+        links = []
+        for link in document.links:
+            entry: dict[str, Any] = {"link": link, "docs": _http_only(document.links.docs(
+                link.rel)), "source": "Link header" if link.source == "header" else "body"}
+            optional_only = link.templated and not link.template.required  # type: ignore[union-attr]
+            if t is not None and (not link.templated or optional_only):
+                entry["href"] = self.route("/", t=encode_trail((*trail.steps, TrailStep(  # type: ignore[union-attr]
+                    "rel", rel=link.rel, name=link.name if len(document.links.all(
+                        link.rel)) > 1 else None))))
+            elif not link.templated and self.client.scope.trusts(link.href):
+                entry["href"] = self.route("/u", u=link.href)
+            links.append(entry)
+        members, columns = [], None
+        if document.items is not None:
+            raw_columns = document.envelope.get("columns")
+            if isinstance(raw_columns, list):
+                columns = [str(c.get("display_name", c)) if isinstance(c, dict) else str(c)
+                           for c in raw_columns]
+            for position, item in enumerate(document.items):
+                data = item.data
+                key = item.peek("id")
+                if t is not None and isinstance(key, (str, int)):
+                    href = self.route("/", t=encode_trail((*trail.steps, TrailStep(  # type: ignore[union-attr]
+                        "member", key="id", value=key))))
+                elif item.has_own_url and self.client.scope.trusts(item.url):
+                    href = self.route("/u", u=item.url)
+                else:
+                    href = None
+                members.append({"data": data, "href": href, "position": position})
+            if columns is None:
+                fields: list[str] = []
+                for m in members:
+                    if isinstance(m["data"], dict):
+                        fields += [k for k in m["data"] if k not in fields]
+                columns = fields[:8] or ["value"]
+                for m in members:
+                    m["cells"] = [m["data"].get(c) if isinstance(m["data"], dict) else m["data"]
+                                  for c in columns]
+            else:
+                for m in members:
+                    m["cells"] = m["data"] if isinstance(m["data"], list) else [m["data"]]
+        response = resource.response
+        asked = response.url if response is not None else resource.url  # may differ from self
+        exchange = next((e for e in reversed(self.trace) if e.url == asked), None)
+        return {"document": document, "links": links, "members": members, "columns": columns,
+                "exchange": exchange, "trace": list(reversed(self.trace))[:60],
+                "raw": response.text if response is not None else json.dumps(
+                    document.raw, indent=2) if document.raw is not None else "",
+                "actions": [self._form(a) for a in document.actions],
+                "input_types": INPUT_TYPES}
+
+    def _form(self, action: Any) -> dict[str, Any]:
+        return {"action": action, "fields": [f for f in action.fields if not f.read_only],
+                "shown": [f for f in action.fields if f.read_only]}
+
+    # -- following templates -------------------------------------------------------------------
+
+    def _template_values(self, request: Request) -> dict[str, str]:
+        return {k[2:]: v for k, v in request.args.items() if k.startswith("v_") and v != ""}
+
+    def _go(self, request: Request) -> Response:
+        trail = decode_trail(request.args.get("t", ""))
+        rel = request.args.get("rel", "")
+        values = self._template_values(request)
+        resource = self._walk(trail)
+        link = resource.link(rel)
+        link.expand(**values)  # refused here, as the library refuses: nothing is requested
+        target = encode_trail((*trail.steps, TrailStep("rel", rel=rel, variables=tuple(
+            sorted(values.items())))))
+        return _redirect(self.route("/", t=target))
+
+    def _preview(self, request: Request) -> Response:
+        trail = decode_trail(request.args.get("t", ""))
+        try:
+            link = self._walk(trail).link(request.args.get("rel", ""))
+            body = {"url": link.expand(**self._template_values(request))}
+        except HyperkmError as exc:
+            body = {"error": str(exc).splitlines()[0]}
+        return Response(json.dumps(body), mimetype="application/json")
+
+    # -- actions and jobs ------------------------------------------------------------------------
+
+    def _do(self, request: Request) -> Response:
+        trail = decode_trail(request.form.get("t", ""))
+        resource = self._walk(trail)
+        name = request.form.get("action", "")
+        action = resource.action(name)
+        values: dict[str, Any] = {k[2:]: v for k, v in request.form.items()
+                                  if k.startswith("f_") and v != ""}
+        for field in action.fields:  # a <select> sends text: map it back to the option
+            if field.options is not None and field.name in values:
+                text = values[field.name]
+                values[field.name] = next((o for o in field.options if (
+                    json.dumps(o) if not isinstance(o, str) else o) == text), text)
+        try:
+            result = action.submit(values)
+        except FormError as exc:
+            return self._page(request, trail, errors={"action": name, "message": str(exc),
+                                                      "problems": exc.problems,
+                                                      "given": values},
+                              status=422, resource=resource)
+        response = result.write_response
+        if response is not None and response.status_code == 202:
+            return _redirect(self.route("/job", u=result.url, t=encode_trail(trail)))
+        if result is resource or result.url == resource.url:
+            return _redirect(self.route("/", t=encode_trail(trail)))
+        return _redirect(self.route("/u", u=result.url))
+
+    def _poll(self, url: str) -> tuple[bool, Any, str | None]:
+        if not self.client.scope.trusts(url):
+            raise BookmarkError(f"{url} is not on the API's origin; the explorer does not go there")
+        job = self.client.resource(url)
+        try:
+            result = job.wait(timeout=0.001, interval=0.0)
+        except JobTimeout as exc:
+            status = getattr(exc, "status", None)
+            data = status.data if status is not None else {}
+            return False, data.get("progress") if isinstance(data, dict) else None, None
+        return True, 1.0, result.url
+
+    def _job(self, request: Request) -> Response:
+        url = request.args.get("u", "")
+        done, progress, result = self._poll(url)
+        if done and result:
+            return _redirect(self.route("/u", u=result))
+        return self._render("job.html", url=url, progress=progress,
+                            poll=self.route("/job.json", u=url),
+                            again=self.route("/job", u=url, t=request.args.get("t", "")))
+
+    def _job_json(self, request: Request) -> Response:
+        done, progress, result = self._poll(request.args.get("u", ""))
+        body = {"done": done, "progress": progress,
+                "next": self.route("/u", u=result) if result else None}
+        return Response(json.dumps(body), mimetype="application/json")
+
+    # -- by URL, the map, errors ----------------------------------------------------------------
+
+    def _by_url(self, request: Request) -> Response:
+        url = request.args.get("u", "")
+        if not self.client.scope.trusts(url):
+            raise BookmarkError(f"{url} is not on the API's origin; the explorer does not go there")
+        resource = self.client.resource(url)
+        _ = resource.document
+        return self._render("page.html", r=resource, trail=None, t="", errors={},
+                            crumbs=[("/", self.route("/")), (url, self.route("/u", u=url))],
+                            view=self._view(resource, None))
+
+    def _map(self, request: Request) -> Response:
+        from ..cli.mapper import crawl
+
+        graph = crawl(self.client.root, depth=3, budget=60)
+        kinds = [{"kind": k, "collection": c,
+                  "href": self.route("/u", u=graph.samples[k]) if k in graph.samples and
+                  self.client.scope.trusts(graph.samples[k]) else None}
+                 for k, c in sorted(graph.nodes.items())]
+        return self._render("map.html", kinds=kinds, edges=sorted(graph.edges),
+                            requests=graph.requests)
+
+    def _error(self, request: Request, exc: HyperkmError) -> Response:
+        return self._render("error.html", status=_status_for(exc),
+                            kind=type(exc).__name__, message=str(exc))
+
+    def _render(self, name: str, *, status: int = 200, **context: Any) -> Response:
+        html = self.env.get_template(name).render(home=self.route("/"),
+                                                  map=self.route("/map"), secret=self.secret,
+                                                  static=self._static_url, **context)
+        return Response(html, status=status, mimetype="text/html")
+
+    def _static_url(self, name: str) -> str:
+        return self.route(f"/static/{name}")
+
+    def _static(self, name: str) -> Response:
+        if name not in ("explore.js", "explore.css"):
+            return Response("404", status=404, mimetype="text/plain")
+        data = resources.files("hyperkm.explore").joinpath("static", name).read_bytes()
+        kind = "text/javascript" if name.endswith(".js") else "text/css"
+        return Response(data, mimetype=kind)
+
+
+def _http_only(url: str | None) -> str | None:
+    """A URL fit to be a link in the page: http(s) only (never ``javascript:``)."""
+    if url and urlsplit(url).scheme.lower() in ("http", "https"):
+        return url
+    return None
+
+
+def _redirect(location: str) -> Response:
+    response = Response(status=303)
+    response.headers["Location"] = location
+    return response
+
+
+def _status_for(exc: HyperkmError) -> int:
+    status = getattr(exc, "status", None)
+    return status if isinstance(status, int) and 400 <= status < 600 else 400
+

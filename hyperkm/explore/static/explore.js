@@ -1,0 +1,48 @@
+// hyperkm explore: enhancements only. Every page works without this script.
+"use strict";
+
+// A template form shows the URL it would follow, live, before anything is sent.
+function previewTemplates() {
+  document.querySelectorAll("form.template").forEach(function (form) {
+    var output = form.querySelector("output.preview");
+    var update = function () {
+      var params = new URLSearchParams(form.dataset.preview.split("?")[1]);
+      form.querySelectorAll("input[name^='v_']").forEach(function (input) {
+        if (input.value !== "") params.set(input.name, input.value);
+      });
+      fetch("/preview?" + params.toString(), {credentials: "omit"})
+        .then(function (r) { return r.json(); })
+        .then(function (body) {
+          output.textContent = body.url ? "→ " + body.url : body.error;
+          output.className = body.url ? "preview" : "preview error";
+        });
+    };
+    form.addEventListener("input", update);
+    update();
+  });
+}
+
+// A running job: poll its status, show the progress, then go to the result.
+function followJob() {
+  var bar = document.getElementById("job-progress");
+  if (!bar) return;
+  var percent = document.getElementById("job-percent");
+  var poll = function () {
+    fetch(bar.dataset.poll, {credentials: "omit"})
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (typeof body.progress === "number") {
+          bar.value = body.progress;
+          percent.textContent = Math.round(body.progress * 100) + " %";
+        }
+        if (body.done && body.next) { window.location.href = body.next; }
+        else { setTimeout(poll, 300); }
+      });
+  };
+  setTimeout(poll, 200);
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  previewTemplates();
+  followJob();
+});
