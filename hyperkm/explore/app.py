@@ -247,7 +247,11 @@ class ExplorerApp:
         response = resource.response
         asked = response.url if response is not None else resource.url  # may differ from self
         exchange = next((e for e in reversed(self.trace) if e.url == asked), None)
+        # Embedded documents other than the members (those are in the members table).
+        embedded = [(rel, doc) for rel, docs in document.embedded.items()
+                    if docs is not document.items for doc in docs]
         return {"document": document, "links": links, "members": members, "columns": columns,
+                "embedded": embedded,
                 "exchange": exchange, "trace": list(reversed(self.trace))[:60],
                 "raw": response.text if response is not None else json.dumps(
                     document.raw, indent=2) if document.raw is not None else "",

@@ -243,3 +243,22 @@ def test_the_command_line(tmp_path):
     finally:
         proc.terminate()
         proc.communicate(timeout=10)  # closes both pipes
+
+
+def test_embedded_resources_open_without_a_request(browser, page):
+    from hyperkm.explore import ExplorerServer
+
+    order = {"_links": {"self": {"href": "/orders/7"}}, "total": 30,
+             "_embedded": {"customer": {"_links": {"self": {"href": "/customers/1"}},
+                                        "name": "Kate"}}}
+    routes = {"/orders/7": (200, {"Content-Type": "application/hal+json"}, json.dumps(order))}
+    with ScriptedServer(routes) as api:
+        root = hyperkm.connect(api.url + "/orders/7")
+        with ExplorerServer(root) as server:
+            page.goto(server.url)
+            asked = len(api.requests)
+            details = page.locator("details.embedded")
+            assert details.count() == 1 and "/customers/1" in details.inner_text()
+            details.locator("summary").click()
+            assert "Kate" in details.locator("pre").inner_text()
+            assert len(api.requests) == asked  # it was embedded: nothing fetched
