@@ -82,7 +82,7 @@ class Field:
                 found.append(f"{self.name!r} must be one of {', '.join(map(repr, self.options))}"
                              f", got {bad[0]!r}")
         if isinstance(value, str):
-            if self.pattern:
+            if self.pattern and _safe_pattern(self.pattern):
                 try:
                     matched = re.fullmatch(self.pattern, value) is not None
                 except re.error:
@@ -94,6 +94,17 @@ class Field:
             if self.max_length is not None and len(value) > self.max_length:
                 found.append(f"{self.name!r} must be at most {self.max_length} characters")
         return found
+
+
+# A quantified group that itself holds a quantifier, "(a+)+": the shape of regular expressions
+# that take exponential time on some inputs (Python's re has no timeout).
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}?]\)[+*{]")
+
+
+def _safe_pattern(pattern: str) -> bool:
+    """Whether a server's pattern is safe to run here; a long one, or one with nested
+    quantifiers, is left to the server to judge (a hostile API must not hang the client)."""
+    return len(pattern) <= 500 and _NESTED_QUANTIFIER.search(pattern) is None
 
 
 def _as_number(value: Any) -> float | None:

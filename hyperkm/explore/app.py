@@ -253,8 +253,8 @@ class ExplorerApp:
         return {"document": document, "links": links, "members": members, "columns": columns,
                 "embedded": embedded,
                 "exchange": exchange, "trace": list(reversed(self.trace))[:60],
-                "raw": response.text if response is not None else json.dumps(
-                    document.raw, indent=2) if document.raw is not None else "",
+                "raw": _shortened(response.text if response is not None else json.dumps(
+                    document.raw, indent=2) if document.raw is not None else ""),
                 "actions": [self._form(a) for a in document.actions],
                 "input_types": INPUT_TYPES}
 
@@ -384,6 +384,16 @@ class ExplorerApp:
         data = resources.files("hyperkm.explore").joinpath("static", name).read_bytes()
         kind = "text/javascript" if name.endswith(".js") else "text/css"
         return Response(data, mimetype=kind)
+
+
+#: The most of a raw body a page shows (the whole of it is at the resource's URL).
+RAW_SHOWN = 256 * 1024
+
+
+def _shortened(text: str) -> str:
+    if len(text) <= RAW_SHOWN:
+        return text
+    return text[:RAW_SHOWN] + f"\n… ({len(text) - RAW_SHOWN:,} more characters)"
 
 
 def _http_only(url: str | None) -> str | None:

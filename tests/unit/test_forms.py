@@ -98,3 +98,15 @@ def test_numbers_typed_as_text_are_sent_as_numbers():
     assert FORM.validate(product="tea", quantity="3") == {"product": "tea", "quantity": 3}
     page = Action("page", "GET", "https://h/e", fields=(Field("offset", type="number"),))
     assert page.validate(offset="2.5") == {"offset": 2.5}
+
+
+def test_a_hostile_pattern_cannot_hang_the_client():
+    import time
+
+    evil = Action("x", "POST", "https://h/x", fields=(Field("name", pattern=r"(a+)+$"),))
+    started = time.perf_counter()
+    assert evil.validate(name="a" * 40 + "!") == {"name": "a" * 40 + "!"}  # left to the server
+    assert time.perf_counter() - started < 1
+    safe = Action("y", "POST", "https://h/y", fields=(Field("code", pattern=r"[A-Z]{3}-\d+"),))
+    with pytest.raises(FormError):
+        safe.validate(code="abc")
