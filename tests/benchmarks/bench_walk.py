@@ -25,9 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 
 import requests
 
@@ -270,11 +269,6 @@ def parallel(events: int, rounds: int, token: str) -> list[tuple]:
     base = statistics.median(samples["bare sequential loop"])
     return [(name, statistics.median(v), statistics.median(v) / base)
             for name, v in samples.items()]
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def main() -> None:
