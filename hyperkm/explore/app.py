@@ -203,15 +203,22 @@ class ExplorerApp:
     def _view(self, resource: Resource, trail: Trail | None) -> dict[str, Any]:
         document = resource.document
         t = encode_trail(trail) if trail is not None else None
+        steps = trail.steps if trail is not None else ()
+
+        def page_of(step: TrailStep) -> str:
+            return self.route("/", t=encode_trail((*steps, step)))
+
         links = []
         for link in document.links:
             entry: dict[str, Any] = {"link": link, "docs": _http_only(document.links.docs(
                 link.rel)), "source": "Link header" if link.source == "header" else "body"}
-            optional_only = link.templated and not link.template.required  # type: ignore[union-attr]
-            if t is not None and (not link.templated or optional_only):
-                entry["href"] = self.route("/", t=encode_trail((*trail.steps, TrailStep(  # type: ignore[union-attr]
-                    "rel", rel=link.rel, name=link.name if len(document.links.all(
-                        link.rel)) > 1 else None))))
+            template = link.template
+            # a template with only optional variables ({?limit,offset}) is a link as well
+            followable = template is None or not template.required
+            if t is not None and followable:
+                several = len(document.links.all(link.rel)) > 1
+                entry["href"] = page_of(TrailStep("rel", rel=link.rel,
+                                                  name=link.name if several else None))
             elif not link.templated and self.client.scope.trusts(link.href):
                 entry["href"] = self.route("/u", u=link.href)
             links.append(entry)
@@ -225,8 +232,7 @@ class ExplorerApp:
                 data = item.data
                 key = item.peek("id")
                 if t is not None and isinstance(key, (str, int)):
-                    href = self.route("/", t=encode_trail((*trail.steps, TrailStep(  # type: ignore[union-attr]
-                        "member", key="id", value=key))))
+                    href = page_of(TrailStep("member", key="id", value=key))
                 elif item.has_own_url and self.client.scope.trusts(item.url):
                     href = self.route("/u", u=item.url)
                 else:
