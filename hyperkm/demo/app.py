@@ -182,6 +182,7 @@ class DemoApp:
         #: Never the request's Host header: a client must not choose the links it is served.
         self.base_url: str | None = None
         self._write_lock = threading.Lock()  # If-Match check and update happen as one step
+        self._rendered: dict[tuple[Any, ...], tuple[int, list[tuple[str, str]], bytes]] = {}
         self._map = self._build_map(self.layout)
         self._old_map: Map | None = None
         self.moved_mode: str | None = None
@@ -258,13 +259,40 @@ class DemoApp:
                 503, "Service temporarily unavailable (injected fault); retry later.",
                 ["unavailable"], {"Retry-After": str(fault[1])}))
         else:
-            response = self._dispatch(request)
+            response = self._cached_dispatch(request)
         conditional = "If-None-Match" in request.headers or "If-Modified-Since" in request.headers
         # werkzeug keeps the body of a 304 but never sends it (nor for HEAD): count what goes.
         sends_body = response.status_code not in (204, 304) and request.method != "HEAD"
         size = (response.calculate_content_length() or 0) if sends_body else 0
         self.stats.record(request.method, request.path, response.status_code, size, conditional)
         return response(environ, start_response)
+
+    def _cached_dispatch(self, request: Request) -> Response:
+        """GET answers that carry an ETag are kept (by URL, format, credentials, layout and the
+        data's write count) and served again without rebuilding them — as a real API behind a
+        cache would; conditional requests still get their 304."""
+        if request.method not in ("GET", "HEAD"):
+            return self._dispatch(request)
+        key = (request.full_path, self._format_for(request), request.headers.get(
+            "Authorization", ""), self.layout, self.moved_mode, self.data.writes,
+            self._job_counter)
+        hit = self._rendered.get(key)
+        if hit is not None:
+            status, headers, body = hit
+            response = Response(body, status=status, headers=headers)
+            response.make_conditional(request)
+            return response
+        response = self._dispatch(request)
+        if response.status_code == 200 and "ETag" in response.headers and \
+                not response.direct_passthrough:
+            body = response.get_data()
+            headers = [(k, v) for k, v in response.headers.items()
+                       if k.lower() not in ("content-length",)]
+            with self._lock:
+                if len(self._rendered) >= 512:
+                    self._rendered.clear()
+                self._rendered[key] = (200, headers, body)
+        return response
 
     def _dispatch(self, request: Request) -> Response:
         try:

@@ -61,6 +61,8 @@ class Dataset:
         self._lock = threading.Lock()
         self._edits: dict[tuple[str, str], Record] = {}
         self.versions: dict[tuple[str, str], int] = {}
+        #: Writes so far: anything rendered before the last one may be stale.
+        self.writes = 0
         self.accounts: dict[str, Record] = {
             ACCOUNT_A: {
                 "contact": {"phone": None, "country": None, "name": None},
@@ -249,6 +251,7 @@ class Dataset:
             key = (kind, rid)
             self._edits[key] = {**self._edits.get(key, {}), **changes}
             self.versions[key] = self.versions.get(key, 0) + 1
+            self.writes += 1
         record = self.get(kind, rid)
         assert record is not None
         return record
