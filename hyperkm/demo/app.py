@@ -273,9 +273,15 @@ class DemoApp:
         cache would; conditional requests still get their 304."""
         if request.method not in ("GET", "HEAD"):
             return self._dispatch(request)
-        key = (request.full_path, self._format_for(request), request.headers.get(
-            "Authorization", ""), self.layout, self.moved_mode, self.data.writes,
-            self._job_counter)
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        account = self.config.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if account is None:
+            return self._dispatch(request)  # no answer to keep: it will be a 401
+        # Everything an answer depends on: hrefs are absolute on the request's own host, a
+        # revoked or re-assigned token must not be served from here.
+        key = (request.full_path, request.host_url, self._format_for(request), header, account,
+               self.layout, self.moved_mode, self.data.writes, self._job_counter)
         hit = self._rendered.get(key)
         if hit is not None:
             status, headers, body = hit

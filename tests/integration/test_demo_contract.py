@@ -266,6 +266,42 @@ def test_patch_with_if_match(api):
     assert api.get(path).json()["data"][0]["display_name"] == "Renamed"
 
 
+def test_kept_answers_never_outlive_a_write_a_token_or_a_format(demo):
+    """The emulator keeps rendered GET answers; nothing it keeps may be served stale."""
+    demo.app.config.tokens["kept-token"] = demo.app.config.tokens["demo-token"]
+    api = Api(demo, "kept-token")
+    path = f"/core/products/{PRODUCT_SAAS}/events"
+    first, again = api.get(path), api.get(path)
+    assert again.status_code == 200 and again.content == first.content
+    etag = first.headers["ETag"]
+    assert api.get(path, headers={"If-None-Match": etag}).status_code == 304
+    head = api.request("HEAD", path)
+    assert head.status_code == 200 and head.content == b"" and head.headers["ETag"] == etag
+    # a write anywhere: the next answer is rebuilt
+    event_url = first.json()["data"][0]["links"][0]["href"]
+    r = api.request("PATCH", event_url, json={"display_name": "Kept?"},
+                    headers={"If-Match": api.get(event_url).headers["ETag"]})
+    assert r.status_code == 200
+    after = api.get(path)
+    assert after.headers["ETag"] != etag
+    assert after.json()["data"][0]["display_name"] == "Kept?"
+    assert api.get(path, headers={"If-None-Match": etag}).status_code == 200
+    # a token taken away is refused at once, though its answer was kept
+    del demo.app.config.tokens["kept-token"]
+    assert api.get(path).status_code == 401
+
+
+def test_kept_answers_are_kept_per_format():
+    with running(format="km", formats=("hal",)) as demo:
+        api = Api(demo)
+        path = f"/core/products/{PRODUCT_SAAS}/events"
+        km = [api.get(path).content for _ in range(2)]
+        hal = [api.get(path, headers={"Accept": "application/hal+json"}) for _ in range(2)]
+        assert km[0] == km[1] and hal[0].content == hal[1].content
+        assert "_links" in hal[1].json() and "_links" not in json.loads(km[1])
+        assert hal[1].headers["Content-Type"].startswith("application/hal+json")
+
+
 @pytest.mark.parametrize("kwargs,status", [
     ({"data": "display_name=x", "headers": {"Content-Type": "text/plain"}}, 415),
     ({"data": b"{oops", "headers": {"Content-Type": "application/json"}}, 400),
