@@ -274,8 +274,7 @@ class DemoApp:
         if request.method not in ("GET", "HEAD"):
             return self._dispatch(request)
         header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        account = self.config.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        account = self._account_for(header)
         if account is None:
             return self._dispatch(request)  # no answer to keep: it will be a 401
         # Everything an answer depends on: hrefs are absolute on the request's own host, a
@@ -368,10 +367,14 @@ class DemoApp:
 
     # -- request checks -----------------------------------------------------------------------
 
+    def _account_for(self, header: str) -> str | None:
+        """The account an ``Authorization`` header's bearer token belongs to, if any."""
+        scheme, _, token = header.partition(" ")
+        return self.config.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+
     def _authenticate(self, request: Request) -> str:
         header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        account = self.config.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        account = self._account_for(header)
         if account is None:
             why = "Authentication required: send Authorization: Bearer <token>." if not header \
                 else "The bearer token is not valid."
