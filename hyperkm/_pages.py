@@ -143,10 +143,15 @@ def parallel_pages(first: Resource, collection: Resource, concurrency: int,
         yield from fallback(first)
         return
     pages = int(info)
+    capped = max_pages is not None and max_pages < pages
     if max_pages is not None:
         pages = min(pages, max_pages)
+    if pages <= 1 and not capped:
+        # The server's total is only a claim: if it said too few, its `next` links go on.
+        yield from fallback(first)
+        return
     yield first
-    if pages <= 1:
+    if pages <= 1 or not first.document.items:
         return
     client, kind = collection.client, type(collection)
 
@@ -164,7 +169,17 @@ def parallel_pages(first: Resource, collection: Resource, concurrency: int,
                 while next_page < pages and len(window) < concurrency:
                     window.append(pool.submit(fetch, next_page))
                     next_page += 1
-                yield window.popleft().result()  # in order; errors raise here, in order
+                page = window.popleft().result()  # in order; errors raise here, in order
+                if next_page >= pages and not window and not capped:
+                    # The last derived page: a total that said too few must not lose the
+                    # members the server's own `next` links still lead to.
+                    yield from fallback(page)
+                    return
+                yield page
+                if not page.document.items:
+                    # Past the real end (a total that said too many): the sequential walk's
+                    # rule, or a wrong total would fetch empty pages for ever.
+                    return
         finally:
             for future in window:
                 future.cancel()

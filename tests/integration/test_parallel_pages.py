@@ -125,3 +125,50 @@ def test_cli_get_all_concurrency(capsys):
                      "--concurrency", "4", "--format", "json"])
         out = capsys.readouterr().out.splitlines()
         assert code == 0 and len(out) == 212
+
+
+def _offset_pages(total: int, real: int, served_to: int) -> dict:
+    """Pages of 3 at ?offset=N&limit=3 stating ``total``; ``real`` members exist; pages are
+    served up to offset ``served_to``, each with a `next` link (past the end: empty pages)."""
+    routes = {}
+    for offset in range(0, served_to + 1, 3):
+        data = [{"n": n} for n in range(offset, min(offset + 3, real))]
+        links = [{"rel": "self", "href": f"/items?offset={offset}&limit=3"},
+                 {"rel": "next", "href": f"/items?offset={offset + 3}&limit=3"}]
+        if offset + 3 > served_to:
+            links.pop()
+        routes[f"/items?offset={offset}&limit=3"] = (200, JSON, {
+            "links": links, "pagination": {"total": total, "offset": offset, "limit": 3},
+            "data": data})
+    return routes
+
+
+@pytest.mark.parametrize("total", [10**9, 10])
+def test_a_total_that_says_too_many_stops_at_the_first_empty_page(total):
+    # 9 real members, empty pages after them (with `next` links) up to offset 30; a page
+    # beyond that would be a 404. The sequential walk stops at the first empty page; so must
+    # the parallel one, whatever the server claims.
+    with ScriptedServer(_offset_pages(total, 9, 30)) as server:
+        root = hyperkm.connect(server.url + "/items?offset=0&limit=3")
+        assert [m.data["n"] for m in root.items(concurrency=4)] == list(range(9))
+        # the first page, a window of 4, the ones submitted while the pages with members
+        # were consumed; nothing near offset 30
+        assert len(server.requests) <= 7
+        assert all(r.args["offset"] in {"0", "3", "6", "9", "12", "15", "18"}
+                   for r in server.requests)
+
+
+@pytest.mark.parametrize("total", [6, 3])
+def test_a_total_that_says_too_few_loses_no_members(total):
+    # 12 real members; the server's total says fewer, its `next` links go on to the end.
+    with ScriptedServer(_offset_pages(total, 12, 9)) as server:
+        root = hyperkm.connect(server.url + "/items?offset=0&limit=3")
+        assert [m.data["n"] for m in root.items(concurrency=3)] == list(range(12))
+        assert [m.data["n"] for m in root.items()] == list(range(12))
+
+
+def test_max_pages_still_caps_a_parallel_walk():
+    with ScriptedServer(_offset_pages(12, 12, 9)) as server:
+        root = hyperkm.connect(server.url + "/items?offset=0&limit=3")
+        assert [m.data["n"] for m in root.items(concurrency=3, max_pages=2)] == list(range(6))
+        assert [m.data["n"] for m in root.items(concurrency=3, max_pages=1)] == list(range(3))
