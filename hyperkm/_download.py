@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from typing import BinaryIO
 
 import requests
 import urllib3
 
+from ._files import replace_atomically
 from ._http import translate
 
 __all__ = ["stream_to"]
@@ -19,24 +19,16 @@ CHUNK = 64 * 1024
 def stream_to(response: requests.Response, to: str | os.PathLike[str] | BinaryIO) -> int:
     """Write ``response``'s body to ``to`` (a path or a binary file); return bytes written.
 
-    A path is written as ``PATH.part`` and renamed when the body is complete; on failure the
-    partial file (which hyperkm created) is removed and the error raised.
+    A path is written to a new file beside it and renamed when the body is complete; on
+    failure that file (which hyperkm created) is removed and the error raised, and an existing
+    file at ``PATH`` is left as it was.
     """
     url = response.url
     with response:
         if not isinstance(to, (str, os.PathLike)):
             return _copy(response, to, url)
-        path = os.fspath(to)
-        partial = path + ".part"
-        try:
-            with open(partial, "wb") as f:
-                written = _copy(response, f, url)
-            os.replace(partial, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(partial)
-            raise
-        return written
+        with replace_atomically(to) as f:
+            return _copy(response, f, url)
 
 
 def _copy(response: requests.Response, out: BinaryIO, url: str) -> int:

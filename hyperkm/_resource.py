@@ -135,10 +135,11 @@ class Resource:
 
         Args:
             to: A path or a binary file object: the body is streamed there, with no size
-                limit, and the number of bytes written is returned. A path is written to
-                ``PATH.part`` first and renamed when complete, so a failed download leaves
-                nothing behind. Without ``to``, the body is returned as bytes (within the
-                client's ``max_document_bytes``).
+                limit, and the number of bytes written is returned. A path is written to a
+                new file beside it and renamed when complete, so a failed download leaves
+                nothing behind and an existing file is replaced only by a whole one. Without
+                ``to``, the body is returned as bytes (within the client's
+                ``max_document_bytes``).
 
         Raises:
             HTTPError, TransportError: as for any request.

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from .. import _exceptions as errors
+from .._files import replace_atomically
 
 # Exit codes, documented in the README and `hyperkm --help`.
 EXIT_OK = 0
@@ -466,7 +467,7 @@ def map_command(url: str | None, depth: int, budget: int, fmt: str, output: str 
                    "mermaid or dot work without it.", err=True)
         sys.exit(EXIT_USAGE)
     if output:
-        with open(output, "wb") as fh:
+        with replace_atomically(output) as fh:
             fh.write(data)
         click.echo(f"wrote {output} ({used}, {len(graph.nodes)} kinds, "
                    f"{len(graph.edges)} rels, {graph.requests} requests)", err=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import _exceptions as errors
 from .._client import Exchange
+from .._files import replace_atomically
 from .._resource import Resource
 from .._steps import LABEL_FIELDS
 from .doing import Ask, no_get_rels, perform
@@ -489,9 +490,8 @@ def _load_bookmarks() -> dict[str, Any]:
 def _save_bookmarks(marks: dict[str, Any]) -> None:
     path = _bookmarks_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(marks, indent=2, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)  # never a half-written file
+    with replace_atomically(path) as f:  # never a half-written file, no other file touched
+        f.write(json.dumps(marks, indent=2, ensure_ascii=False).encode("utf-8"))
 
 
 def cmd_bookmark(state: ShellState, arg: str) -> str:
