@@ -23,7 +23,7 @@ from ._links import Link
 from ._pages import OFFSET_VARIABLES, PAGE_SIZE_VARIABLES, parallel_pages
 from ._steps import Step
 from ._urls import normalised
-from .formats import Document
+from .formats import Document, LazyMembers
 
 # The Resource class sits a layer above collections: pages and members are made with the
 # class of the collection given (``type(collection)``), so this module never imports it.
@@ -151,10 +151,14 @@ class Items:
         make, client = type(collection), collection.client
         for page in pages:
             document = page.document
-            if document.items is not None:
-                # The hot loop of every walk: one Resource and one Step per member, built
-                # inline (what Resource.member() does, without two calls per member).
-                for member in document.items:
+            items = document.items
+            if type(items) is LazyMembers:
+                # The hot loop of every walk: members as flyweights that build their
+                # documents only when used (most walks use a few fields of a few members).
+                yield from make._members_of_page(client, collection, items, position)
+                position += len(items)
+            elif items is not None:
+                for member in items:
                     key = member.peek("id")
                     label = f"[id={key}]" if type(key) in (str, int) else f"[{position}]"
                     yield make(client, member.url, document=member, parent=collection,

@@ -15,7 +15,7 @@ from ._exceptions import HyperkmError
 from ._forms import Action, Actions
 from ._links import Link, Links
 from ._steps import LABEL_FIELDS, Step
-from .formats import Document
+from .formats import Document, LazyMembers
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._bookmarks import Trail
@@ -32,8 +32,10 @@ class Resource:
     fetched again). `follow` returns another lazy Resource.
     """
 
-    __slots__ = ("_client", "_document", "_response", "_url", "base_trail", "parent", "step",
-                 "write_response")
+    # A collection's members are flyweights until used: ``_raw`` (the member's JSON value),
+    # ``_source`` (its page's members) and ``_index`` stand for a document not built yet.
+    __slots__ = ("_client", "_document", "_index", "_raw", "_response", "_source", "_step",
+                 "_url", "base_trail", "parent", "write_response")
 
     def __init__(
         self,
@@ -45,16 +47,53 @@ class Resource:
         step: Step | None = None,
     ) -> None:
         self._client = client
-        self._url = url
+        self._url: str | None = url
         self._document = document
         self._response: requests.Response | None = None
         #: The resource this one was reached from, and how (``None`` for a root or direct URL).
         self.parent = parent
-        self.step = step
+        self._step = step
         #: For a resource returned by a write: the write's response (e.g. the 202 of a job).
         self.write_response: requests.Response | None = None
         #: For a resource opened from a bookmark: the trail that led to it back then.
         self.base_trail: Trail | None = None
+        self._source: _MemberSource | None = None
+        self._raw: Any = None
+        self._index = 0
+
+    @classmethod
+    def _members_of_page(cls, client: Client, parent: Resource, members: LazyMembers,
+                         position: int) -> Iterator[Resource]:
+        """The members of one page as flyweights: a walk over thousands of members builds
+        each one's document (and URL, and step) only if it is used."""
+        source = _MemberSource(members, position)
+        new = cls.__new__
+        for index, raw in enumerate(members.raw):
+            member = new(cls)
+            member._client = client
+            member._url = member._document = member._response = None
+            member.parent = parent
+            member._step = member.write_response = member.base_trail = None
+            member._source, member._raw, member._index = source, raw, index
+            yield member
+
+    def _held(self) -> Document | None:
+        """The document at hand, if any (a member's is built now; nothing is fetched)."""
+        if self._source is not None:
+            self._build_member()
+        return self._document
+
+    def _build_member(self) -> None:
+        source = self._source
+        assert source is not None
+        document = source.members.build(self._index)
+        if self._step is None:
+            key = document.peek("id")
+            label = (f"[id={key}]" if type(key) in (str, int)
+                     else f"[{source.position + self._index}]")
+            self._step = Step(None, label=label, member=True)
+        self._document, self._url = document, document.url
+        self._source = self._raw = None  # the page's other members are not kept alive
 
     # -- state --------------------------------------------------------------------------
 
@@ -63,20 +102,38 @@ class Resource:
         return self._client
 
     @property
+    def step(self) -> Step | None:
+        """How this resource was reached from `parent` (``None`` for a root or direct URL)."""
+        if self._step is None and self._source is not None:
+            self._build_member()
+        return self._step
+
+    @step.setter
+    def step(self, value: Step | None) -> None:
+        self._step = value
+
+    @property
     def url(self) -> str:
         """The resource's URL (after redirects, once fetched)."""
-        return self._document.url if self._document is not None else self._url
+        document = self._held()
+        if document is not None:
+            return document.url
+        assert self._url is not None  # only a flyweight member lacks one, and it has a document
+        return self._url
 
     @property
     def fetched(self) -> bool:
         """Whether the state is at hand (fetched, or embedded in the document that listed it)."""
-        return self._document is not None
+        return self._document is not None or self._source is not None
 
     @property
     def document(self) -> Document:
         """The parsed representation, fetched on first access."""
         if self._document is None:
-            self._load()
+            if self._source is not None:
+                self._build_member()
+            else:
+                self._load()
         assert self._document is not None
         return self._document
 
@@ -106,6 +163,9 @@ class Resource:
         return self.headers.get("ETag")
 
     def _load(self, revalidate: bool = False) -> None:
+        if self._url is None:  # a flyweight member: its URL comes with its document
+            self._build_member()
+        assert self._url is not None
         document, response = self._client.fetch(self._url, revalidate=revalidate)
         self._document, self._response = document, response
 
@@ -118,7 +178,8 @@ class Resource:
         Raises:
             HyperkmError: the resource arrived embedded without a URL of its own.
         """
-        if self._document is not None and not self._document.has_own_url:
+        held = self._held()
+        if held is not None and not held.has_own_url:
             raise HyperkmError(
                 f"this member of {self.url} has no 'self' link, so it cannot be fetched on its "
                 "own; refresh the collection that contains it instead.", url=self.url)
@@ -285,7 +346,7 @@ class Resource:
 
     def _embedded_for(self, rel: str, url: str) -> Document | None:
         # HAL: a representation of the target may already be embedded under the same rel.
-        document = self._document
+        document = self._held()
         if document is None:
             return None
         for doc in document.embedded.get(rel, ()):
@@ -390,8 +451,9 @@ class Resource:
 
     def __dir__(self) -> list[str]:
         names = list(super().__dir__())
-        if self._document is not None:  # dir() must not send requests
-            names += [r for r in self._document.links.rels if r.isidentifier()]
+        held = self._held()
+        if held is not None:  # dir() must not send requests
+            names += [r for r in held.links.rels if r.isidentifier()]
         return sorted(set(names))
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython
@@ -402,14 +464,15 @@ class Resource:
 
     def summary(self) -> str:
         """URL, fetched or not, a short state summary and the links as a table."""
-        if self._document is None:
+        held = self._held()
+        if held is None:
             return f"{self.url}  (not fetched yet: use .data or .links)"
-        return f"{self.url}\n{_summary(self._document)}\n\n{self._document.links.table()}"
+        return f"{self.url}\n{_summary(held)}\n\n{held.links.table()}"
 
     def __repr__(self) -> str:
-        if self._document is None:
+        doc = self._held()
+        if doc is None:
             return f"<Resource {self.url} (not fetched)>"
-        doc = self._document
         rels = ", ".join(doc.links.rels[:8]) + (" …" if len(doc.links.rels) > 8 else "")
         return f"<Resource {self.url} {_summary(doc)} rels=[{rels}]>"
 
@@ -419,6 +482,15 @@ class Resource:
 
     def __hash__(self) -> int:
         return hash(self.url)
+
+
+class _MemberSource:
+    """The page a flyweight member comes from, and the page's first position."""
+
+    __slots__ = ("members", "position")
+
+    def __init__(self, members: LazyMembers, position: int) -> None:
+        self.members, self.position = members, position
 
 
 def _summary(doc: Document) -> str:

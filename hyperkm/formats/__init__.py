@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from .._exceptions import DocumentError
 from .._links import Links
-from ._document import Document, Page
+from ._document import Document, LazyMembers, Page
 from .collection_json import CollectionJsonFormat
 from .hal import HalFormat
 from .html import HtmlFormat
@@ -36,6 +36,7 @@ __all__ = [
     "HtmlFormat",
     "JsonApiFormat",
     "KissmetricsFormat",
+    "LazyMembers",
     "Page",
     "PlainJsonFormat",
     "SirenFormat",

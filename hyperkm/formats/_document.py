@@ -45,6 +45,17 @@ class LazyMembers(Sequence["Document"]):
             self._built = [build(v, i) for i, v in enumerate(self._raw)]
         return self._built
 
+    @property
+    def raw(self) -> list[Any]:
+        """The members' raw JSON values, in order."""
+        return self._raw
+
+    def build(self, index: int) -> Document:
+        """Member ``index`` alone, without building the others (the walk's flyweights)."""
+        if self._built is not None:
+            return self._built[index]
+        return self._build(self._raw[index], index)
+
     def __len__(self) -> int:
         return len(self._raw)
 

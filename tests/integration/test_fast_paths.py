@@ -1,0 +1,82 @@
+"""The walk's short roads, over real HTTP: requests sent directly by hyperkm's Session, and
+collection members that build their documents only when used."""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Response
+
+import hyperkm
+from hyperkm._http import Session
+from tests.support import ScriptedServer
+
+
+def test_cookies_from_a_direct_request_persist_and_go_back(monkeypatch):
+    def login(request):
+        response = Response("{}", mimetype="application/json")
+        response.set_cookie("session", "abc")
+        return response
+
+    with ScriptedServer({"/login": login, "/next": (200, {}, {}),
+                         "/moved": (302, {"Location": "/next"}, "")}) as server:
+        session = Session()
+        first = session.request("GET", server.url + "/login", allow_redirects=False,
+                                auth=lambda r: r)
+        assert first.elapsed.total_seconds() > 0
+        assert session.cookies.get("session") == "abc"
+        session.request("GET", server.url + "/next", allow_redirects=False, auth=lambda r: r)
+        assert server.requests[-1].cookies.get("session") == "abc"
+        session.cookies.clear()
+        moved = session.request("GET", server.url + "/moved", allow_redirects=False,
+                                auth=lambda r: r)
+        assert moved.status_code == 302
+        assert moved.next is not None and moved.next.url == server.url + "/next"
+
+
+def _pages(pages: int, per_page: int, ids: bool) -> dict:
+    routes = {}
+    for n in range(pages):
+        links = [{"rel": "self", "href": f"/p{n}"}]
+        if n + 1 < pages:
+            links.append({"rel": "next", "href": f"/p{n + 1}"})
+        members = []
+        for i in range(n * per_page, (n + 1) * per_page):
+            member = {"name": f"m{i}", "links": [{"rel": "self", "href": f"/m/{i}"},
+                                                  {"rel": "up", "href": f"/p{n}"}]}
+            if ids:
+                member["id"] = i
+            members.append(member)
+        routes[f"/p{n}"] = (200, {"Content-Type": "application/json"},
+                            {"links": links, "pagination": {}, "data": members})
+    routes["/m/4"] = (200, {"Content-Type": "application/json"},
+                      {"id": 4, "name": "fresh", "links": [{"rel": "self", "href": "/m/4"}]})
+    return routes
+
+
+def test_members_are_whole_resources_when_used():
+    with ScriptedServer(_pages(3, 3, ids=True)) as server:
+        root = hyperkm.connect(server.url + "/p0")
+        members = [m for m in root.items(prefetch=0)]  # list() would ask len() first
+        assert len(server.requests) == 3  # the pages, nothing for the members
+        assert [m.url for m in members] == [f"{server.url}/m/{i}" for i in range(9)]
+        fifth = members[4]
+        assert fifth.fetched
+        assert [str(m.step) for m in members[:2]] == ["[id=0]", "[id=1]"]
+        assert fifth.step.member and fifth.parent.url == server.url + "/p0"
+        assert fifth.data == {"id": 4, "name": "m4"}  # state without the links
+        assert fifth.links.get("up").href == server.url + "/p1"
+        assert "name='m4'" in repr(fifth) and "up" in dir(fifth)
+        assert str(fifth.trail).endswith("[id=4]")
+        assert len(server.requests) == 3  # nothing of that sent a request
+        assert fifth.refresh().data["name"] == "fresh"  # its own URL, fetched
+        assert server.requests[-1].path == "/m/4"
+        assert fifth == members[4] and {fifth, members[4]} == {fifth}
+
+
+def test_members_without_ids_are_labelled_by_their_position_across_pages():
+    with ScriptedServer(_pages(3, 3, ids=False)) as server:
+        root = hyperkm.connect(server.url + "/p0")
+        labels = [str(m.step) for m in root.items(prefetch=0)]
+        assert labels == [f"[{i}]" for i in range(9)]
+        # a member asked for its step before anything else, and one that never is
+        member = root.items(prefetch=0)[7]
+        assert member.step.label == "[7]" and member.url.endswith("/m/7")
