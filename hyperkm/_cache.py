@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import logging
 import os
 import threading
@@ -344,18 +345,61 @@ def _masked(request: PreparedRequest) -> PreparedRequest:
     return copy
 
 
+class _Entry:
+    """A cache entry kept as Python objects: what the in-memory cache holds instead of
+    serialised bytes (no encoding, and the body is kept, not copied twice)."""
+
+    __slots__ = ("cached", "size")
+
+    def __init__(self, cached: dict[str, Any], size: int) -> None:
+        self.cached, self.size = cached, size
+
+    def __len__(self) -> int:
+        return self.size
+
+
 class _Serializer(Serializer):
     """cachecontrol's serializer, minus two traps: raw tokens in ``Vary`` data, and crashes on
-    corrupted entries."""
+    corrupted entries. With ``keep_objects`` (the in-memory cache), entries are `_Entry`
+    objects rather than msgpack bytes."""
+
+    def __init__(self, keep_objects: bool = False) -> None:
+        self.keep_objects = keep_objects
 
     def dumps(self, request: PreparedRequest, response: HTTPResponse,
               body: bytes | None = None) -> bytes:
         if "authorization" in response.headers.get("vary", "").lower():
             request = _masked(request)
-        return super().dumps(request, response, body)
+        if not self.keep_objects:
+            return super().dumps(request, response, body)
+        if body is None:  # as cachecontrol does: read it, and leave the response readable
+            body = response.read(decode_content=False)
+            response._fp = io.BytesIO(body)  # type: ignore[assignment]
+            response.length_remaining = len(body)
+        # The same data cachecontrol's serializer encodes (see Serializer.dumps).
+        headers = {str(k): str(v) for k, v in response.headers.items()}
+        vary: dict[str, str | None] = {}
+        varied = response.headers.get("vary")
+        if varied:
+            for header in varied.split(","):
+                header = header.strip()
+                value = request.headers.get(header)
+                vary[header] = str(value) if value is not None else None
+        cached = {"response": {"body": body, "headers": headers, "status": response.status,
+                               "version": response.version, "reason": str(response.reason),
+                               "decode_content": response.decode_content},
+                  "vary": vary}
+        size = len(body) + sum(len(k) + len(v) for k, v in headers.items())
+        return _Entry(cached, size)  # type: ignore[return-value]  # the memory cache's own
 
     def loads(self, request: PreparedRequest, data: bytes, body_file: Any = None) -> Any:
         try:
+            if isinstance(data, _Entry):
+                kept = data.cached
+                # prepare_response takes the dicts apart: hand it copies
+                response = {**kept["response"], "headers": dict(kept["response"]["headers"])}
+                return self.prepare_response(request, {"response": response,
+                                                       "vary": kept["vary"]}, body_file)
             return super().loads(request, data, body_file)
         except Exception as exc:
             log.warning("ignoring a corrupted cache entry for %s (%s)", request.url, exc)
@@ -419,7 +463,9 @@ class CachingAdapter(_Watched, CacheControlAdapter):
     invalidating_methods = {"POST", "PUT", "PATCH", "DELETE"}  # noqa: RUF012 (base class API)
 
     def __init__(self, cache: BaseCache, *, max_retries: Retry | int = 0) -> None:
-        super().__init__(cache=cache, controller_class=_Controller, serializer=_Serializer(),
+        inner = cache.inner if isinstance(cache, _Namespaced) else cache
+        serializer = _Serializer(keep_objects=isinstance(inner, MemoryCache))
+        super().__init__(cache=cache, controller_class=_Controller, serializer=serializer,
                          heuristic=LastModified(), max_retries=max_retries)
 
     def send(self, request: PreparedRequest, stream: bool = False, timeout: Any = None,

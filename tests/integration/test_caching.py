@@ -61,6 +61,20 @@ def test_must_revalidate_gives_304s_without_bodies(demo):
     assert root.client.stats["revalidated"] == requests_sent
 
 
+@pytest.mark.parametrize("cache", ["memory", "directory"])
+def test_entries_survive_repeated_revalidations(demo, cache, tmp_path):
+    spec = MemoryCache() if cache == "memory" else str(tmp_path / "c")
+    root = fresh_root(demo, cache=spec)
+    product = root.follow("products").items()[0]
+    expected = product.refresh().data  # its own URL, now in the cache too
+    outcomes = []
+    root.client.on_exchange.append(lambda e: outcomes.append(e.outcome))
+    for _ in range(3):  # each 304 rewrites the entry; the body must survive every rewrite
+        assert fresh_root(demo, cache=spec).follow("products").items()[0].data == expected
+        assert product.refresh().data == expected
+    assert outcomes == ["revalidated"] * 3
+
+
 def test_refresh_revalidates_even_when_fresh():
     with running(max_age=300) as demo:
         root = fresh_root(demo)

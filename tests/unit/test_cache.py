@@ -1,3 +1,5 @@
+import io
+
 import msgpack
 import pytest
 from cachecontrol.cache import BaseCache
@@ -101,12 +103,13 @@ def _prepared(token):
     return Request("GET", "https://h/x", headers={"Authorization": f"Bearer {token}"}).prepare()
 
 
-def test_vary_authorization_never_stores_the_raw_token():
-    serializer = _Serializer()
+@pytest.mark.parametrize("keep_objects", [False, True])
+def test_vary_authorization_never_stores_the_raw_token(keep_objects):
+    serializer = _Serializer(keep_objects=keep_objects)
     response = HTTPResponse(body=b"{}", headers={"Vary": "Authorization", "ETag": '"1"'},
                             status=200, preload_content=False)
     data = serializer.dumps(_prepared("top-secret"), response, b"{}")
-    assert b"top-secret" not in data
+    assert "top-secret" not in repr(data if not keep_objects else data.cached)
     assert serializer.loads(_prepared("top-secret"), data) is not None
     assert serializer.loads(_prepared("another"), data) is None  # Vary still works
 
@@ -127,3 +130,32 @@ def test_retry_policy():
     assert make_retry(0, 1) == 0 and make_retry(False, 1) == 0
     with pytest.raises(ConfigurationError):
         make_retry(-1, 1)
+
+
+def test_memory_entries_are_kept_as_objects_and_read_back_alike():
+    kept, encoded = _Serializer(keep_objects=True), _Serializer()
+    body = b'{"a": 1}' * 1000
+    response = HTTPResponse(body=body, headers={"ETag": '"1"', "Content-Type": "application/json",
+                                                "Vary": "Accept"},
+                            status=200, preload_content=False, reason="OK")
+    request = Request("GET", "https://h/x", headers={"Accept": "application/json"}).prepare()
+    entry = kept.dumps(request, response, body)
+    assert not isinstance(entry, bytes) and len(entry) >= len(body)  # sized for MemoryCache
+    assert entry.cached["response"]["body"] is body  # kept, not copied
+    for _ in range(2):  # reading it does not consume it
+        a = kept.loads(request, entry)
+        b = encoded.loads(request, encoded.dumps(request, response, body))
+        assert a.read() == b.read() == body
+        assert dict(a.headers) == dict(b.headers) and (a.status, a.reason) == (b.status, b.reason)
+    other = Request("GET", "https://h/x", headers={"Accept": "text/html"}).prepare()
+    assert kept.loads(other, entry) is None  # Vary still applies
+
+
+def test_memory_entries_without_a_body_read_the_response_as_cachecontrol_does():
+    # cachecontrol updates an entry after a 304 by dumping the cached response without a body
+    response = HTTPResponse(body=io.BytesIO(b"abc"), headers={"ETag": '"1"'}, status=200,
+                            preload_content=False)
+    request = Request("GET", "https://h/x").prepare()
+    entry = _Serializer(keep_objects=True).dumps(request, response)
+    assert entry.cached["response"]["body"] == b"abc"
+    assert response.read() == b"abc"  # still readable by whoever holds it
