@@ -179,7 +179,7 @@ class Items:
                     "collection can hold; the server's count is wrong. Iterate instead of "
                     "asking for len().", url=first.url)
             return total
-        return sum(len(_members_of(p.document)) for p in self._pages_from(first))
+        return sum(_member_count(p.document) for p in self._pages_from(first))
 
     # -- indexing -------------------------------------------------------------------------
 
@@ -218,10 +218,11 @@ def _first_of(names: tuple[str, ...], variables: tuple[str, ...]) -> str | None:
     return next((n for n in names if n in variables), None)
 
 
-def _members_of(document: Document) -> list[Any]:
+def _member_count(document: Document) -> int:
+    """How many members a page lists (without building them)."""
     if document.items is not None:
-        return list(document.items)
-    return document.links.all("item")
+        return len(document.items)
+    return len(document.links.all("item"))
 
 
 #: How many recent page URLs loop detection remembers: a loop longer than this (never seen
@@ -247,7 +248,7 @@ def _walk(first: Resource, collection: Resource, max_pages: int | None = None
         yield page
         number += 1
         # An API that always sends `next` would loop for ever on empty pages.
-        if not _members_of(document) or (max_pages is not None and number >= max_pages):
+        if not _member_count(document) or (max_pages is not None and number >= max_pages):
             return
         following = document.links.get("next")
         if following is None:

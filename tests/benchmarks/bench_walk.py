@@ -182,7 +182,8 @@ def one_walk(python: str, client: str, root: str, token: str, cache: str) -> tup
     return result["seconds"], result["count"]
 
 
-def cold_walks(events: int, rounds: int, url: str | None, token: str) -> list[tuple]:
+def cold_walks(events: int, rounds: int, url: str | None, token: str,
+               formats: list[str] | None = None) -> list[tuple]:
     """Rows (format, client, median seconds, × bare, count)."""
     plan = {
         "km": [("bare-km", "memory"), ("hyperkm", "memory"), ("hyperkm", "off"),
@@ -193,6 +194,8 @@ def cold_walks(events: int, rounds: int, url: str | None, token: str) -> list[tu
         "jsonapi": [("bare-jsonapi", "memory"), ("hyperkm", "memory")],
         "collection+json": [("bare-collection+json", "memory"), ("hyperkm", "memory")],
     }
+    if formats:
+        plan = {fmt: clients for fmt, clients in plan.items() if fmt in formats}
     if url is not None:
         plan = {"given": [("bare-km", "memory"), ("hyperkm", "memory"), ("hyperkm", "off")]}
     rows = []
@@ -278,13 +281,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 rounds")
     parser.add_argument("--url", help="measure this API root instead of the emulator")
     parser.add_argument("--token", default=TOKEN)
+    parser.add_argument("--formats", help="comma-separated formats of section 1 (default: all)")
+    parser.add_argument("--no-parallel", action="store_true", help="skip section 2")
     args = parser.parse_args()
     rounds = 3 if args.quick else args.rounds
     print(f"{'format':<16}{'client':<28}{'s':>8}{'× bare':>9}{'events':>9}")
+    formats = args.formats.split(",") if args.formats else None
     for fmt, label, seconds, ratio, count in cold_walks(args.events, rounds, args.url,
-                                                        args.token):
+                                                        args.token, formats):
         print(f"{fmt:<16}{label:<28}{seconds:>8.3f}{ratio:>9.2f}{count:>9}")
-    if args.url is None:
+    if args.url is None and not args.no_parallel:
         print(f"\n{'20 ms latency, one product events':<36}{'s':>8}{'× sequential':>14}")
         for name, seconds, ratio in parallel(args.events, rounds, args.token):
             print(f"{name:<36}{seconds:>8.3f}{ratio:>14.2f}")
