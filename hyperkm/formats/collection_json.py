@@ -21,7 +21,7 @@ from typing import Any
 from .._forms import COLLECTION_JSON, Action, Field
 from .._links import Link, Links
 from ._common import absolute, count, expect, looks_templated
-from ._document import PEEKERS, Document, Page
+from ._document import PEEKERS, Document, LazyMembers, Page
 
 __all__ = ["CollectionJsonFormat"]
 
@@ -61,8 +61,7 @@ class CollectionJsonFormat:
         raw_items = coll.get("items", [])
         expect(isinstance(raw_items, list), "$.collection.items must be an array", raw_items,
                url)
-        members = [_member(item, url, f"$.collection.items[{i}]")
-                   for i, item in enumerate(raw_items)]
+        members = LazyMembers(raw_items, partial(_member_at, url))
         template = coll.get("template")
         collection_url = links[0].href if href is not None else url
         # A document about one item (its href is the URL retrieved): its state, its links,
@@ -182,6 +181,10 @@ def _member(item: Any, base: str, where: str) -> Document:
     url = absolute(href, base) if own else base
     return Document.member(url, "collection+json", item,
                            partial(_member_links, item, base, where), own, state=_member_state)
+
+
+def _member_at(base: str, item: Any, i: int) -> Document:
+    return _member(item, base, f"$.collection.items[{i}]")
 
 
 def _member_state(item: Mapping[str, Any]) -> dict[str, Any]:

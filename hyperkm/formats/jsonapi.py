@@ -24,7 +24,7 @@ from typing import Any
 from .._exceptions import DocumentError
 from .._links import Link, Links
 from ._common import count, expect, looks_templated
-from ._document import Document, Page
+from ._document import Document, LazyMembers, Page
 
 __all__ = ["JsonApiFormat"]
 
@@ -78,7 +78,7 @@ class JsonApiFormat:
             embedded.setdefault(f"{key[0]}:{key[1]}", []).append(doc)
         data = obj.get("data")
         if isinstance(data, list):
-            members = [_member(res, url, f"$.data[{i}]", by_key) for i, res in enumerate(data)]
+            members = LazyMembers(data, partial(_member_at, url, by_key))
             return Document(url, format=self.name, items=members, links=Links(links),
                             embedded=embedded, page=Page(total=_total(meta)), meta=meta)
         if data is None:  # an empty to-one relationship, or a resource that is not there
@@ -196,6 +196,11 @@ def _member(res: Any, base: str, where: str,
         if embedded:
             doc.embedded = embedded
     return doc
+
+
+def _member_at(base: str, included: Mapping[tuple[str, str], Document], res: Any, i: int
+               ) -> Document:
+    return _member(res, base, f"$.data[{i}]", included)
 
 
 def _member_links(res: Mapping[str, Any], base: str, where: str) -> Links:

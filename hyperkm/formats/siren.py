@@ -16,7 +16,7 @@ rel.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -24,12 +24,13 @@ from .._exceptions import DocumentError
 from .._forms import FORM_URLENCODED, Action, Field
 from .._links import Link, Links
 from ._common import absolute, count, expect, looks_templated, self_url
-from ._document import Document, Page
+from ._document import Document, LazyMembers, Page
 
 __all__ = ["SirenFormat"]
 
 MEDIA_TYPE = "application/vnd.siren+json"
 _SIREN_KEYS = ("entities", "actions", "properties", "class")
+_ITEM = ["item"]
 
 
 class SirenFormat:
@@ -68,12 +69,21 @@ def _entity(obj: Any, base: str, fallback: str, where: str, depth: int) -> Docum
         properties = {}
     expect(isinstance(properties, dict), f"{where}.properties must be an object", properties,
            base)
-    embedded: dict[str, list[Document]] = {}
+    embedded: dict[str, Sequence[Document]] = {}
     members: list[Document] = []
     linked_members = False
     raw_entities = obj.get("entities", [])
     expect(isinstance(raw_entities, list), f"{where}.entities must be an array", raw_entities,
            base)
+    if raw_entities and all(type(sub) is dict and sub.get("rel") == _ITEM and "href" not in sub
+                            and not sub.get("entities") for sub in raw_entities):
+        # A plain collection page (every sub-entity a member): its members are built when
+        # used, one by one (a walk skims thousands).
+        lazy = LazyMembers(raw_entities, partial(_member_at, base, where))
+        embedded["item"] = lazy
+        raw_entities = []
+    else:
+        lazy = None
     for i, sub in enumerate(raw_entities):
         at = f"{where}.entities[{i}]"
         expect(isinstance(sub, dict), f"{at}: expected a sub-entity object", sub, base)
@@ -91,19 +101,20 @@ def _entity(obj: Any, base: str, fallback: str, where: str, depth: int) -> Docum
             doc = _member(sub, base, at)
             members.append(doc)
             for rel in rels:
-                embedded.setdefault(rel, []).append(doc)
+                embedded.setdefault(rel, []).append(doc)  # type: ignore[attr-defined]
             continue
         doc = _entity(sub, base, base, at, depth + 1)
         doc.has_own_url = any(x.rel == "self" for x in doc.links)
         for rel in rels:
-            embedded.setdefault(rel, []).append(doc)
+            embedded.setdefault(rel, []).append(doc)  # type: ignore[attr-defined]
             if doc.has_own_url:
                 links.append(Link.create(rel, doc.url, base=base))
         if "item" in rels:
             members.append(doc)
     classes = obj.get("class")
     envelope: dict[str, Any] = {"class": classes} if isinstance(classes, list) else {}
-    items = members if members and not linked_members else None
+    items: Sequence[Document] | None = lazy if lazy is not None else (
+        members if members and not linked_members else None)
     page = Page(total=count(properties.get("total"))) if items is not None else Page()
     title = obj.get("title")
     if isinstance(title, str) and "title" not in properties:
@@ -130,6 +141,10 @@ def _member(sub: dict[str, Any], base: str, where: str) -> Document:
     actions = partial(_actions, raw_actions, base, where) if raw_actions else ()
     return Document.member(url, "siren", sub, partial(_member_links, raw_links, base, where),
                            own, state=_properties, actions=actions)
+
+
+def _member_at(base: str, where: str, sub: Any, i: int) -> Document:
+    return _member(sub, base, f"{where}.entities[{i}]")
 
 
 def _properties(sub: dict[str, Any]) -> dict[str, Any]:

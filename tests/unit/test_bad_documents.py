@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import hyperkm
 from hyperkm import DocumentError, HyperkmError, formats
 from hyperkm.formats import HalFormat, KissmetricsFormat, PlainJsonFormat, parse_link_header  # noqa: F401
 
@@ -128,6 +129,34 @@ def test_property_every_format_raises_only_hyperkm_errors(value):
         if isinstance(value, (dict, list)):
             with contextlib.suppress(HyperkmError):
                 _touch(fmt.parse(value, URL))
+
+
+_OFFLINE = None
+
+
+def _offline_client():
+    global _OFFLINE
+    if _OFFLINE is None:  # nothing listens there: a `next` link fails fast, without retries
+        _OFFLINE = hyperkm.connect("http://127.0.0.1:9/", retries=0, cache=False).client
+    return _OFFLINE
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(json_values)
+def test_property_walking_any_page_raises_only_hyperkm_errors(value):
+    """Members of a walk are flyweights built when used: every way of using one must end in
+    a HyperkmError too."""
+    body = json.dumps(value).encode()
+    for media_type in ["application/json", *(m for f in formats.registered()
+                                             for m in f.media_types if "json" in m)]:
+        with contextlib.suppress(HyperkmError):
+            doc = formats.parse(body, URL, {"Content-Type": media_type})
+            page = hyperkm.Resource(_offline_client(), URL, document=doc)
+            for member in page.items(prefetch=0, max_pages=1):
+                with contextlib.suppress(HyperkmError):
+                    _ = member.url, str(member.step), repr(member), member.fetched
+                with contextlib.suppress(HyperkmError):
+                    _ = member.data, member.links.rels, member.trail, dir(member)
 
 
 @settings(max_examples=300, deadline=None)
