@@ -20,6 +20,7 @@ import hashlib
 import io
 import logging
 import os
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Collection, Iterator, Mapping
@@ -136,6 +137,29 @@ class DirectoryCache(FileCache):
         if self.max_bytes is not None and self._writes % self._prune_every == 0:
             self.prune()
 
+    def _write(self, path: str, data: bytes) -> None:
+        """Write an entry atomically without a lock: into a new file beside it (created
+        exclusively, with the cache's file mode), renamed over it when whole. Readers see the
+        old entry or the new one, never a part of one; of concurrent writers the last rename
+        wins, as under a lock. (cachecontrol takes a file lock and creates the entry's folders
+        on every write: a third of a write's time.)"""
+        folder, name = os.path.split(path)
+        partial = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.part")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(partial, flags, self.filemode)
+        except FileNotFoundError:  # the entry's first file in its folder
+            os.makedirs(folder, self.dirmode, exist_ok=True)
+            fd = os.open(partial, flags, self.filemode)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(partial, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(partial)
+            raise
+
     def _entries(self) -> list[tuple[float, int, str]]:
         found = []
         for path in _own_files(os.fspath(self.directory)):
@@ -200,10 +224,15 @@ def _is_marked(path: str) -> bool:
 
 
 def _is_entry(relative: list[str]) -> bool:
-    # cachecontrol's FileCache: a/b/c/d/e/<sha224 hex> (and <name>.lock while writing).
+    # cachecontrol's FileCache: a/b/c/d/e/<sha224 hex> (and <name>.lock while writing); and
+    # .<name>.<8 hex>.part, an entry being written (or left by a process that died writing).
     if len(relative) != 6 or any(len(p) != 1 or p not in _HEX for p in relative[:5]):
         return False
     name = relative[5].removesuffix(".lock")
+    if name.startswith(".") and name.endswith(".part") and len(name) == 1 + 56 + 1 + 8 + 5:
+        if not set(name[58:66]) <= _HEX or name[57] != ".":
+            return False
+        name = name[1:57]
     return len(name) == 56 and set(name) <= _HEX and name.startswith("".join(relative[:5]))
 
 

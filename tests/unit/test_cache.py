@@ -1,4 +1,5 @@
 import io
+import threading
 
 import msgpack
 import pytest
@@ -43,6 +44,62 @@ def test_directory_cache_prunes_oldest_and_clears(tmp_path):
     assert freed == 600 and cache.size == 400
     assert cache.get("k9") == b"x" * 100 and cache.get("k0") is None
     assert cache.clear() == 400 and cache.size == 0
+
+
+def test_directory_cache_writes_whole_private_entries_without_locks(tmp_path):
+    cache = DirectoryCache(tmp_path / "c", max_bytes=None)
+    cache.set("k", b"v" * 1000)
+    cache.set("k", b"w" * 10)  # replaced, not appended to
+    assert cache.get("k") == b"w" * 10
+    files = [p for p in (tmp_path / "c").rglob("*") if p.is_file() and p.name != "CACHEDIR.TAG"]
+    assert len(files) == 1 and not any(p.suffix in (".lock", ".part") for p in files)
+    assert files[0].stat().st_mode & 0o777 == 0o600  # API data: readable by its owner only
+
+
+def test_directory_cache_readers_never_see_part_of_an_entry(tmp_path):
+    cache = DirectoryCache(tmp_path / "c", max_bytes=None)
+    values = [bytes([65 + i]) * (50_000 + i) for i in range(4)]
+    cache.set("k", values[0])
+    seen, errors = set(), []
+
+    def write():
+        for i in range(200):
+            DirectoryCache(tmp_path / "c", max_bytes=None).set("k", values[i % 4])
+
+    def read():
+        for _ in range(400):
+            value = cache.get("k")
+            if value not in values:
+                errors.append(len(value or b""))
+            seen.add(value)
+
+    threads = [threading.Thread(target=f) for f in (write, write, read, read)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(seen) > 1
+
+
+def test_a_partial_entry_left_by_a_crash_belongs_to_the_cache(tmp_path):
+    cache = DirectoryCache(tmp_path / "c", max_bytes=None)
+    cache.set("k", b"x" * 100)
+    (entry,) = [p for p in (tmp_path / "c").rglob("*") if len(p.name) == 56]
+    leftover = entry.parent / f".{entry.name}.0123abcd.part"
+    leftover.write_bytes(b"half")
+    assert cache.stats() == (2, 104)
+    assert cache.clear() == 104 and not leftover.exists()
+    # an unmarked directory holding entries and such a leftover is adopted, not refused
+    (tmp_path / "c" / "CACHEDIR.TAG").unlink()
+    cache.set("k", b"x")
+    (entry,) = [p for p in (tmp_path / "c").rglob("*") if len(p.name) == 56]
+    (entry.parent / f".{entry.name}.0123abcd.part").write_bytes(b"half")
+    DirectoryCache(tmp_path / "c")
+    # but a look-alike name is not the cache's
+    (entry.parent / f".{entry.name}.nothex!!.part").write_bytes(b"mine")
+    (tmp_path / "c" / "CACHEDIR.TAG").unlink()
+    with pytest.raises(ConfigurationError):
+        DirectoryCache(tmp_path / "c")
 
 
 def test_directory_cache_prunes_by_itself(tmp_path):
