@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, overload
 from urllib.parse import urljoin
@@ -167,9 +168,15 @@ def _canonical(rel: str, curies: Mapping[str, str]) -> str:
         prefix, _, reference = rel.partition(":")
         template = curies.get(prefix)
         if template is not None and not reference.startswith("//"):
-            return str(parse_template(template).expand({"rel": reference}))
+            return _expand_curie(template, reference)
         return rel
     return rel.lower()
+
+
+@functools.lru_cache(maxsize=1024)
+def _expand_curie(template: str, reference: str) -> str:
+    # Every page of a HAL walk looks up the same few CURIE'd rels: expand each once.
+    return str(parse_template(template).expand({"rel": reference}))
 
 
 class Links(Sequence[Link]):
