@@ -131,13 +131,19 @@ class _Handler(BaseHTTPRequestHandler):
                 close()
         status, headers = started
         code, _, reason = status.partition(" ")
-        self.send_response(int(code), reason)
+        self.send_response_only(int(code), reason)
+        self.log_request(int(code))
         names = set()
         for name, value in headers:
             if name.lower() in ("connection", "transfer-encoding", "content-length"):
                 continue
             names.add(name.lower())
             self.send_header(name, value)
+        # send_response() would add these even when the application set them (a Date twice)
+        if "date" not in names:
+            self.send_header("Date", self.date_time_string())
+        if "server" not in names:
+            self.send_header("Server", self.version_string())
         no_body = self.command == "HEAD" or int(code) in (204, 304) or int(code) < 200
         if not no_body:
             self.send_header("Content-Length", str(len(payload)))

@@ -230,6 +230,30 @@ def test_406_when_json_is_not_acceptable(api):
     assert api.get("/core", headers={"Accept": "*/*"}).status_code == 200
 
 
+def test_every_header_is_sent_once_and_the_connection_kept(demo):
+    # requests folds repeated headers into one ("a, a"): read the raw head off the socket.
+    import socket
+
+    host, port = demo.base_url.split("//")[1].split("/")[0].rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        for _ in range(2):  # the same connection answers twice
+            conn.sendall(f"GET /core HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: "
+                         f"Bearer {demo.token}\r\nAccept: application/json\r\n\r\n".encode())
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += conn.recv(65536)
+            head, _, body = head.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            assert lines[0].startswith("HTTP/1.1 200")
+            names = [line.split(":", 1)[0].lower() for line in lines[1:]]
+            assert sorted(names) == sorted(set(names)), names
+            assert {"date", "server", "etag", "content-length"} <= set(names)
+            length = int(next(line.split(":", 1)[1] for line in lines[1:]
+                              if line.lower().startswith("content-length")))
+            while len(body) < length:
+                body += conn.recv(65536)
+
+
 def test_etags_and_304(api):
     r = api.get("/core/accounts")
     etag = r.headers["ETag"]
