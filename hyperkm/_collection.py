@@ -250,7 +250,7 @@ def _walk(first: Resource, collection: Resource, max_pages: int | None = None
         # An API that always sends `next` would loop for ever on empty pages.
         if not _member_count(document) or (max_pages is not None and number >= max_pages):
             return
-        following = document.links.get("next")
+        following = document.link("next")
         if following is None:
             return
         try:

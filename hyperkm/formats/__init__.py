@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import partial
 from typing import Any, Protocol
 
 from .._exceptions import DocumentError
@@ -203,13 +204,20 @@ def parse(
 def _with_link_header(document: Document, link_header: str, url: str) -> Document:
     if not link_header:
         return document
-    known = {(link.rel.lower(), link.href) for link in document.links}
     body = document.links
+    # Read when the links are first asked for: a page walked for its `next` (which its body
+    # has) never needs the header.
+    document.defer_links(body, partial(_merge_link_header, body, link_header, url))
+    return document
+
+
+def _merge_link_header(body: Links, link_header: str, url: str) -> Links:
+    known = {(link.rel.lower(), link.href) for link in body}
     # A header entry that repeats a body link adds nothing — also when the body spells the
     # rel as a HAL CURIE (km:run) and the header plainly (run).
     extra = [link for link in parse_link_header(link_header, url, known)
              if not any(b.href == link.href for b in body.all(link.rel))]
-    return document.with_links(Links(extra))
+    return body.merged(extra) if extra else body
 
 
 def _refuse_constant(name: str) -> Any:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .._links import Links
+from .._links import Link, Links
 
 if TYPE_CHECKING:  # pragma: no cover
     from .._forms import Action
@@ -116,7 +116,8 @@ class Document:
         raw: The decoded body as received (for ``show --raw``); ``None`` for members.
     """
 
-    __slots__ = ("_actions", "_data", "_links", "_links_factory", "_state", "embedded",
+    __slots__ = ("_actions", "_body_links", "_data", "_links", "_links_factory", "_state",
+                 "embedded",
                  "envelope", "format", "has_own_url", "items", "meta", "page", "raw", "url")
 
     def __init__(
@@ -141,6 +142,7 @@ class Document:
         self._state: Callable[[Any], Any] | None = None
         self._links = links
         self._links_factory = links_factory
+        self._body_links: Links | None = None
         self.embedded: Mapping[str, Sequence[Document]] = embedded or {}
         self.items = items
         self.page = page or Page()
@@ -182,6 +184,7 @@ class Document:
             strip_links if links_factory is not None else None)
         doc._links = None if links_factory is not None else _NO_LINKS
         doc._links_factory = links_factory
+        doc._body_links = None
         doc.embedded, doc.items, doc.page, doc.meta = _NO_EMBEDDED, None, _NO_PAGE, None
         doc.envelope, doc.has_own_url = _NO_EMBEDDED, has_own_url
         doc._actions, doc.raw = actions, None
@@ -206,8 +209,23 @@ class Document:
     def links(self) -> Links:
         if self._links is None:
             self._links = self._links_factory() if self._links_factory else _NO_LINKS
-            self._links_factory = None
+            self._links_factory = self._body_links = None
         return self._links
+
+    def link(self, rel: str) -> Link | None:
+        """The first link with ``rel`` — ``links.get(rel)`` — without reading the ``Link``
+        header when the body has that rel itself (its links come first; a walk asks every
+        page for ``next``)."""
+        if self._links is None and self._body_links is not None:
+            found = self._body_links.exact(rel)
+            if found is not None:
+                return found
+        return self.links.get(rel)
+
+    def defer_links(self, body: Links, merge: Callable[[], Links]) -> None:
+        """Hold ``body`` as the links read so far, and build the whole set with ``merge``
+        when first asked for (for ``Link`` headers: most pages need only ``next``)."""
+        self._links, self._body_links, self._links_factory = None, body, merge
 
     @property
     def is_collection(self) -> bool:

@@ -40,3 +40,44 @@ def test_malformed_entries_are_skipped_not_fatal():
 def test_empty_and_whitespace():
     assert parse_link_header("", BASE) == []
     assert parse_link_header(" , ,", BASE) == []
+
+
+# -- a document's Link header is read when its links are first asked for --------------------
+
+import json  # noqa: E402
+import logging  # noqa: E402
+
+import pytest  # noqa: E402
+
+from hyperkm import formats  # noqa: E402
+
+_PAGE = {"links": [{"rel": "self", "href": "/p?o=0"}, {"rel": "next", "href": "/p?o=10"}],
+         "pagination": {}, "data": [{"id": 1}]}
+_HAL = {"_links": {"curies": [{"name": "km", "href": "/rels#{rel}", "templated": True}],
+                   "self": {"href": "/p"}, "km:event": {"href": "/e/{id}", "templated": True}}}
+
+
+@pytest.mark.parametrize("body,header", [
+    (_PAGE, '</p?o=10>; rel="next", </p?o=0>; rel="first"'),      # mirrors + adds
+    (_PAGE, '</other>; rel="next"'),                              # same rel, another target
+    (_PAGE, '</p?o=90>; rel="last", </x>; rel="NEXT"'),           # case, header-only rels
+    (_HAL, '</e/{id}>; rel="event"; templated="true", </y>; rel="up"'),  # CURIE in the body
+    (_HAL, '</z/{id}>; rel="event"; templated="true"'),           # CURIE'd rel, another target
+])
+def test_a_link_is_the_same_whether_or_not_the_header_was_read(body, header):
+    for rel in ("next", "NEXT", "first", "last", "self", "event", "km:event", "up", "nope"):
+        lazy = formats.parse(json.dumps(body).encode(), BASE, {"Link": header})
+        read = formats.parse(json.dumps(body).encode(), BASE, {"Link": header})
+        _ = read.links  # the header merged first
+        assert lazy.link(rel) == read.links.get(rel), rel
+        assert lazy.links == read.links
+
+
+def test_the_header_is_not_read_for_a_rel_the_body_has(caplog):
+    doc = formats.parse(json.dumps(_PAGE).encode(), BASE,
+                        {"Link": '</p?o=0>; rel="first", <broken; rel=x'})
+    with caplog.at_level(logging.WARNING, logger="hyperkm"):
+        assert doc.link("next").href == "https://h.example/p?o=10"
+        assert caplog.records == []  # the malformed header entry was not even looked at
+        assert doc.link("first").href == "https://h.example/p?o=0"  # only the header has it
+        assert "malformed Link header" in caplog.text
