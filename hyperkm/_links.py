@@ -18,6 +18,7 @@ __all__ = ["Link", "Links"]
 # Target attributes that RFC 8288 / HAL define and that every Link carries as a field; anything
 # else a format offers is kept in ``Link.extra``.
 _KNOWN_ATTRS = ("name", "title", "type", "hreflang", "profile", "deprecation")
+_STANDARD_KEYS = frozenset((*_KNOWN_ATTRS, "rel", "href", "templated"))
 
 
 def _templated_from_json(value: Any, where: str, url: str | None) -> bool:
@@ -78,7 +79,7 @@ class Link:
         Raises:
             DocumentError: the object is not a link: not an object, no usable ``href`` or ``rel``.
         """
-        if not isinstance(obj, Mapping):
+        if type(obj) is not dict and not isinstance(obj, Mapping):  # decoded JSON: a dict
             raise DocumentError(
                 f"{where}: expected a link object with 'href', got {type(obj).__name__} {obj!r:.80}"
                 + (f" in {base}" if base else ""), url=base)
@@ -93,16 +94,18 @@ class Link:
             raise DocumentError(
                 f"{where} (rel {rel!r}): 'href' must be a non-empty string, got {href!r:.80}"
                 + (f" in {base}" if base else ""), url=base)
-        templated = _templated_from_json(obj.get("templated"), f"{where} (rel {rel!r})", base)
+        templated = obj.get("templated")
+        if type(templated) is not bool:
+            templated = _templated_from_json(templated, f"{where} (rel {rel!r})", base)
         known: dict[str, str | None] = {}
         for key in _KNOWN_ATTRS:
             value = obj.get(key)
             known[key] = None if value is None else str(value)
-        extra = tuple(sorted(
-            (str(k), v) for k, v in obj.items()
-            if k not in _KNOWN_ATTRS and k not in ("rel", "href", "templated")
-            and isinstance(v, (str, int, float, bool))
-        ))
+        extra: tuple[tuple[str, Any], ...] = ()
+        if not _STANDARD_KEYS.issuperset(obj):  # other attributes: kept, sorted
+            extra = tuple(sorted(
+                (str(k), v) for k, v in obj.items()
+                if k not in _STANDARD_KEYS and isinstance(v, (str, int, float, bool))))
         return cls.create(rel.strip(), href.strip(), templated=templated, base=base,
                           extra=extra, **known)
 

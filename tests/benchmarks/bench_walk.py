@@ -3,7 +3,9 @@
 1. root -> accounts -> products -> every event: 10,000 events in pages of 100 (the server's own
    page size: nobody builds a URL), no latency. Each client runs in a process of its own,
    rounds interleaved, medians compared: a bare ``requests.Session`` loop written by hand for
-   the format; hyperkm (default cache, ``cache=False``, a directory cache); the Python HAL
+   the format; hyperkm (default cache, ``cache=False``, an empty directory cache, and the same
+   directory on a second run, when every page is a 304 and its body is read from disk); the
+   Python HAL
    peers halchemy and restnavigator 1.0.1, each installed from PyPI into a venv of its own
    under tests/benchmarks/.bench-venvs/.
 2. The events of one product at 20 ms latency: a sequential bare loop against
@@ -13,6 +15,7 @@ The emulator runs in its own process on its keep-alive HTTP/1.1 server; ``--url`
 other server (section 1, formats as it serves them).
 
 Run: python tests/benchmarks/bench_walk.py [--events N] [--rounds N] [--quick] [--url ROOT]
+     [--formats km,hal,...] [--no-parallel]
 """
 
 from __future__ import annotations
@@ -100,7 +103,7 @@ def cj_links(doc):
         links = links + coll["items"][0].get("links", [])
     return {x["rel"]: strip(x["href"]) for x in links}
 
-def walk():
+def walk(phase):
     if CLIENT == "bare-km":
         return bare("application/json", km_links, lambda d: d["data"])
     if CLIENT == "bare-hal":
@@ -116,8 +119,12 @@ def walk():
                     lambda d: d["collection"]["items"])
     if CLIENT.startswith("hyperkm"):
         import hyperkm
-        options = {"cache": False} if CACHE == "off" else ({} if CACHE == "memory" else
-                                                            {"cache": CACHE})
+        if CACHE in ("off", "memory"):
+            options = {"cache": False} if CACHE == "off" else {}
+        else:  # "dir:PATH" (the timed walk starts empty) or "dir-again:PATH" (304s)
+            kind, _, path = CACHE.partition(":")
+            options = {"cache": path + ("-warmup" if kind == "dir" and phase == "warmup"
+                                        else "")}
         root = hyperkm.connect(ROOT, token=TOKEN, **options)
         n = 0
         for account in root.follow("accounts").items():
@@ -155,9 +162,9 @@ def walk():
         return n
     raise SystemExit("unknown client " + CLIENT)
 
-walk()
+walk("warmup")
 started = time.perf_counter()
-count = walk()
+count = walk("timed")
 print(json.dumps({"seconds": time.perf_counter() - started, "count": count}))
 '''
 
@@ -187,7 +194,7 @@ def cold_walks(events: int, rounds: int, url: str | None, token: str,
     """Rows (format, client, median seconds, × bare, count)."""
     plan = {
         "km": [("bare-km", "memory"), ("hyperkm", "memory"), ("hyperkm", "off"),
-               ("hyperkm", "dir")],
+               ("hyperkm", "dir"), ("hyperkm", "dir-again")],
         "hal": [("bare-hal", "memory"), ("hyperkm", "memory"), ("halchemy", "memory"),
                 ("restnavigator", "memory")],
         "siren": [("bare-siren", "memory"), ("hyperkm", "memory")],
@@ -209,7 +216,8 @@ def cold_walks(events: int, rounds: int, url: str | None, token: str,
         for round_number in range(rounds):
             for fmt, clients in plan.items():
                 for client, cache in clients:
-                    spec = os.path.join(tmp, f"dir{round_number}") if cache == "dir" else cache
+                    spec = (f"{cache}:" + os.path.join(tmp, f"{cache}{round_number}")
+                            if cache.startswith("dir") else cache)
                     seconds, count = one_walk(pythons.get(client, sys.executable), client,
                                               roots[fmt], token, spec)
                     samples.setdefault((fmt, client, cache), []).append(seconds)
@@ -220,7 +228,8 @@ def cold_walks(events: int, rounds: int, url: str | None, token: str,
                 median = statistics.median(samples[(fmt, client, cache)])
                 label = client if client != "hyperkm" else {
                     "memory": "hyperkm (default cache)", "off": "hyperkm (cache=False)",
-                    "dir": "hyperkm (directory cache)"}[cache]
+                    "dir": "hyperkm (directory cache)",
+                    "dir-again": "  same, second run (304s)"}[cache]
                 rows.append((fmt, label, median, median / base, counts[(fmt, client, cache)]))
     return rows
 
