@@ -438,15 +438,21 @@ class HttpClient:
                 and not response.headers.get("Content-Encoding"):
             response.close()
             raise _too_large(method, url, limit, f"it declares {int(declared):,} bytes")
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if limit is not None and size > limit:
-                response.close()
-                raise _too_large(method, url, limit, "it is larger")
-            chunks.append(chunk)
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        if declared.isdigit() and not response.headers.get("Content-Encoding") \
+                and response.raw is not None:
+            # The size is known and within the limit: one read into one buffer (urllib3
+            # refuses a body shorter than declared; the deadline bounds the time).
+            body = response.raw.read()
+        else:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    response.close()
+                    raise _too_large(method, url, limit, "it is larger")
+                chunks.append(chunk)
+            body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         response._content = body
         response._content_consumed = True  # type: ignore[attr-defined]
         store = getattr(response, "hyperkm_store", None)

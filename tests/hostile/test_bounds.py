@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import textwrap
@@ -230,6 +231,22 @@ def test_no_request_outlives_its_deadline(raw_server, handler):
     elapsed = time.monotonic() - started
     assert elapsed < 3.0, elapsed
     assert "deadline" in str(info.value) or "timed out" in str(info.value)
+
+
+@pytest.mark.parametrize("sent", [0, 10, 999])
+def test_a_body_shorter_than_its_content_length_is_a_transport_error(raw_server, sent):
+    # The body is read in one go when its length is declared: a connection closed early must
+    # never be parsed as a (truncated) document.
+    def handle(request, conn, server):
+        body = b'{"links": [], "data": {"a": "' + b"x" * 2000 + b'"}}'
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 1000\r\n\r\n" + body[:sent])
+        conn.shutdown(socket.SHUT_RDWR)  # the server's reader still holds the socket open
+
+    root = hyperkm.connect(raw_server(handle).url + "/core", retries=0)
+    with pytest.raises(hyperkm.TransportError) as info:
+        _ = root.data
+    assert "/core" in str(info.value)
 
 
 def test_retry_waits_stay_within_the_deadline(raw_server):
