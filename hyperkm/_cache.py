@@ -406,7 +406,8 @@ class _Serializer(Serializer):
             response._fp = io.BytesIO(body)  # type: ignore[assignment]
             response.length_remaining = len(body)
         # The same data cachecontrol's serializer encodes (see Serializer.dumps).
-        headers = {str(k): str(v) for k, v in response.headers.items()}
+        headers = {k if type(k) is str else str(k): v if type(v) is str else str(v)
+                   for k, v in response.headers.items()}
         vary: dict[str, str | None] = {}
         varied = response.headers.get("vary")
         if varied:
@@ -418,7 +419,7 @@ class _Serializer(Serializer):
                                "version": response.version, "reason": str(response.reason),
                                "decode_content": response.decode_content},
                   "vary": vary}
-        size = len(body) + sum(len(k) + len(v) for k, v in headers.items())
+        size = len(body) + sum(map(len, headers)) + sum(map(len, headers.values()))
         return _Entry(cached, size)  # type: ignore[return-value]  # the memory cache's own
 
     def loads(self, request: PreparedRequest, data: bytes, body_file: Any = None) -> Any:
