@@ -444,12 +444,71 @@ class _Serializer(Serializer):
 
 
 class _Controller(CacheController):
+    """cachecontrol's caching policy, made unable to break a request: it asserts that a
+    ``Date`` header parses (and fails with ``AssertionError`` or ``TypeError`` when a server
+    sends a bad one, in a response or a 304). Any failure of the policy is logged and taken
+    as "not cached"; the request goes on."""
+
     def __init__(self, cache: BaseCache | None = None, cache_etags: bool = True,
                  serializer: Serializer | None = None,
                  status_codes: Collection[int] | None = None) -> None:
         # No 301/308: a permanent redirect cached for ever would outlive its server.
         super().__init__(cache, cache_etags=cache_etags, serializer=serializer,
                          status_codes=status_codes or (200, 203, 300))
+
+    def cached_request(self, request: PreparedRequest) -> Any:
+        try:
+            return super().cached_request(request)
+        except Exception as exc:
+            _policy_failed("reading the cache for", request, exc)
+            return False
+
+    def conditional_headers(self, request: PreparedRequest) -> dict[str, str]:
+        try:
+            return super().conditional_headers(request)
+        except Exception as exc:
+            _policy_failed("revalidating", request, exc)
+            return {}
+
+    def cache_response(self, request: PreparedRequest, response_or_ref: Any,
+                       body: bytes | None = None,
+                       status_codes: Collection[int] | None = None) -> None:
+        try:
+            super().cache_response(request, response_or_ref, body, status_codes)
+        except Exception as exc:
+            _policy_failed("storing", request, exc)
+
+    def update_cached_response(self, request: PreparedRequest, response: HTTPResponse
+                               ) -> HTTPResponse:
+        try:
+            return super().update_cached_response(request, response)
+        except Exception as exc:
+            # The server confirmed the copy held (304): serve it, without its new headers.
+            _policy_failed("updating the cached copy of", request, exc)
+            try:
+                cached = self._load_from_cache(request)
+            except Exception:
+                cached = None
+            if not cached:
+                return response
+            cached.status = 200
+            return cached
+
+
+def _policy_failed(what: str, request: PreparedRequest, exc: Exception) -> None:
+    log.warning("HTTP cache: %s %s failed (%s: %s); going on without the cache for it",
+                what, request.url, type(exc).__name__, exc)
+
+
+class _LastModified(LastModified):
+    """cachecontrol's Last-Modified heuristic, which asserts that ``Date`` parses: a response
+    whose dates do not parse gets no heuristic freshness."""
+
+    def update_headers(self, resp: HTTPResponse) -> dict[str, str]:
+        try:
+            return super().update_headers(resp)
+        except Exception:
+            return {}
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
@@ -496,7 +555,7 @@ class CachingAdapter(_Watched, CacheControlAdapter):
         inner = cache.inner if isinstance(cache, _Namespaced) else cache
         serializer = _Serializer(keep_objects=isinstance(inner, MemoryCache))
         super().__init__(cache=cache, controller_class=_Controller, serializer=serializer,
-                         heuristic=LastModified(), max_retries=max_retries)
+                         heuristic=_LastModified(), max_retries=max_retries)
 
     def send(self, request: PreparedRequest, stream: bool = False, timeout: Any = None,
              verify: bool | str = True, cert: Any = None, proxies: Any = None,
