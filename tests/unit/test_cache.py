@@ -216,3 +216,76 @@ def test_memory_entries_without_a_body_read_the_response_as_cachecontrol_does():
     entry = _Serializer(keep_objects=True).dumps(request, response)
     assert entry.cached["response"]["body"] == b"abc"
     assert response.read() == b"abc"  # still readable by whoever holds it
+
+
+class _Recording(BaseCache):
+    def __init__(self):
+        self.entries = {}
+
+    def get(self, key):
+        return self.entries.get(key, (None, None))[0]
+
+    def set(self, key, value, expires=None):
+        self.entries[key] = (value, expires)
+
+    def delete(self, key):
+        self.entries.pop(key, None)
+
+
+_DATE = "Thu, 26 Nov 2026 10:00:00 GMT"
+
+
+@pytest.mark.parametrize("status,headers,request_headers,body", [
+    (200, {"ETag": '"1"', "Date": _DATE}, {}, b"{}"),
+    (200, {"ETag": '"1"'}, {}, b"{}"),                                          # no Date
+    (200, {"ETag": '"1"', "Date": _DATE, "Expires": "Thu, 31 Dec 2026 10:00:00 GMT"}, {},
+     b"{}"),                                                                    # long expiry
+    (200, {"ETag": '"1"', "Date": _DATE, "Expires": "garbage"}, {}, b"{}"),
+    (200, {"etag": '"1"', "date": _DATE, "cache-control": "private, max-age=0"}, {}, b"{}"),
+    (200, {"ETag": '"1"', "Date": _DATE, "Content-Length": "9"}, {}, b"{}"),    # truncated
+    (200, {"ETag": '"1"', "Date": _DATE, "Cache-Control": "no-store"}, {}, b"{}"),
+    (200, {"ETag": '"1"', "Date": _DATE, "Cache-Control": "NO-STORE"}, {}, b"{}"),
+    (200, {"ETag": '"1"', "Date": _DATE}, {"Cache-Control": "no-store"}, b"{}"),
+    (200, {"ETag": '"1"', "Date": _DATE, "Vary": "*"}, {}, b"{}"),
+    (200, {"ETag": '"1"', "Date": _DATE, "Vary": "Accept"}, {"Accept": "a/b"}, b"{}"),
+    (200, {"Date": _DATE, "Cache-Control": "max-age=60"}, {}, b"{}"),            # no ETag
+    (203, {"ETag": '"1"', "Date": _DATE}, {}, b"{}"),
+    (404, {"ETag": '"1"', "Date": _DATE}, {}, b"{}"),                           # not cacheable
+])
+def test_storing_an_etagged_response_matches_cachecontrol(status, headers, request_headers,
+                                                          body):
+    from cachecontrol.controller import CacheController
+
+    from hyperkm._cache import _Controller
+
+    results = []
+    for controller_class in (_Controller, CacheController):
+        cache = _Recording()
+        cache.set("https://h/x", b"held", None)  # a copy held before (no-store purges it)
+        controller = controller_class(cache, serializer=_Serializer(keep_objects=True),
+                                      status_codes=(200, 203, 300))
+        response = HTTPResponse(body=io.BytesIO(body), headers=headers, status=status,
+                                preload_content=False)
+        request = Request("GET", "https://h/x", headers=request_headers).prepare()
+        controller.cache_response(request, response, body=body)
+        results.append({k: (v.cached if hasattr(v, "cached") else v, e)
+                        for k, (v, e) in cache.entries.items()})
+    assert results[0] == results[1]
+
+
+def test_the_short_road_is_taken_only_for_plain_etagged_responses():
+    from hyperkm._cache import _Controller
+
+    controller = _Controller(_Recording(), serializer=_Serializer(keep_objects=True))
+    request = Request("GET", "https://h/x").prepare()
+
+    def taken(headers, status=200):
+        response = HTTPResponse(body=io.BytesIO(b"{}"), headers=headers, status=status,
+                                preload_content=False)
+        return controller._store_etagged(request, response, b"{}", None)
+
+    assert taken({"ETag": '"1"', "Date": _DATE, "Cache-Control": "private, max-age=0"})
+    assert not taken({"ETag": '"1"', "Cache-Control": "no-store"})
+    assert not taken({"ETag": '"1"', "Date": "garbage"})
+    assert not taken({"Date": _DATE, "Cache-Control": "max-age=60"})
+    assert not taken({"ETag": '"1"'}, status=404)
