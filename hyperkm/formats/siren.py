@@ -75,8 +75,7 @@ def _entity(obj: Any, base: str, fallback: str, where: str, depth: int) -> Docum
     raw_entities = obj.get("entities", [])
     expect(isinstance(raw_entities, list), f"{where}.entities must be an array", raw_entities,
            base)
-    if raw_entities and all(type(sub) is dict and sub.get("rel") == _ITEM and "href" not in sub
-                            and not sub.get("entities") for sub in raw_entities):
+    if _all_plain_members(raw_entities):
         # A plain collection page (every sub-entity a member): its members are built when
         # used, one by one (a walk skims thousands).
         lazy = LazyMembers(raw_entities, partial(_member_at, base, where))
@@ -141,6 +140,16 @@ def _member(sub: dict[str, Any], base: str, where: str) -> Document:
     actions = partial(_actions, raw_actions, base, where) if raw_actions else ()
     return Document.member(url, "siren", sub, partial(_member_links, raw_links, base, where),
                            own, state=_properties, actions=actions)
+
+
+def _all_plain_members(entities: list[Any]) -> bool:
+    """Whether every sub-entity is a plain collection member (rel ``item``, no sub-entities,
+    not an embedded link): a loop, not ``all()`` over a generator — it runs on every page."""
+    for sub in entities:
+        if type(sub) is not dict or sub.get("rel") != _ITEM or "href" in sub \
+                or sub.get("entities"):
+            return False
+    return bool(entities)
 
 
 def _member_at(base: str, where: str, sub: Any, i: int) -> Document:

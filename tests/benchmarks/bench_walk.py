@@ -7,7 +7,9 @@
    directory on a second run, when every page is a 304 and its body is read from disk); the
    Python HAL
    peers halchemy and restnavigator 1.0.1, each installed from PyPI into a venv of its own
-   under tests/benchmarks/.bench-venvs/.
+   under tests/benchmarks/.bench-venvs/. A diagnostic pair ("km, heap kept") runs bare and
+   hyperkm with glibc's heap trimming off (also for Collection+JSON, the largest pages): the
+   difference is what keeping every page costs a fresh process in new memory.
 2. The events of one product at 20 ms latency: a sequential bare loop against
    ``items(concurrency=N)`` and a hand-written thread pool.
 
@@ -179,9 +181,17 @@ def peer_python(name: str) -> str:
     return python
 
 
-def one_walk(python: str, client: str, root: str, token: str, cache: str) -> tuple[float, int]:
+# glibc returns freed heap to the system (and this VM makes faulting it back in expensive): a
+# cache that keeps every page grows the heap anew in each fresh process. The diagnostic rows
+# run both sides with trimming off, to show how much of a cache's cost that is.
+KEEP_HEAP = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30), "MALLOC_TOP_PAD_": str(64 << 20)}
+
+
+def one_walk(python: str, client: str, root: str, token: str, cache: str,
+             keep_heap: bool = False) -> tuple[float, int]:
+    env = {**os.environ, **KEEP_HEAP} if keep_heap else None
     done = subprocess.run([python, "-c", WALKER, client, root, token, cache],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
     if done.returncode:
         raise RuntimeError(f"{client} failed:\n{done.stderr[-2000:]}")
     out = done.stdout
@@ -200,15 +210,19 @@ def cold_walks(events: int, rounds: int, url: str | None, token: str,
         "siren": [("bare-siren", "memory"), ("hyperkm", "memory")],
         "jsonapi": [("bare-jsonapi", "memory"), ("hyperkm", "memory")],
         "collection+json": [("bare-collection+json", "memory"), ("hyperkm", "memory")],
+        "km, heap kept": [("bare-km", "memory"), ("hyperkm", "memory")],
+        "collection+json, heap kept": [("bare-collection+json", "memory"),
+                                       ("hyperkm", "memory")],
     }
     if formats:
-        plan = {fmt: clients for fmt, clients in plan.items() if fmt in formats}
+        plan = {fmt: clients for fmt, clients in plan.items() if fmt.split(",")[0] in formats}
     if url is not None:
         plan = {"given": [("bare-km", "memory"), ("hyperkm", "memory"), ("hyperkm", "off")]}
     rows = []
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        served = {fmt.split(",")[0] for fmt in plan}
         roots = {fmt: url if url else stack.enter_context(demo_process(
-            "--format", fmt, "--events", str(events), "--page-size", "100")) for fmt in plan}
+            "--format", fmt, "--events", str(events), "--page-size", "100")) for fmt in served}
         pythons = {"halchemy": peer_python("halchemy"),
                    "restnavigator": peer_python("restnavigator")} if url is None else {}
         samples: dict[tuple[str, str, str], list[float]] = {}
@@ -219,7 +233,8 @@ def cold_walks(events: int, rounds: int, url: str | None, token: str,
                     spec = (f"{cache}:" + os.path.join(tmp, f"{cache}{round_number}")
                             if cache.startswith("dir") else cache)
                     seconds, count = one_walk(pythons.get(client, sys.executable), client,
-                                              roots[fmt], token, spec)
+                                              roots[fmt.split(",")[0]], token, spec,
+                                              keep_heap=fmt.endswith("heap kept"))
                     samples.setdefault((fmt, client, cache), []).append(seconds)
                     counts[(fmt, client, cache)] = count
         for fmt, clients in plan.items():
@@ -294,11 +309,11 @@ def main() -> None:
     parser.add_argument("--no-parallel", action="store_true", help="skip section 2")
     args = parser.parse_args()
     rounds = 3 if args.quick else args.rounds
-    print(f"{'format':<16}{'client':<28}{'s':>8}{'× bare':>9}{'events':>9}")
+    print(f"{'format':<28}{'client':<28}{'s':>8}{'× bare':>9}{'events':>9}")
     formats = args.formats.split(",") if args.formats else None
     for fmt, label, seconds, ratio, count in cold_walks(args.events, rounds, args.url,
                                                         args.token, formats):
-        print(f"{fmt:<16}{label:<28}{seconds:>8.3f}{ratio:>9.2f}{count:>9}")
+        print(f"{fmt:<28}{label:<28}{seconds:>8.3f}{ratio:>9.2f}{count:>9}")
     if args.url is None and not args.no_parallel:
         print(f"\n{'20 ms latency, one product events':<36}{'s':>8}{'× sequential':>14}")
         for name, seconds, ratio in parallel(args.events, rounds, args.token):
