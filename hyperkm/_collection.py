@@ -168,6 +168,9 @@ class Items:
                 for resource in _fetch_linked(page, document.links.all("item")):
                     yield resource
                     position += 1
+            # Let this page go before the next is read: a page held while the next one is
+            # decoded survives garbage collections, and then costs full ones.
+            page = document = items = None
 
     def __len__(self) -> int:
         first = self._start()
@@ -268,7 +271,8 @@ def _walk(first: Resource, collection: Resource, max_pages: int | None = None
                 f"to {target}, which was already read. Stopping instead of looping for ever; "
                 "the server's paging links are wrong.", url=page.url)
         # Pages hang off the collection, not off each other: a long walk must not keep a
-        # chain of every page (and its members) alive.
+        # chain of every page (and its members) alive, nor this page while the next is read.
+        document = following = None
         page = type(collection)(collection.client, target, parent=collection,
                                 step=Step("next", label=f"page {number + 1}"))
 
@@ -294,6 +298,7 @@ def _adaptive(pages: Iterator[Resource], ahead: int) -> Iterator[Resource]:
         started = clock()
         yield page
         worked = clock() - started
+        page = None  # not held while the next page is read
         if fetched >= MIN_FETCH_SECONDS and worked >= OVERLAP_SHARE * fetched:
             yield from _prefetched(pages, ahead)
             return

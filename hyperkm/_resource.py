@@ -66,7 +66,10 @@ class Resource:
                          position: int) -> Iterator[Resource]:
         """The members of one page as flyweights: a walk over thousands of members builds
         each one's document (and URL, and step) only if it is used."""
-        source = _MemberSource(members, position)
+        # The source holds the page's builder, not its members: the last member a loop holds
+        # must not keep the whole page (thousands of objects for the garbage collector to
+        # walk) alive while the next page is read.
+        source = _MemberSource(members.builder, position)
         new = cls.__new__
         for index, raw in enumerate(members.raw):
             member = new(cls)
@@ -86,7 +89,7 @@ class Resource:
     def _build_member(self) -> None:
         source = self._source
         assert source is not None
-        document = source.members.build(self._index)
+        document = source.build(self._raw, self._index)
         if self._step is None:
             key = document.peek("id")
             label = (f"[id={key}]" if type(key) in (str, int)
@@ -485,12 +488,12 @@ class Resource:
 
 
 class _MemberSource:
-    """The page a flyweight member comes from, and the page's first position."""
+    """How a page builds its members, and the page's first position."""
 
-    __slots__ = ("members", "position")
+    __slots__ = ("build", "position")
 
-    def __init__(self, members: LazyMembers, position: int) -> None:
-        self.members, self.position = members, position
+    def __init__(self, build: Callable[[Any, int], Document], position: int) -> None:
+        self.build, self.position = build, position
 
 
 def _summary(doc: Document) -> str:

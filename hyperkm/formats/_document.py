@@ -50,11 +50,11 @@ class LazyMembers(Sequence["Document"]):
         """The members' raw JSON values, in order."""
         return self._raw
 
-    def build(self, index: int) -> Document:
-        """Member ``index`` alone, without building the others (the walk's flyweights)."""
-        if self._built is not None:
-            return self._built[index]
-        return self._build(self._raw[index], index)
+    @property
+    def builder(self) -> Callable[[Any, int], Document]:
+        """``builder(raw, index)`` builds one member's document from its raw value alone (it
+        holds nothing of the page: a member kept after its page is gone keeps only itself)."""
+        return self._build
 
     def __len__(self) -> int:
         return len(self._raw)

@@ -80,3 +80,39 @@ def test_members_without_ids_are_labelled_by_their_position_across_pages():
         # a member asked for its step before anything else, and one that never is
         member = root.items(prefetch=0)[7]
         assert member.step.label == "[7]" and member.url.endswith("/m/7")
+
+
+def _reachable(start, stop):
+    """Data reachable from ``start`` through references, not entering ``stop`` nor code
+    (functions and modules lead to every global of the process)."""
+    import gc
+    import types
+
+    code = (type, types.FunctionType, types.ModuleType, types.BuiltinFunctionType,
+            types.MethodType, types.FrameType, types.CodeType)
+    seen, todo = {id(start): start}, [start]
+    while todo:
+        for ref in gc.get_referents(todo.pop()):
+            if id(ref) not in seen and not any(ref is s for s in stop) and not isinstance(
+                    ref, code):
+                seen[id(ref)] = ref
+                todo.append(ref)
+    return seen.values()
+
+
+def test_a_member_kept_does_not_keep_its_page():
+    # A loop's last member is alive while the next page is read: if it held its page, every
+    # page would survive garbage collections (and cost full ones on a long walk).
+    with ScriptedServer(_pages(3, 3, ids=True)) as server:
+        root = hyperkm.connect(server.url + "/p0", cache=False)
+        kept = None
+        for position, member in enumerate(root.items(prefetch=0)):
+            if position == 4:  # not asking it anything: it stays a flyweight
+                kept = member
+        for used in (False, True):
+            if used:
+                assert kept.data["id"] == 4  # and once its document is built
+            ids = {o.get("id") for o in _reachable(kept, (root.client, root))
+                   if type(o) is dict and "name" in o}
+            assert 4 in ids or used  # its own object (until built into its document)
+            assert not ids & {3, 5}, ids  # the rest of its page is gone
