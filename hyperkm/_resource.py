@@ -33,7 +33,8 @@ class Resource:
     """
 
     # A collection's members are flyweights until used: ``_raw`` (the member's JSON value),
-    # ``_source`` (its page's members) and ``_index`` stand for a document not built yet.
+    # ``_source`` (how its page builds members) and ``_index`` stand for a document not
+    # built yet.
     __slots__ = ("_client", "_document", "_index", "_raw", "_response", "_source", "_step",
                  "_url", "base_trail", "parent", "write_response")
 
@@ -96,7 +97,7 @@ class Resource:
                      else f"[{source.position + self._index}]")
             self._step = Step(None, label=label, member=True)
         self._document, self._url = document, document.url
-        self._source = self._raw = None  # the page's other members are not kept alive
+        self._source = self._raw = None  # built: the raw value is not needed any more
 
     # -- state --------------------------------------------------------------------------
 
