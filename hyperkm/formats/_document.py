@@ -117,8 +117,8 @@ class Document:
     """
 
     __slots__ = ("_actions", "_body_links", "_data", "_links", "_links_factory", "_state",
-                 "embedded",
-                 "envelope", "format", "has_own_url", "items", "meta", "page", "raw", "url")
+                 "embedded", "envelope", "format", "has_own_url", "items", "meta", "page", "raw",
+                 "url")
 
     def __init__(
         self,
