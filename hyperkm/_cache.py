@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import functools
 import hashlib
 import io
 import logging
@@ -500,7 +501,7 @@ class _Controller(CacheController):
                 return False  # cachecontrol also purges a held copy then
         date = 0
         if "date" in headers:
-            parsed = parsedate_tz(headers["date"])
+            parsed = _parsed_date(headers["date"])
             if parsed is None:
                 return False  # cachecontrol fails on it, and we log that
             date = calendar.timegm(parsed[:6])
@@ -509,7 +510,7 @@ class _Controller(CacheController):
             return True  # a truncated body is not kept (cachecontrol's rule)
         expires_time = 0
         if headers.get("expires"):
-            expires = parsedate_tz(headers["expires"])
+            expires = _parsed_date(headers["expires"])
             if expires is not None:
                 expires_time = calendar.timegm(expires[:6]) - date
         assert request.url is not None
@@ -532,6 +533,12 @@ class _Controller(CacheController):
                 return response
             cached.status = 200
             return cached
+
+
+@functools.lru_cache(maxsize=128)
+def _parsed_date(value: str) -> Any:
+    # Pages fetched within a second carry the same Date: parse each value once.
+    return parsedate_tz(value)
 
 
 def _policy_failed(what: str, request: PreparedRequest, exc: Exception) -> None:
