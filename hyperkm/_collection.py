@@ -23,7 +23,8 @@ from ._links import Link
 from ._pages import OFFSET_VARIABLES, PAGE_SIZE_VARIABLES, parallel_pages
 from ._steps import Step
 from ._urls import normalised
-from .formats import Document, LazyMembers
+from .formats import Document
+from .formats._document import LazyMembers
 
 # The Resource class sits a layer above collections: pages and members are made with the
 # class of the collection given (``type(collection)``), so this module never imports it.
@@ -253,7 +254,7 @@ def _walk(first: Resource, collection: Resource, max_pages: int | None = None
         # An API that always sends `next` would loop for ever on empty pages.
         if not _member_count(document) or (max_pages is not None and number >= max_pages):
             return
-        following = document.link("next")
+        following = document._first_link("next")
         if following is None:
             return
         try:

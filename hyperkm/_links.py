@@ -280,7 +280,7 @@ class Links(Sequence[Link]):
                 out.append((first.rel, self._by_rel[_canonical(first.rel, self._curies)]))
         return out
 
-    def exact(self, rel: str) -> Link | None:
+    def _exact(self, rel: str) -> Link | None:
         """The first link whose rel is ``rel`` itself (case-insensitively, or the URI a CURIE
         stands for) — without `all`'s search of CURIE prefixes for an unprefixed rel."""
         found = self._by_rel.get(_canonical(rel, self._curies))

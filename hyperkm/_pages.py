@@ -52,7 +52,7 @@ def derive(first: Resource) -> tuple[PageUrl, int] | tuple[None, str]:
         return (lambda k: first.url), 1
     pages = -(-total // size)
     candidates = [_from_template(first, size), _from_query(document, size)]
-    following = document.link("next")
+    following = document._first_link("next")
     if following is None:
         return None, "the first page has no 'next' link to check a derivation against"
     try:
@@ -91,7 +91,7 @@ def _from_template(first: Resource, size: int) -> PageUrl | None:
 
 
 def _from_query(document: Any, size: int) -> PageUrl | None:
-    following = document.link("next")
+    following = document._first_link("next")
     if following is None or following.templated:
         return None
     parts = urlsplit(following.href)

@@ -15,7 +15,8 @@ from ._exceptions import HyperkmError
 from ._forms import Action, Actions
 from ._links import Link, Links
 from ._steps import LABEL_FIELDS, Step
-from .formats import Document, LazyMembers
+from .formats import Document
+from .formats._document import LazyMembers
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._bookmarks import Trail

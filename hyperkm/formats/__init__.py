@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from .._exceptions import DocumentError
 from .._links import Links
-from ._document import Document, LazyMembers, Page
+from ._document import Document, Page
 from .collection_json import CollectionJsonFormat
 from .hal import HalFormat
 from .html import HtmlFormat
@@ -37,7 +37,6 @@ __all__ = [
     "HtmlFormat",
     "JsonApiFormat",
     "KissmetricsFormat",
-    "LazyMembers",
     "Page",
     "PlainJsonFormat",
     "SirenFormat",
@@ -207,7 +206,7 @@ def _with_link_header(document: Document, link_header: str, url: str) -> Documen
     body = document.links
     # Read when the links are first asked for: a page walked for its `next` (which its body
     # has) never needs the header.
-    document.defer_links(body, partial(_merge_link_header, body, link_header, url))
+    document._defer_links(body, partial(_merge_link_header, body, link_header, url))
     return document
 
 

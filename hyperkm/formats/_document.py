@@ -212,17 +212,17 @@ class Document:
             self._links_factory = self._body_links = None
         return self._links
 
-    def link(self, rel: str) -> Link | None:
+    def _first_link(self, rel: str) -> Link | None:
         """The first link with ``rel`` — ``links.get(rel)`` — without reading the ``Link``
         header when the body has that rel itself (its links come first; a walk asks every
         page for ``next``)."""
         if self._links is None and self._body_links is not None:
-            found = self._body_links.exact(rel)
+            found = self._body_links._exact(rel)
             if found is not None:
                 return found
         return self.links.get(rel)
 
-    def defer_links(self, body: Links, merge: Callable[[], Links]) -> None:
+    def _defer_links(self, body: Links, merge: Callable[[], Links]) -> None:
         """Hold ``body`` as the links read so far, and build the whole set with ``merge``
         when first asked for (for ``Link`` headers: most pages need only ``next``)."""
         self._links, self._body_links, self._links_factory = None, body, merge
