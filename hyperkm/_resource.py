@@ -90,7 +90,11 @@ class Resource:
 
     def _build_member(self) -> None:
         source = self._source
-        assert source is not None
+        if source is None:  # another thread built it meanwhile
+            return
+        # _raw is never cleared (the document holds it anyway), so two threads building the
+        # same member at once both build it right; the document is set before _source is
+        # cleared, so whoever sees no source sees the document.
         document = source.build(self._raw, self._index)
         if self._step is None:
             key = document.peek("id")
@@ -98,7 +102,7 @@ class Resource:
                      else f"[{source.position + self._index}]")
             self._step = Step(None, label=label, member=True)
         self._document, self._url = document, document.url
-        self._source = self._raw = None  # built: the raw value is not needed any more
+        self._source = None
 
     # -- state --------------------------------------------------------------------------
 
@@ -137,7 +141,7 @@ class Resource:
         if self._document is None:
             if self._source is not None:
                 self._build_member()
-            else:
+            if self._document is None:
                 self._load()
         assert self._document is not None
         return self._document

@@ -3,6 +3,10 @@ collection members that build their documents only when used."""
 
 from __future__ import annotations
 
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from werkzeug.wrappers import Response
 
 import hyperkm
@@ -116,3 +120,30 @@ def test_a_member_kept_does_not_keep_its_page():
                    if type(o) is dict and "name" in o}
             assert 4 in ids or used  # its own object (until built into its document)
             assert not ids & {3, 5}, ids  # the rest of its page is gone
+
+
+def test_a_member_used_from_many_threads_at_once_is_built_right():
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, for races to show
+    try:
+        _use_from_many_threads()
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def _use_from_many_threads():
+    with ScriptedServer(_pages(2, 30, ids=True)) as server:
+        root = hyperkm.connect(server.url + "/p0")
+        members = [m for m in root.items(prefetch=0)]  # flyweights: nothing built yet
+        sent = len(server.requests)
+        with ThreadPoolExecutor(8) as pool:
+            for i, member in enumerate(members):
+                start = threading.Barrier(8)
+
+                def use(_, member=member, start=start):
+                    start.wait()  # all at once, on a member nobody has built yet
+                    return member.url, member.document.data["id"], str(member.step)
+
+                results = set(pool.map(use, range(8)))
+                assert results == {(f"{server.url}/m/{i}", i, f"[id={i}]")}
+        assert len(server.requests) == sent  # no member was fetched instead of built
