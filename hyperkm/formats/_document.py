@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["CONTROL_KEYS", "PEEKERS", "Document", "LazyMembers", "Page", "strip_links"]
 
 _NO_LINKS = Links()
+_STATE_LOCK = threading.Lock()
 
 
 def strip_links(raw: dict[str, Any]) -> dict[str, Any]:
@@ -155,9 +157,10 @@ class Document:
     @property
     def actions(self) -> tuple[Action, ...]:
         """The affordances (forms) the representation offers, in document order."""
-        if callable(self._actions):  # a member's forms, read on first use
-            self._actions = self._actions()
-        return self._actions
+        actions = self._actions  # read once: another thread may be replacing it
+        if callable(actions):  # a member's forms, read on first use
+            actions = self._actions = actions()
+        return actions
 
     @property
     def data(self) -> Any:
@@ -165,9 +168,13 @@ class Document:
             return [member.data for member in self.items]
         if self._state is not None:
             # A member's raw object: turn it into state on first use, not at parse time (a
-            # long walk builds thousands of members whose state nobody reads).
-            self._data = self._state(self._data)
-            self._state = None
+            # long walk builds thousands of members whose state nobody reads). Under a lock:
+            # two threads using a member at once must not turn its state into state again.
+            with _STATE_LOCK:
+                state = self._state
+                if state is not None:
+                    self._data = state(self._data)
+                    self._state = None
         return self._data
 
     @classmethod
@@ -201,23 +208,37 @@ class Document:
                 return self._data.get(key) if key not in controls else None
             peeker = PEEKERS.get(state)
             if peeker is not None:
-                return peeker(self._data, key)
+                with _STATE_LOCK:  # the raw object, unless another thread has just turned it
+                    if self._state is state:
+                        return peeker(self._data, key)
         data = self.data
         return data.get(key) if type(data) is dict else None
 
     @property
     def links(self) -> Links:
-        if self._links is None:
-            self._links = self._links_factory() if self._links_factory else _NO_LINKS
-            self._links_factory = self._body_links = None
-        return self._links
+        links = self._links
+        if links is None:
+            # Read each attribute once: a page's links may be asked for from the prefetching
+            # thread and the consumer at once (the links are set before the factory is
+            # dropped, so a thread that finds no factory finds the links).
+            factory = self._links_factory
+            if factory is None:
+                links = self._links
+                if links is None:
+                    links = self._links = _NO_LINKS
+            else:
+                links = factory()
+                self._links = links
+                self._links_factory = self._body_links = None
+        return links
 
     def _first_link(self, rel: str) -> Link | None:
         """The first link with ``rel`` — ``links.get(rel)`` — without reading the ``Link``
         header when the body has that rel itself (its links come first; a walk asks every
         page for ``next``)."""
-        if self._links is None and self._body_links is not None:
-            found = self._body_links._exact(rel)
+        body = self._body_links
+        if body is not None and self._links is None:
+            found = body._exact(rel)
             if found is not None:
                 return found
         return self.links.get(rel)

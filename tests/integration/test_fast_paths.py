@@ -7,10 +7,12 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from werkzeug.wrappers import Response
 
 import hyperkm
 from hyperkm._http import Session
+from hyperkm.demo import running
 from tests.support import ScriptedServer
 
 
@@ -147,3 +149,32 @@ def _use_from_many_threads():
                 results = set(pool.map(use, range(8)))
                 assert results == {(f"{server.url}/m/{i}", i, f"[id={i}]")}
         assert len(server.requests) == sent  # no member was fetched instead of built
+
+
+@pytest.mark.parametrize("fmt", ["km", "hal", "siren", "jsonapi", "collection+json"])
+def test_members_of_every_format_used_from_many_threads_agree(fmt):
+    # A member's state, forms and label are made from its raw object on first use; threads
+    # racing to that first use must all see the state, never the state made twice.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with running(format=fmt, events=40) as demo:
+            product = hyperkm.connect(demo.root_url, token=demo.token).follow(
+                "products").items()[0]
+            expected = [(e.data, str(e.step), len(e.document.actions))
+                        for e in product.follow("events").items(prefetch=0)]
+            members = [e for e in product.follow("events").items(prefetch=0)]
+            with ThreadPoolExecutor(8) as pool:
+                for member, want in zip(members, expected, strict=True):
+                    start = threading.Barrier(8)
+
+                    def use(_, member=member, start=start):
+                        start.wait()
+                        peeked = member.document.peek("id")
+                        return (member.data, str(member.step),
+                                len(member.document.actions)), peeked
+
+                    for got, peeked in pool.map(use, range(8)):
+                        assert got == want and peeked == want[0]["id"]
+    finally:
+        sys.setswitchinterval(interval)
