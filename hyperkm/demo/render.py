@@ -209,6 +209,21 @@ def _hal(rep: Rep, curie_href: str, top: bool, columns: list[str] | None = None
     return body
 
 
+def _constraints(f: F, pattern_key: str) -> dict[str, Any]:
+    """A field's constraints as HAL-FORMS, Siren and Collection+JSON extensions write them
+    (only the pattern's name differs: ``regex``, ``pattern``, ``regexp``)."""
+    out: dict[str, Any] = {}
+    if f.pattern:
+        out[pattern_key] = f.pattern
+    if f.read_only:
+        out["readOnly"] = True
+    if f.min is not None:
+        out["min"] = f.min
+    if f.max is not None:
+        out["max"] = f.max
+    return out
+
+
 def _hal_template(a: A) -> dict[str, Any]:
     props = []
     for f in a.fields:
@@ -216,14 +231,7 @@ def _hal_template(a: A) -> dict[str, Any]:
                                 "prompt": f.prompt or f.name}
         if f.value is not None:
             prop["value"] = f.value
-        if f.pattern:
-            prop["regex"] = f.pattern
-        if f.read_only:
-            prop["readOnly"] = True
-        if f.min is not None:
-            prop["min"] = f.min
-        if f.max is not None:
-            prop["max"] = f.max
+        prop.update(_constraints(f, "regex"))
         if f.options is not None:
             prop["options"] = {"inline": f.options}
         props.append(prop)
@@ -267,14 +275,7 @@ def _siren_action(a: A) -> dict[str, Any]:
         # extension (the specification itself defines name, class, type, value, title).
         if f.required:
             obj["required"] = True
-        if f.pattern:
-            obj["pattern"] = f.pattern
-        if f.read_only:
-            obj["readOnly"] = True
-        if f.min is not None:
-            obj["min"] = f.min
-        if f.max is not None:
-            obj["max"] = f.max
+        obj.update(_constraints(f, "pattern"))
         if f.options is not None:
             obj["value"] = [{"value": o, "title": str(o), "selected": o == f.value}
                             for o in f.options]
@@ -380,18 +381,11 @@ def _cj_field(f: F) -> dict[str, Any]:
                            "prompt": f.prompt or f.name}
     if f.required:
         obj["required"] = True
-    if f.pattern:
-        obj["regexp"] = f.pattern
-    if f.read_only:
-        obj["readOnly"] = True
+    obj.update(_constraints(f, "regexp"))
     if f.type != "text":
         obj["type"] = f.type
     if f.options is not None:
         obj["options"] = [{"value": o} for o in f.options]
-    if f.min is not None:
-        obj["min"] = f.min
-    if f.max is not None:
-        obj["max"] = f.max
     return obj
 
 
