@@ -42,6 +42,7 @@ from cachecontrol.serialize import Serializer
 from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
 from urllib3 import BaseHTTPResponse, HTTPConnectionPool, HTTPResponse, HTTPSConnectionPool
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import InvalidHeader, MaxRetryError, TimeoutError
 from urllib3.util.retry import Retry
 
@@ -557,8 +558,39 @@ class _LastModified(LastModified):
             return {}
 
 
+class RememberedSocket:
+    """Mixin for urllib3 connections: remember the last socket in ``last_sock``.
+
+    http.client sets ``sock`` to None when a response will close the connection
+    (``Connection: close``, HTTP/1.0) and hands the socket to that response; the deadline's
+    watchdog must still be able to shut down the socket the body is read from.
+    """
+
+    last_sock: Any = None
+
+    @property
+    def sock(self) -> Any:
+        return self.__dict__.get("_sock")
+
+    @sock.setter
+    def sock(self, value: Any) -> None:
+        self.__dict__["_sock"] = value
+        if value is not None:
+            self.last_sock = value
+
+
+class _WatchedHTTPConnection(RememberedSocket, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(RememberedSocket, HTTPSConnection):
+    pass
+
+
 class _WatchedHTTPPool(HTTPConnectionPool):
     """A pool whose connections register with the current request's deadline."""
+
+    ConnectionCls = _WatchedHTTPConnection
 
     def _get_conn(self, timeout: float | None = None) -> Any:
         deadline = _deadline.current()
@@ -571,7 +603,7 @@ class _WatchedHTTPPool(HTTPConnectionPool):
 
 
 class _WatchedHTTPSPool(HTTPSConnectionPool, _WatchedHTTPPool):
-    pass
+    ConnectionCls = _WatchedHTTPSConnection
 
 
 class _Watched(HTTPAdapter):

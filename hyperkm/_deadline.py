@@ -24,25 +24,36 @@ __all__ = ["Deadline", "current", "running"]
 class Deadline:
     """The moment by which one request must be over."""
 
-    __slots__ = ("_conns", "at", "done", "expired", "seconds")
+    __slots__ = ("_conns", "at", "done", "expired", "outer", "seconds")
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, outer: Deadline | None = None) -> None:
+        at = time.monotonic() + seconds
+        if outer is not None and outer.at < at:
+            # A request inside a bounded operation (a download, a job's poll) ends when the
+            # operation's own deadline does, if that comes first.
+            at, seconds = outer.at, outer.seconds
         self.seconds = seconds
-        self.at = time.monotonic() + seconds
+        self.at = at
         self.expired = False
         self.done = False
+        self.outer = outer
         self._conns: list[Any] = []
 
     def remaining(self) -> float:
         return self.at - time.monotonic()
 
     def passed(self) -> bool:
-        return self.expired or time.monotonic() >= self.at
+        return self.expired or time.monotonic() >= self.at \
+            or (self.outer is not None and self.outer.passed())
 
     def watch(self, conn: Any) -> None:
         """Register a urllib3 connection used by this request (aborted at the deadline)."""
         if len(self._conns) < 64:  # retries and redirects reuse few connections
             self._conns.append(conn)
+        if self.outer is not None:
+            # The body of a streamed response is read after the request's own deadline is
+            # over: the enclosing one must still be able to cut the connection.
+            self.outer.watch(conn)
         if self.expired:
             _abort(conn)
 
@@ -53,7 +64,10 @@ class Deadline:
 
 
 def _abort(conn: Any) -> None:
-    sock = getattr(conn, "sock", None)
+    # ``conn.sock`` is None once http.client has handed the socket to a response that will
+    # close the connection (``Connection: close``, HTTP/1.0): the socket the connection last
+    # had is the one that response is still reading from (see ``_cache.RememberedSocket``).
+    sock = getattr(conn, "sock", None) or getattr(conn, "last_sock", None)
     if sock is None:
         return
     # socket.socket.shutdown, not SSLSocket.shutdown: the latter tears down the TLS object
@@ -120,12 +134,16 @@ def current() -> Deadline | None:
 
 @contextlib.contextmanager
 def running(seconds: float | None) -> Iterator[Deadline | None]:
-    """Run the block under a deadline of ``seconds`` (``None``: no deadline)."""
+    """Run the block under a deadline of ``seconds`` (``None``: no deadline of its own).
+
+    Deadlines nest: one started inside another ends no later than the enclosing one, and the
+    connections it uses are cut off by either.
+    """
     if seconds is None:
-        yield None
+        yield current()
         return
-    deadline = Deadline(seconds)
     previous = current()
+    deadline = Deadline(seconds, previous)
     _local.deadline = deadline
     _WATCHDOG.add(deadline)
     try:

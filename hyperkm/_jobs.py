@@ -13,7 +13,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from ._exceptions import JobFailed, JobTimeout
+from . import _deadline
+from ._exceptions import JobFailed, JobTimeout, Timeout
 from ._steps import Step
 
 # A job is a Resource (a layer above): results are made with ``type(job)``.
@@ -41,7 +42,17 @@ def wait(job: Resource, *, timeout: float = 300.0, interval: float = 1.0,
     polls = 0
     while True:
         polls += 1
-        response = client.request("GET", job.url, headers={"Cache-Control": "no-cache"})
+        try:
+            # A poll that hangs must not outlast the wait: it runs under what is left of it.
+            with _deadline.running(max(deadline - time.monotonic(), 0.001)):
+                response = client.request("GET", job.url, headers={"Cache-Control": "no-cache"})
+        except Timeout as exc:
+            if time.monotonic() < deadline:
+                raise  # the poll's own deadline, shorter than the wait
+            raise JobTimeout(
+                f"the job at {job.url} did not finish within {timeout:g} s: poll {polls} was "
+                "still unanswered when the time was up. Wait longer with wait(timeout=...), or "
+                "poll it again later.", url=job.url) from exc
         document = client.parse(response, allow_empty=True)
         status = make(client, job.url, document=document, parent=job.parent,
                           step=job.step)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
 import requests
 
-from . import _actions, _bookmarks, _jobs
+from . import _actions, _bookmarks, _deadline, _jobs
 from ._collection import Items
 from ._exceptions import HyperkmError
 from ._forms import Action, Actions
@@ -24,6 +24,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Resource", "Step"]
 
+
+
+class _ClientDeadline:
+    """The default of ``download(deadline=...)``: the client's own deadline."""
+
+    def __repr__(self) -> str:
+        return "the client's deadline"
+
+
+CLIENT_DEADLINE = _ClientDeadline()
 
 class Resource:
     """A resource of a hypermedia API, identified by its URL.
@@ -196,11 +206,14 @@ class Resource:
         return self
 
     @overload
-    def download(self, to: None = None) -> bytes: ...
+    def download(self, to: None = None, *, deadline: float | None | _ClientDeadline = ...
+                 ) -> bytes: ...
     @overload
-    def download(self, to: str | os.PathLike[str] | BinaryIO) -> int: ...
+    def download(self, to: str | os.PathLike[str] | BinaryIO, *,
+                 deadline: float | None | _ClientDeadline = ...) -> int: ...
 
-    def download(self, to: str | os.PathLike[str] | BinaryIO | None = None) -> bytes | int:
+    def download(self, to: str | os.PathLike[str] | BinaryIO | None = None, *,
+                 deadline: float | None | _ClientDeadline = CLIENT_DEADLINE) -> bytes | int:
         """The raw body at this URL, whatever its media type (a CSV export, an image).
 
         Args:
@@ -210,17 +223,24 @@ class Resource:
                 nothing behind and an existing file is replaced only by a whole one. Without
                 ``to``, the body is returned as bytes (within the client's
                 ``max_document_bytes``).
+            deadline: Seconds the whole download may take, body included (default: the
+                client's ``deadline``); ``None`` bounds it by the socket timeouts only, for a
+                large file on a slow link.
 
         Raises:
             HTTPError, TransportError: as for any request.
+            Timeout: the download took longer than ``deadline``.
             DocumentTooLarge: without ``to``, the body is over ``max_document_bytes``.
         """
         from ._download import stream_to
 
         if to is None:
             return self._client.request("GET", self.url, headers={"Accept": "*/*"}).content
-        response = self._client.request("GET", self.url, headers={"Accept": "*/*"}, stream=True)
-        return stream_to(response, to)
+        seconds = self._client.deadline if isinstance(deadline, _ClientDeadline) else deadline
+        with _deadline.running(seconds) as bound:
+            response = self._client.request("GET", self.url, headers={"Accept": "*/*"},
+                                            stream=True)
+            return stream_to(response, to, bound)
 
     def wait(self, *, timeout: float = 300.0, interval: float = 1.0, max_interval: float = 10.0,
              on_progress: Callable[[Any, Resource], None] | None = None) -> Resource:

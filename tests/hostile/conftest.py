@@ -32,8 +32,9 @@ Handler = Callable[[Request, socket.socket, "RawServer"], None]
 class RawServer:
     """A loopback server whose every answer is written by hand."""
 
-    def __init__(self, handler: Handler, host: str = "127.0.0.1") -> None:
+    def __init__(self, handler: Handler, host: str = "127.0.0.1", tls: Any = None) -> None:
         self.handler = handler
+        self.tls = tls  # an ssl.SSLContext: every connection speaks TLS
         self.requests: list[Request] = []
         self._sock = socket.socket()
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -41,7 +42,7 @@ class RawServer:
         self._sock.listen(64)
         self._sock.settimeout(0.1)
         self.port = self._sock.getsockname()[1]
-        self.url = f"http://{host}:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://{host}:{self.port}"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
@@ -56,6 +57,12 @@ class RawServer:
 
     def _one(self, conn: socket.socket) -> None:
         conn.settimeout(30)
+        if self.tls is not None:
+            try:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            except OSError:
+                conn.close()
+                return
         reader = conn.makefile("rb")
         try:
             while not self._stop.is_set():
@@ -103,8 +110,8 @@ def respond(conn: socket.socket, status: int = 200, body: bytes | str | Any = b"
 def raw_server():
     servers: list[RawServer] = []
 
-    def make(handler: Handler) -> RawServer:
-        server = RawServer(handler)
+    def make(handler: Handler, tls: Any = None) -> RawServer:
+        server = RawServer(handler, tls=tls)
         servers.append(server)
         return server
 
