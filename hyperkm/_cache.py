@@ -603,7 +603,7 @@ class _WatchedHTTPPool(HTTPConnectionPool):
 
 
 class _WatchedHTTPSPool(HTTPSConnectionPool, _WatchedHTTPPool):
-    ConnectionCls = _WatchedHTTPSConnection
+    ConnectionCls = _WatchedHTTPSConnection  # type: ignore[assignment]
 
 
 class _Watched(HTTPAdapter):

@@ -27,13 +27,13 @@ class Deadline:
     __slots__ = ("_conns", "at", "done", "expired", "outer", "seconds")
 
     def __init__(self, seconds: float, outer: Deadline | None = None) -> None:
-        at = time.monotonic() + seconds
+        at: float = time.monotonic() + seconds
         if outer is not None and outer.at < at:
             # A request inside a bounded operation (a download, a job's poll) ends when the
             # operation's own deadline does, if that comes first.
             at, seconds = outer.at, outer.seconds
-        self.seconds = seconds
-        self.at = at
+        self.seconds: float = seconds
+        self.at: float = at
         self.expired = False
         self.done = False
         self.outer = outer

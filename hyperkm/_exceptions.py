@@ -68,6 +68,22 @@ __all__ = [
 ]
 
 
+#: Longest error message: what a server sent (a million options, a 1 MB value) is quoted
+#: in part, never whole (the full data stays on the error's attributes).
+MAX_MESSAGE = 2000
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """``text`` cut in the middle to at most about ``limit`` characters, saying how much was
+    cut (the start says what went wrong, the end says what to do)."""
+    if len(text) <= limit:
+        return text
+    head = max(limit * 2 // 3, 1)
+    tail = max(limit - head - 30, 0)
+    cut = len(text) - head - tail
+    return f"{text[:head]}… [{cut:,} characters cut] …{text[len(text) - tail:] if tail else ''}"
+
+
 class HyperkmError(Exception):
     """Base class of every error hyperkm raises.
 
@@ -76,6 +92,7 @@ class HyperkmError(Exception):
     """
 
     def __init__(self, message: str, *, url: str | None = None) -> None:
+        message = shorten(message, MAX_MESSAGE)
         super().__init__(message)
         self.message = message
         self.url = url

@@ -206,14 +206,14 @@ class Resource:
         return self
 
     @overload
-    def download(self, to: None = None, *, deadline: float | None | _ClientDeadline = ...
+    def download(self, to: None = None, *, deadline: float | _ClientDeadline | None = ...
                  ) -> bytes: ...
     @overload
     def download(self, to: str | os.PathLike[str] | BinaryIO, *,
-                 deadline: float | None | _ClientDeadline = ...) -> int: ...
+                 deadline: float | _ClientDeadline | None = ...) -> int: ...
 
     def download(self, to: str | os.PathLike[str] | BinaryIO | None = None, *,
-                 deadline: float | None | _ClientDeadline = CLIENT_DEADLINE) -> bytes | int:
+                 deadline: float | _ClientDeadline | None = CLIENT_DEADLINE) -> bytes | int:
         """The raw body at this URL, whatever its media type (a CSV export, an image).
 
         Args:

@@ -35,19 +35,26 @@ class Graph:
 
 
 def _template_regex(href: str) -> re.Pattern[str] | None:
-    # "{?limit,offset}"-style expressions are optional query parts; "{id}" is one segment.
+    # "{?limit,offset}"-style expressions are optional query parts; a path segment holding any
+    # expression ("{id}", "{a}-{b}") is one segment. Whole segments, not the literals between
+    # expressions, so that the regex cannot backtrack: "{a}-{b}-{c}" as three "[^/?#]+" would
+    # take polynomial time on a long path that does not match.
     base = re.sub(r"\{[?&][^}]*\}", "", href)
     if "{" not in base:
         return None
-    parts = re.split(r"\{[^}]*\}", base)
-    return re.compile("^" + "[^/?#]+".join(re.escape(p) for p in parts) + "(?:[?#].*)?$")
+    segments = [r"[^/?#]+" if "{" in part else re.escape(part) for part in base.split("/")]
+    return re.compile("^" + "/".join(segments) + "(?:[?#].*)?$")
+
+
+#: Templated hrefs remembered per crawl (a document with 10^6 templated links costs no more).
+MAX_TEMPLATES = 200
 
 
 def crawl(root: Resource, *, depth: int = 4, budget: int = 150,
           progress: bool = False) -> Graph:
     graph = Graph()
     client = root.client
-    templates: list[tuple[re.Pattern[str], str]] = []
+    templates: dict[tuple[re.Pattern[str], str], None] = {}
 
     def count(exchange: object) -> None:
         graph.requests += 1
@@ -84,8 +91,8 @@ def crawl(root: Resource, *, depth: int = 4, budget: int = 150,
             for link in document.links:
                 if link.templated:
                     pattern = _template_regex(link.href)
-                    if pattern is not None and (pattern, link.rel) not in templates:
-                        templates.append((pattern, link.rel))
+                    if pattern is not None and len(templates) < MAX_TEMPLATES:
+                        templates.setdefault((pattern, link.rel), None)
             for link in document.links:
                 if link.rel in _PAGING:
                     continue

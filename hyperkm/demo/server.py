@@ -7,11 +7,12 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from .app import DemoApp, DemoConfig
 from .dataset import TOKENS
-from .wsgi import KeepAliveServer
+from .wsgi import BODY_SECONDS, HEAD_SECONDS, KeepAliveServer
 
 __all__ = ["DemoServer", "running"]
 
@@ -50,6 +51,9 @@ class DemoServer:
             request with 301 to the HTTPS URL, as the real API did.
         client_timeout: Seconds a client may stay silent while sending a request (default
             10); a slower client is disconnected.
+        head_seconds, body_seconds: Seconds a request's head (from its first byte) and its
+            body may take in all (defaults 10 and 30): a client trickling a byte or a header
+            line at a time is disconnected then.
 
     Attributes:
         root_url: The API root to pass to [`connect`][hyperkm.connect].
@@ -60,18 +64,19 @@ class DemoServer:
 
     def __init__(self, config: DemoConfig | None = None, *, host: str = "127.0.0.1",
                  port: int = 0, tls: ssl.SSLContext | None = None,
-                 client_timeout: float = CLIENT_TIMEOUT, **options: Any) -> None:
+                 client_timeout: float = CLIENT_TIMEOUT, head_seconds: float = HEAD_SECONDS,
+                 body_seconds: float = BODY_SECONDS, **options: Any) -> None:
         self.app = DemoApp(config or DemoConfig(**options))
         self.host = host
         # HTTP/1.1 with persistent connections, like a real API behind a proper server
-        self._server = KeepAliveServer(host, port, self.app, ssl_context=tls,
-                                       client_timeout=client_timeout)
+        bounds = partial(KeepAliveServer, client_timeout=client_timeout,
+                         head_seconds=head_seconds, body_seconds=body_seconds)
+        self._server = bounds(host, port, self.app, ssl_context=tls)
         self.port = self._server.server_port
         self.scheme = "https" if tls else "http"
         self._redirector: KeepAliveServer | None = None
         if tls is not None:
-            self._redirector = KeepAliveServer(host, 0, _redirect_app(host, self.port),
-                                               client_timeout=client_timeout)
+            self._redirector = bounds(host, 0, _redirect_app(host, self.port))
         self._threads: list[threading.Thread] = []
         self.app.base_url = self.base_url
 

@@ -8,15 +8,25 @@ persistent connections, RFC 9112 section 9.3), reads request bodies exactly (by
 
 It serves only what the emulator needs: no pipelining, no ``Expect: 100-continue`` beyond
 answering it, bodies buffered (the emulator's responses are small).
+
+Every read is bounded in time and size, as RFC 9112 asks of a server: a request's head must
+arrive within ``head_seconds`` of its first byte and its body within ``body_seconds`` — a
+client that sends one header line every two seconds resets no timer that matters. Chunk
+sizes and ``Content-Length`` are parsed strictly (digits only; ``-1``, ``+5``, ``0x10`` are
+a 400), a request with both ``Content-Length`` and ``Transfer-Encoding`` is refused (request
+smuggling), and an application can refuse a request from its head alone (``admit``), before
+any of its body is read.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import re
 import socket
 import ssl
 import sys
+import time
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,6 +39,46 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 #: The largest request body read into memory; a larger one is answered 413 and the
 #: connection closed (the emulator's own limit is lower).
 MAX_REQUEST_BODY = 8 * 1024 * 1024
+
+#: Seconds from a request's first byte to the end of its head (request line and headers).
+HEAD_SECONDS = 10.0
+#: Seconds for a request's whole body.
+BODY_SECONDS = 30.0
+#: Most header lines or chunk trailers accepted in one request.
+MAX_HEADER_LINES = 100
+
+#: Decides from a request's head (a WSGI environ without a body) whether to read on:
+#: ``None`` to go on, or ``(status, text)`` to answer at once and close.
+Admit = Callable[[dict[str, Any]], "tuple[int, str] | None"]
+
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,8}")
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+class _BadRequest(ValueError):
+    """A request whose framing cannot be trusted: answered 400, connection closed."""
+
+
+class _TimedReader(io.RawIOBase):
+    """The connection's reads, each bounded by what is left of the current deadline."""
+
+    def __init__(self, sock: socket.socket, idle: float) -> None:
+        self._sock = sock
+        self.idle = idle
+        self.deadline: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.deadline is None:
+            self._sock.settimeout(self.idle)
+        else:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the client took too long to send its request")
+            self._sock.settimeout(min(self.idle, left))
+        return self._sock.recv_into(buffer)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -43,25 +93,53 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests and shells
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        # Reads through a deadline-aware raw reader: socket timeouts alone restart with every
+        # byte, so a trickling client would hold this thread for as long as it liked.
+        self._reader = _TimedReader(self.connection, self.timeout)
+        self._buffered = io.BufferedReader(self._reader, 65536)
+        self.rfile = self._buffered
+
     def handle_one_request(self) -> None:
+        reader = self._reader
         try:
+            reader.deadline = None  # between requests: the idle timeout
+            if not self._buffered.peek(1):
+                self.close_connection = True
+                return
+            reader.deadline = time.monotonic() + self.server.head_seconds
             self.raw_requestline = self.rfile.readline(65537)
-        except (TimeoutError, OSError):
-            self.close_connection = True
-            return
-        if not self.raw_requestline or len(self.raw_requestline) > 65536:
-            self.close_connection = True
-            return
-        if not self.parse_request():
-            return
-        try:
-            body = self._read_body()
+            if len(self.raw_requestline) > 65536:
+                self.close_connection = True
+                return
+            if not self.parse_request():
+                return
+            if len(self.headers) > MAX_HEADER_LINES:
+                self._simple(431, b"too many header fields")
+                return
         except (TimeoutError, OSError, ValueError):
             self.close_connection = True
             return
+        admit = self.server.admit
+        if admit is not None:
+            refused = admit(self._environ(b"", head_only=True))
+            if refused is not None:  # decided before a byte of the body is read
+                self._simple(refused[0], refused[1].encode())
+                return
+        try:
+            reader.deadline = time.monotonic() + self.server.body_seconds
+            body = self._read_body()
+        except _BadRequest as exc:
+            self._simple(400, str(exc).encode())
+            return
+        except (TimeoutError, OSError, ValueError):
+            self.close_connection = True
+            return
+        finally:
+            reader.deadline = None
         if body is None:
             self._simple(413, b"request body too large")
-            self.close_connection = True
             return
         try:
             self._run(body)
@@ -69,31 +147,56 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _read_body(self) -> bytes | None:
+        limit = self.server.max_body
+        encodings = self.headers.get_all("Transfer-Encoding") or []
+        lengths = self.headers.get_all("Content-Length") or []
+        if encodings and lengths:
+            raise _BadRequest("both Content-Length and Transfer-Encoding (RFC 9112 6.1)")
         if self.headers.get("Expect", "").lower() == "100-continue":
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                line = self.rfile.readline(1024)
-                length = int(line.split(b";", 1)[0].strip() or b"0", 16)
-                if length == 0:
-                    while self.rfile.readline(1024).strip():  # trailers
-                        pass
-                    return b"".join(chunks)
-                size += length
-                if size > MAX_REQUEST_BODY:
-                    return None
-                chunks.append(self.rfile.read(length))
-                self.rfile.readline(8)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0:
-            raise ValueError("negative Content-Length")
-        if length > MAX_REQUEST_BODY:
+        if encodings:
+            if [e.strip().lower() for e in ",".join(encodings).split(",")] != ["chunked"]:
+                raise _BadRequest("only Transfer-Encoding: chunked is accepted")
+            return self._read_chunked(limit)
+        values = {v.strip() for v in ",".join(lengths).split(",")} if lengths else {"0"}
+        if len(values) != 1 or not _DIGITS.fullmatch(next(iter(values))):
+            raise _BadRequest("Content-Length must be one decimal number")
+        length = int(next(iter(values)))
+        if length > limit:
             return None
-        return self.rfile.read(length) if length else b""
+        body = self.rfile.read(length) if length else b""
+        if len(body) != length:
+            raise ValueError("the client closed before sending its whole body")
+        return body
 
-    def _environ(self, body: bytes) -> dict[str, Any]:
+    def _read_chunked(self, limit: int) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            line = self.rfile.readline(1026)
+            if not line.endswith(b"\n"):
+                raise _BadRequest("a chunk-size line that does not end")
+            digits = line.split(b";", 1)[0].strip(b" \t\r\n")
+            if not _CHUNK_SIZE.fullmatch(digits):
+                raise _BadRequest(f"a malformed chunk size {digits[:20]!r}")
+            length = int(digits, 16)
+            if length == 0:
+                for _ in range(MAX_HEADER_LINES):  # trailers, until the empty line
+                    trailer = self.rfile.readline(8192)
+                    if not trailer.endswith(b"\n"):
+                        raise _BadRequest("a trailer line that does not end")
+                    if not trailer.strip():
+                        return b"".join(chunks)
+                raise _BadRequest("too many trailer lines")
+            size += length
+            if size > limit:
+                return None
+            data = self.rfile.read(length)
+            if len(data) != length or self.rfile.read(2) != b"\r\n":
+                raise _BadRequest("a chunk shorter than its size, or not ended by CRLF")
+            chunks.append(data)
+
+    def _environ(self, body: bytes, *, head_only: bool = False) -> dict[str, Any]:
         path, _, query = self.path.partition("?")
         environ: dict[str, Any] = {
             "REQUEST_METHOD": self.command, "SCRIPT_NAME": "",
@@ -112,6 +215,8 @@ class _Handler(BaseHTTPRequestHandler):
             if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"):
                 continue  # the body was read (and de-chunked) already
             environ[key] = f"{environ[key]},{value}" if key in environ else value
+        if head_only:
+            environ["CONTENT_LENGTH"] = "0"  # the body is not read yet
         return environ
 
     def _run(self, body: bytes) -> None:
@@ -157,6 +262,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.flush_headers()
 
     def _simple(self, code: int, text: bytes) -> None:
+        self.close_connection = True  # what is left of the request cannot be trusted
         with contextlib.suppress(OSError):
             self.send_response(code)
             self.send_header("Content-Type", "text/plain")
@@ -175,8 +281,15 @@ class KeepAliveServer(ThreadingHTTPServer):
 
     def __init__(self, host: str, port: int, app: WSGIApp, *,
                  ssl_context: ssl.SSLContext | None = None, client_timeout: float = 10.0,
-                 handler: type[BaseHTTPRequestHandler] | None = None) -> None:
+                 handler: type[BaseHTTPRequestHandler] | None = None,
+                 admit: Admit | None = None, max_body: int = MAX_REQUEST_BODY,
+                 head_seconds: float = HEAD_SECONDS, body_seconds: float = BODY_SECONDS
+                 ) -> None:
         self.app = app
+        self.admit = admit
+        self.max_body = max_body
+        self.head_seconds = head_seconds
+        self.body_seconds = body_seconds
         self.scheme = "https" if ssl_context is not None else "http"
         self._ssl = ssl_context
         handler_class = type("Handler", (handler or _Handler,), {"timeout": client_timeout})

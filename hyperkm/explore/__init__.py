@@ -25,7 +25,11 @@ class ExplorerServer:
         if not is_loopback(host):
             raise ValueError("the explorer listens on loopback addresses only")
         self.app = ExplorerApp(root, demo=demo, secret=secret)
-        self._server = KeepAliveServer(host, port, self.app)
+        from .app import MAX_FORM_BYTES
+
+        # The secret and Host are checked from a request's head, before its body is read.
+        self._server = KeepAliveServer(host, port, self.app, admit=self.app.admit,
+                                       max_body=MAX_FORM_BYTES)
         self.port = self._server.server_port
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{self.port}/?s={self.app.secret}"

@@ -86,6 +86,9 @@ def highlight(value: Any, indent: int = 0) -> Markup:
     return Markup('<span class="{}">{}</span>').format(kind, json.dumps(value))
 
 
+#: The largest request body the explorer reads: its forms are small.
+MAX_FORM_BYTES = 1024 * 1024
+
 class ExplorerApp:
     """The WSGI application. ``root`` is the API's root resource (its client holds the token).
 
@@ -124,6 +127,8 @@ class ExplorerApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
+        request.max_content_length = MAX_FORM_BYTES
+        request.max_form_memory_size = MAX_FORM_BYTES
         try:
             response = self._guard(request) or self._dispatch(request)
         except Exception:  # a bug of ours: say so, keep serving
@@ -136,19 +141,31 @@ class ExplorerApp:
         response.headers["Cache-Control"] = "no-store"
         return response(environ, start_response)
 
-    def _guard(self, request: Request) -> Response | None:
+    def admit(self, environ: dict[str, Any]) -> tuple[int, str] | None:
+        """Judge a request from its head alone (the server calls this before reading any
+        body): a loopback ``Host``, the secret in the query, a known method."""
+        request = Request(environ)
         host = (request.host or "").rsplit(":", 1)[0] if not (request.host or "").startswith(
             "[") else (request.host or "").split("]", 1)[0] + "]"
         if host.lower() not in LOOPBACK_HOSTS:
-            return Response("403: this explorer answers only on loopback addresses",
-                            status=403, mimetype="text/plain")
-        given = request.args.get("s") or request.form.get("s") or ""
+            return 403, "403: this explorer answers only on loopback addresses"
+        # The secret is read from the URL only, never from a body: a request without it is
+        # refused before a byte of what it sends is read.
+        given = request.args.get("s") or ""
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
-            return Response("403: this explorer needs the secret in the URL it printed",
-                            status=403, mimetype="text/plain")
+            return 403, "403: this explorer needs the secret in the URL it printed"
         if request.method not in ("GET", "HEAD", "POST"):
-            return Response("405", status=405, mimetype="text/plain")
+            return 405, "405"
+        length = request.content_length
+        if length is not None and length > MAX_FORM_BYTES:
+            return 413, "413: a form of the explorer is never this large"
         return None
+
+    def _guard(self, request: Request) -> Response | None:
+        refused = self.admit(request.environ)
+        if refused is None:
+            return None
+        return Response(refused[1], status=refused[0], mimetype="text/plain")
 
     def _dispatch(self, request: Request) -> Response:
         path = request.path

@@ -63,7 +63,8 @@ def test_a_trickled_body_ends_at_the_deadline(raw_server, way):
 
 
 def test_a_trickled_chunked_body_ends_at_the_deadline(raw_server):
-    head = b"HTTP/1.1 200 OK\r\n" + JSON + b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    head = (b"HTTP/1.1 200 OK\r\n" + JSON
+            + b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
     server = raw_server(trickled(head, chunked=True))
     root = hyperkm.connect(server.url + "/core", deadline=DEADLINE, timeout=(1, 1), retries=0)
     elapsed, error = _timed(lambda: root.data)
