@@ -269,8 +269,9 @@ class HttpClient:
         if revalidate:
             # cachecontrol skips a fresh hit for max-age=0 and still sends If-None-Match.
             headers = {**(headers or {}), "Cache-Control": "max-age=0"}
-        response = self.request("GET", url, headers=headers)
-        return self.parse(response), response
+        with _deadline.running(self.deadline):  # parsing counts against the deadline too
+            response = self.request("GET", url, headers=headers)
+            return self.parse(response), response
 
     def parse(self, response: requests.Response, *, allow_empty: bool = False
               ) -> formats.Document:

@@ -139,10 +139,11 @@ def running(seconds: float | None) -> Iterator[Deadline | None]:
     Deadlines nest: one started inside another ends no later than the enclosing one, and the
     connections it uses are cut off by either.
     """
-    if seconds is None:
-        yield current()
-        return
     previous = current()
+    if seconds is None or (previous is not None
+                           and previous.at <= time.monotonic() + seconds):
+        yield previous  # the enclosing deadline comes first: it is this block's too
+        return
     deadline = Deadline(seconds, previous)
     _local.deadline = deadline
     _WATCHDOG.add(deadline)

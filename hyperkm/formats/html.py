@@ -1,4 +1,10 @@
-"""HTML (``text/html``, ``application/xhtml+xml``), read with the standard library's parser.
+"""HTML (``text/html``, ``application/xhtml+xml``), tokenized by libxml2 (through lxml).
+
+The standard library's ``html.parser`` rescans unfinished tags and takes quadratic time on
+pages such as ``<a`` repeated; libxml2's parser is linear in the page, written in C, and
+bounds nesting itself (a page nested deeper than 256 elements is a DocumentError). The
+reader below walks the tree once, with work per element bounded by a constant, and checks
+the request's deadline as it goes (parsing counts against it).
 
 - Links: ``<link rel href>`` and ``<a rel href>`` (``title``, ``type``, ``hreflang`` kept; a
   space-separated ``rel`` gives one link per relation), resolved against ``<base href>``
@@ -15,10 +21,12 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from typing import Any
 
-from .._exceptions import DocumentError
+from lxml import etree
+
+from .._deadline import current as current_deadline
+from .._exceptions import DocumentError, Timeout
 from .._forms import FORM_URLENCODED, Action, Field
 from .._links import Link, Links
 from ._common import absolute, looks_templated
@@ -32,6 +40,14 @@ _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "
                    "source", "track", "wbr"})
 #: Parsing stops being worth it (and a hostile page could nest without end) past this.
 MAX_DEPTH = 512
+#: The longest text kept as one microdata property's value.
+MAX_PROPERTY_TEXT = 64 * 1024
+#: Text-valued properties open inside one another at once: each text node is added to each.
+MAX_OPEN_PROPERTIES = 8
+#: Attributes on one element: libxml2 checks each against the others (quadratic time).
+MAX_ATTRIBUTES = 1000
+#: Elements walked between two looks at the deadline.
+_CHECK_EVERY = 4096
 
 
 class HtmlFormat:
@@ -48,12 +64,66 @@ class HtmlFormat:
 
     def parse_text(self, text: str, url: str) -> Document:
         reader = _Reader(url)
+        if _too_many_attributes(text):
+            raise DocumentError(f"the HTML page at {url} has an element with more than "
+                                f"{MAX_ATTRIBUTES:,} attributes; hyperkm does not read it",
+                                url=url)
+        parser = etree.HTMLParser(recover=True, no_network=True, remove_pis=True,
+                                  encoding="utf-8")
         try:
-            reader.feed(text)
-            reader.close()
-        except RecursionError as exc:  # pragma: no cover - the parser is iterative
-            raise DocumentError(f"the HTML page at {url} is nested too deeply", url=url) from exc
+            root = etree.fromstring(text.encode("utf-8", "replace"), parser)
+        except etree.ParserError:  # "Document is empty"
+            root = None
+        if any("Excessive depth" in str(e.message) for e in parser.error_log):
+            raise DocumentError(f"the HTML page at {url} is nested more than 256 elements deep; "
+                                "hyperkm does not read it (a page that deep is not a "
+                                "hypermedia document)", url=url)
+        if root is not None:
+            _walk(root, reader, url)
         return reader.document()
+
+
+def _too_many_attributes(text: str) -> bool:
+    """Whether one tag may hold more than MAX_ATTRIBUTES attributes (linear: one pass over
+    the ``>`` positions, and only when the page has that many ``=`` at all)."""
+    if text.count("=") <= MAX_ATTRIBUTES:
+        return False
+    shortest = MAX_ATTRIBUTES * 3  # 'a=1' is the shortest attribute
+    pos, size = 0, len(text)
+    while pos < size:
+        end = text.find(">", pos)
+        if end == -1:
+            end = size
+        if end - pos > shortest:
+            opened = text.rfind("<", pos, end)
+            if opened != -1 and text.count("=", opened, end) > MAX_ATTRIBUTES:
+                return True
+        pos = end + 1
+    return False
+
+
+def _walk(root: Any, reader: _Reader, url: str) -> None:
+    """Feed the tree to the reader as start tags, text and end tags, in document order."""
+    deadline = current_deadline()
+    for count, (event, element) in enumerate(etree.iterwalk(root, events=("start", "end"))):
+        if deadline is not None and count % _CHECK_EVERY == 0 and deadline.passed():
+            raise Timeout(f"parsing the HTML page at {url} went past the request's deadline "
+                          f"of {deadline.seconds:g} s", url=url)
+        tag = element.tag
+        if not isinstance(tag, str):  # a comment or processing instruction: only its tail
+            if event == "end" and element.tail:
+                reader.handle_data(element.tail)
+            continue
+        if event == "start":
+            reader.handle_starttag(tag.lower(), [(k, v) for k, v in element.items()
+                                                 if isinstance(k, str)])
+            if element.text:
+                reader.handle_data(element.text)
+        else:
+            if tag.lower() not in _VOID:
+                reader.handle_endtag(tag.lower())
+            if element.tail:
+                reader.handle_data(element.tail)
 
 
 class _Scope:
@@ -65,15 +135,39 @@ class _Scope:
         self.links: list[tuple[str, dict[str, str]]] = []
 
 
-class _Reader(HTMLParser):
+class _Text:
+    """The text of an element whose text is a property's value, kept up to
+    MAX_PROPERTY_TEXT characters: nested properties over a huge text do not copy it once per
+    level."""
+
+    __slots__ = ("parts", "size")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+
+    def add(self, data: str) -> None:
+        room = MAX_PROPERTY_TEXT - self.size
+        if room > 0:
+            piece = data[:room]
+            self.parts.append(piece)
+            self.size += len(piece)
+
+    def value(self) -> str:
+        return " ".join("".join(self.parts).split())
+
+
+class _Reader:
     def __init__(self, url: str) -> None:
-        super().__init__(convert_charrefs=True)
         self.url = url
         self.base: str | None = None
         self.title: str | None = None
         self.page = _Scope(None)
         self.items: list[_Scope] = []
-        self.stack: list[tuple[str, _Scope | None, str | None, list[str]]] = []
+        self.stack: list[tuple[str, _Scope | None, str | None, _Text | None]] = []
+        #: The text lists of the open elements whose text is a property's value: each text
+        #: node is added to these, not found by walking the whole stack.
+        self.capturing: list[_Text] = []
         self.scopes: list[_Scope] = [self.page]
         self.forms: list[dict[str, Any]] = []
         self.form: dict[str, Any] | None = None
@@ -107,7 +201,7 @@ class _Reader(HTMLParser):
             self._property(tag, attrs, scope, None)
             return
         if len(self.stack) >= MAX_DEPTH:
-            self.stack.append((tag, None, None, []))
+            self.stack.append((tag, None, None, None))
             return
         new_scope = None
         if "itemscope" in attrs and "itemprop" not in attrs:
@@ -116,15 +210,20 @@ class _Reader(HTMLParser):
             if len(self.scopes) == 1:
                 self.items.append(new_scope)
             self.scopes.append(new_scope)
-        text: list[str] = []
-        self.stack.append((tag, new_scope, attrs.get("itemprop") if "itemscope" not in attrs
-                           else None, text))
-        if "itemprop" in attrs and "itemscope" not in attrs:
+        text = None
+        prop = attrs.get("itemprop") if "itemscope" not in attrs else None
+        if prop:
             value = attrs.get(_VALUE_ATTRS.get(tag, ""))
             if value is not None and tag in _VALUE_ATTRS:
-                self._set(scope, attrs["itemprop"], absolute(value, self._base())
+                self._set(scope, prop, absolute(value, self._base())
                           if tag in ("a", "link", "img") else value)
-                self.stack[-1] = (tag, new_scope, None, text)
+                prop = None  # the value is the attribute's, not the text
+        if prop and len(self.capturing) < MAX_OPEN_PROPERTIES:
+            text = _Text()
+            self.capturing.append(text)
+        elif prop:
+            prop = None  # properties nested this deep inside properties are not read
+        self.stack.append((tag, new_scope, prop, text))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
@@ -133,24 +232,22 @@ class _Reader(HTMLParser):
             self.select = None
         elif tag == "label":
             self.label_for = None
-        # Close up to the matching open tag (HTML lets authors omit end tags).
-        for i in range(len(self.stack) - 1, -1, -1):
-            if self.stack[i][0] == tag:
-                for _, scope, prop, text in reversed(self.stack[i:]):
-                    if prop:
-                        self._set(self.scopes[-1] if scope is None else self.scopes[-2], prop,
-                                  " ".join("".join(text).split()))
-                    if scope is not None and len(self.scopes) > 1:
-                        self.scopes.pop()
-                del self.stack[i:]
-                return
+        # The tree's end tags always match the innermost open element (the parser has
+        # already closed what the author left open), so this is one pop.
+        if not self.stack:
+            return
+        _, scope, prop, text = self.stack.pop()
+        if prop and text is not None:
+            self.capturing.pop()
+            self._set(self.scopes[-1] if scope is None else self.scopes[-2], prop, text.value())
+        if scope is not None and len(self.scopes) > 1:
+            self.scopes.pop()
 
     def handle_data(self, data: str) -> None:
         if self.stack and self.stack[-1][0] == "title" and self.title is None:
             self.title = " ".join(data.split())
-        for _, _, prop, text in self.stack:
-            if prop:
-                text.append(data)
+        for text in self.capturing:  # at most the nesting depth (bounded by the parser)
+            text.add(data)
         if self.label_for:
             self.labels[self.label_for] = (self.labels.get(self.label_for, "") + data).strip()
 
