@@ -67,6 +67,13 @@ def decode_trail(text: str) -> Trail:
         raise BookmarkError(f"this explorer URL does not hold a trail ({exc})") from exc
 
 
+def option_text(value: Any) -> str:
+    """How a value from the API is written into a page: a string as it is, anything else as
+    JSON — plain text either way, for the template to escape (never marked safe)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                           default=str)
+
+
 def highlight(value: Any, indent: int = 0) -> Markup:
     """JSON as escaped HTML with spans for keys, strings, numbers and literals."""
     pad = "  " * indent
@@ -112,6 +119,9 @@ class ExplorerApp:
                                autoescape=select_autoescape(default=True))
         self.env.globals["route"] = self.route
         self.env.filters["highlight"] = highlight
+        # JSON as plain text, escaped by the template for the context it lands in (Jinja's own
+        # tojson is marked safe and leaves '"' as it is: inside value="…" it ends the attribute).
+        self.env.filters["json"] = option_text
 
     # -- the routes ---------------------------------------------------------------------------
 
@@ -322,8 +332,8 @@ class ExplorerApp:
         for field in action.fields:  # a <select> sends text: map it back to the option
             if field.options is not None and field.name in values:
                 text = values[field.name]
-                values[field.name] = next((o for o in field.options if (
-                    json.dumps(o) if not isinstance(o, str) else o) == text), text)
+                values[field.name] = next((o for o in field.options
+                                           if option_text(o) == text), text)
         try:
             result = action.submit(values)
         except FormError as exc:
@@ -421,7 +431,9 @@ def _shortened(text: str) -> str:
 
 def _http_only(url: str | None) -> str | None:
     """A URL fit to be a link in the page: http(s) only (never ``javascript:``)."""
-    if url and urlsplit(url).scheme.lower() in ("http", "https"):
+    if not url or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        return None  # browsers drop tabs and newlines: "java\tscript:" is javascript:
+    if urlsplit(url).scheme.lower() in ("http", "https"):
         return url
     return None
 
