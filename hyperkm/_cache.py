@@ -256,7 +256,27 @@ def _own_files(directory: str) -> Iterator[str]:
 
 
 def _claim(path: str, create: bool) -> None:
-    """Make sure ``path`` is a hyperkm cache directory (creating and marking it if allowed)."""
+    """Make sure ``path`` is a hyperkm cache directory (creating and marking it if allowed).
+
+    Every failure is a ConfigurationError naming the path: a marker that is a directory, a
+    parent that is a file, a folder without write permission.
+    """
+    try:
+        _claim_or_raise(path, create)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cache={path!r} cannot be used as a cache directory ({exc.strerror or exc}"
+            f"{': ' + exc.filename if isinstance(exc.filename, str) else ''}); give a "
+            "directory hyperkm can create and write, or cache=False. Nothing was changed."
+        ) from exc
+
+
+def _claim_or_raise(path: str, create: bool) -> None:
+    marker = os.path.join(path, MARKER)
+    if os.path.lexists(marker) and not os.path.isfile(marker):
+        raise ConfigurationError(
+            f"cache={path!r} has a {MARKER} that is not a file (a directory or a link); it is "
+            "not a hyperkm cache. Give a new or empty directory. Nothing was changed.")
     if os.path.exists(path) and not os.path.isdir(path):
         raise ConfigurationError(f"cache directory {path!r} exists and is not a directory; "
                                  "give a directory path for a persistent cache")
@@ -280,7 +300,15 @@ def _claim(path: str, create: bool) -> None:
             "is not a hyperkm cache; give a new or empty directory (hyperkm will mark it as "
             "its cache). Nothing was changed.")
     os.makedirs(path, mode=0o700, exist_ok=True)
-    with open(os.path.join(path, MARKER), "w", encoding="utf-8") as f:
+    # O_EXCL|O_NOFOLLOW: never write through a link someone put there, nor over a file.
+    try:
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                     | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except FileExistsError:
+        if _is_marked(path):
+            return  # another process claimed it at the same moment
+        raise
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(_MARKER_TEXT)
 
 

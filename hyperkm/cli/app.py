@@ -13,6 +13,7 @@ import click
 
 from .. import _exceptions as errors
 from .._files import replace_atomically
+from .terminal import echo, terminal_safe
 
 # Exit codes, documented in the README and `hyperkm --help`.
 EXIT_OK = 0
@@ -74,7 +75,7 @@ def fail(exc: BaseException, debug: bool = False) -> None:
         text = text.replace(python, option)
     if isinstance(exc, errors.LinkNotFound) and exc.suggestions:
         text = f'no rel "{exc.rel}" here — did you mean "{exc.suggestions[0]}"?'
-    click.echo(f"hyperkm: error: {text}", err=True)
+    echo(f"hyperkm: error: {text}", err=True)
     sys.exit(exit_code(exc))
 
 
@@ -235,14 +236,14 @@ def get(words: tuple[str, ...], variables: tuple[str, ...], all_members: bool,
         with connection(url, token, demo, cache, verify, {"format": demo_format},
                         extra) as root:
             if concurrency > 1 and all_members:
-                root.client.on_note.append(lambda note: click.echo(f"hyperkm: {note}",
+                root.client.on_note.append(lambda note: echo(f"hyperkm: {note}",
                                                                    err=True))
             if verbose:
                 root.client.on_exchange.append(_print_exchange)
             target = _walk(root, rels, given)
             if output:
                 written = target.download(output)
-                click.echo(f"wrote {output} ({written} bytes)", err=True)
+                echo(f"wrote {output} ({written} bytes)", err=True)
             else:
                 with _quiet_when_the_pipe_closes():
                     _print(target, all_members, fmt, max_pages, concurrency)
@@ -280,7 +281,7 @@ def _print_exchange(exchange: Any) -> None:
     lines += [f"> {k}: {v}" for k, v in exchange.request_headers.items()]
     lines.append(f"< {exchange.status}  ({exchange.outcome}, {exchange.elapsed * 1000:.0f} ms)")
     lines += [f"< {k}: {v}" for k, v in exchange.response_headers.items()]
-    click.echo("\n".join(lines) + "\n", err=True)
+    echo("\n".join(lines) + "\n", err=True)
 
 
 def _walk(root: Any, rels: list[str], given: dict[str, Any]) -> Any:
@@ -356,7 +357,7 @@ def do(words: tuple[str, ...], variables: tuple[str, ...], fields: tuple[str, ..
         with connection(url, token, demo, cache, verify, {"format": demo_format}) as root:
             here = _walk(root, path, parse_variables(list(variables)))
             result, what = perform(here, action, values, wait=wait)
-            click.echo(what, err=True)
+            echo(what, err=True)
             # A result that is a collection (a report's rows) is printed member by member.
             with _quiet_when_the_pipe_closes():
                 _print(result, result.document.items is not None, fmt)
@@ -371,28 +372,28 @@ def _print(resource: Any, all_members: bool, fmt: str, max_pages: int | None = N
     if all_members:
         if fmt == "json":
             for member in resource.items(max_pages=max_pages, concurrency=concurrency):
-                click.echo(dumps(member.data, indent=None))
+                echo(dumps(member.data, indent=None))
         else:
             members = list(resource.items(max_pages=max_pages, concurrency=concurrency))
             fields = key_fields(members) or ["value"]
-            click.echo(table([member_cells(m, fields) for m in members], fields))
+            echo(table([member_cells(m, fields) for m in members], fields))
         return
     data = resource.data
     if fmt == "json":
-        click.echo(dumps(data))
+        echo(dumps(data))
     elif resource.document.items is not None:  # a collection's page, as a table
         members = [resource.member(m, "") for m in resource.document.items]
         fields = key_fields(members) or ["value"]
-        click.echo(table([member_cells(m, fields) for m in members], fields))
+        echo(table([member_cells(m, fields) for m in members], fields))
         total = resource.document.page.total
-        click.echo(f"\n{len(members)} on this page" + (f" of {total}" if total is not None
+        echo(f"\n{len(members)} on this page" + (f" of {total}" if total is not None
                                                          else "") + " (--all for every page)")
     elif isinstance(data, dict):
-        click.echo(table([(k, dumps(v, indent=None) if not isinstance(v, str)
+        echo(table([(k, dumps(v, indent=None) if not isinstance(v, str)
                            else v) for k, v in data.items()], ("field", "value"), max_width=80))
-        click.echo(f"\nrels: {', '.join(resource.links.rels)}")
+        echo(f"\nrels: {', '.join(resource.links.rels)}")
     else:
-        click.echo(dumps(data))
+        echo(dumps(data))
 
 
 @cli.command(epilog=EPILOG)
@@ -420,7 +421,7 @@ def explore(url: str | None, port: int, no_browser: bool, token: str | None, dem
                         servers=servers) as root:
             _ = root.document  # a wrong root or token fails here, not in the browser
             server = ExplorerServer(root, port=port, demo=servers[0] if servers else None)
-            click.echo(f"hyperkm explore — {root.url}\n  open {server.url}\n"
+            echo(f"hyperkm explore — {root.url}\n  open {server.url}\n"
                        "(the URL holds a per-run secret; Ctrl-C stops)")
             if not no_browser:
                 import webbrowser
@@ -450,7 +451,7 @@ def map_command(url: str | None, depth: int, budget: int, fmt: str, output: str 
     from .mapper import crawl, render_graph
 
     if fmt in ("svg", "png") and shutil.which("dot") is None:
-        click.echo(f"hyperkm: error: --format {fmt} needs Graphviz 'dot', which is not "
+        echo(f"hyperkm: error: --format {fmt} needs Graphviz 'dot', which is not "
                    "installed (apt-get install graphviz); nothing was written. --format "
                    "mermaid or dot work without it.", err=True)
         sys.exit(EXIT_USAGE)
@@ -462,16 +463,18 @@ def map_command(url: str | None, depth: int, budget: int, fmt: str, output: str 
         fail(exc, debug)
     if used != fmt:
         # Mermaid text in a file named .png or .svg would be a lie: refuse, writing nothing.
-        click.echo(f"hyperkm: error: --format {fmt} needs Graphviz 'dot', which is not "
+        echo(f"hyperkm: error: --format {fmt} needs Graphviz 'dot', which is not "
                    "installed (apt-get install graphviz); nothing was written. --format "
                    "mermaid or dot work without it.", err=True)
         sys.exit(EXIT_USAGE)
     if output:
         with replace_atomically(output) as fh:
             fh.write(data)
-        click.echo(f"wrote {output} ({used}, {len(graph.nodes)} kinds, "
+        echo(f"wrote {output} ({used}, {len(graph.nodes)} kinds, "
                    f"{len(graph.edges)} rels, {graph.requests} requests)", err=True)
     else:
+        if sys.stdout.isatty():  # rel names come from the API: nothing may drive the terminal
+            data = terminal_safe(data.decode("utf-8", "replace")).encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
 
@@ -510,7 +513,7 @@ def _directory_cache(path: str) -> Any:
 def cache_info(directory: str) -> None:
     """Show how many entries and bytes DIR holds."""
     count, size = _directory_cache(directory).stats()
-    click.echo(f"{directory}: {count} entries, {size} bytes")
+    echo(f"{directory}: {count} entries, {size} bytes")
 
 
 @cache.command("prune")
@@ -519,7 +522,7 @@ def cache_info(directory: str) -> None:
 def cache_prune(directory: str, max_mb: float) -> None:
     """Delete the oldest entries of DIR until at most --max-mb remain."""
     freed = _directory_cache(directory).prune(int(max_mb * 1024 * 1024))
-    click.echo(f"freed {freed} bytes")
+    echo(f"freed {freed} bytes")
 
 
 @cache.command("clear")
@@ -527,4 +530,4 @@ def cache_prune(directory: str, max_mb: float) -> None:
 def cache_clear(directory: str) -> None:
     """Delete every entry of DIR."""
     freed = _directory_cache(directory).clear()
-    click.echo(f"freed {freed} bytes")
+    echo(f"freed {freed} bytes")

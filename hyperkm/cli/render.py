@@ -9,21 +9,24 @@ from typing import Any
 from .._exceptions import DocumentError
 from .._links import Links
 from .._resource import Resource
+from .terminal import JSON_UNSAFE, terminal_safe
 
-__all__ = ["KEY_FIELDS", "dumps", "key_fields", "links_table", "table"]
+__all__ = ["KEY_FIELDS", "dumps", "key_fields", "links_table", "table", "terminal_safe"]
 
 #: Fields shown first when listing members: whichever of these a member has.
 KEY_FIELDS = ("id", "name", "display_name", "title", "status", "report_type", "total")
 
 
 def dumps(value: Any, *, indent: int | None = 2) -> str:
-    """Pretty JSON, keys in server order, non-ASCII kept readable.
+    """Pretty JSON, keys in server order, non-ASCII kept readable — but terminal controls
+    escaped (``\\u009b``), so the text is safe on a terminal and the same JSON value.
 
     Raises:
         DocumentError: the value is nested too deeply to print (a hostile document).
     """
     try:
-        return json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+        text = json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+        return JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     except RecursionError as exc:
         raise DocumentError("the document is nested too deeply to print; the server sent a "
                             "malformed or hostile body") from exc

@@ -15,6 +15,7 @@ from prompt_toolkit.history import FileHistory, InMemoryHistory
 from .. import HyperkmError
 from .paths import state_dir
 from .shell import COMMANDS, Quit, ShellState, execute
+from .terminal import JSON_UNSAFE, terminal_safe
 
 __all__ = ["ShellCompleter", "run"]
 
@@ -105,12 +106,12 @@ def run(state: ShellState, *, debug: bool = False, history: bool = True) -> int:
                                                 complete_while_typing=False)
     state.progress = _progress_printer()
     state.ask = _asker(session)
-    state.printer = print  # trace lines as their exchanges happen (prefetches, job polls)
-    print(f"hyperkm browse — {state.home.url}\nType 'help' for commands; Tab completes rels.")
-    print(_safe(state, lambda: state.describe()))
+    state.printer = say  # trace lines as their exchanges happen (prefetches, job polls)
+    say(f"hyperkm browse — {state.home.url}\nType 'help' for commands; Tab completes rels.")
+    say(_safe(state, lambda: state.describe()))
     while True:
         try:
-            line = session.prompt(state.crumb() + " ")
+            line = session.prompt(terminal_safe(state.crumb()) + " ")
         except KeyboardInterrupt:
             continue
         except EOFError:
@@ -133,11 +134,23 @@ def show(output: str, *, highlight: bool = False) -> None:
         try:
             from rich.console import Console
 
-            Console().print_json(output)
+            console = Console()
+            with console.capture() as captured:
+                console.print_json(output)
+            # rich re-serialises the JSON: C0 controls come out escaped by JSON, but C1 and
+            # bidi controls raw; escape those (rich's own colour codes stay).
+            sys.stdout.write(JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}",
+                                             captured.get()))
+            sys.stdout.flush()
             return
         except (ImportError, ValueError):
             pass  # no rich, or not JSON after all: plain text
-    print(output)
+    say(output)
+
+
+def say(text: str) -> None:
+    """Print text from the API: nothing in it may drive the terminal (see ``terminal``)."""
+    print(terminal_safe(text))
 
 
 def _safe(state: ShellState, fn: Any) -> str:
@@ -160,9 +173,9 @@ def _asker(session: PromptSession[str]) -> Any:
                    for o in field.options or ()]
         if options:
             hints.append("one of " + ", ".join(options))
-        print(f"  {field.prompt or field.name} ({'; '.join(hints)})")
+        say(f"  {field.prompt or field.name} ({'; '.join(hints)})")
         try:
-            answer = session.prompt(f"  {field.name}* = ",
+            answer = session.prompt(terminal_safe(f"  {field.name}* = "),
                                     completer=WordCompleter(options) if options else None)
         except (KeyboardInterrupt, EOFError):
             return None
