@@ -35,7 +35,9 @@ Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 link not found or bad template
 variables, 4 HTTP 4xx, 5 HTTP 5xx, 6 transport (connection, TLS, timeout),
 7 unreadable document, 8 asynchronous job failed or timed out, 9 values that do not
 fit an action's form (nothing was sent).
-The token comes from --token or HYPERKM_TOKEN; it is sent only to the root URL's origin."""
+The token comes from HYPERKM_TOKEN or --token ('--token -' reads it unseen; a token on
+the command line is visible to other local users); it is sent only to the root URL's
+origin."""
 
 
 def exit_code(exc: BaseException) -> int:
@@ -121,8 +123,24 @@ def connection(url: str | None, token: str | None, demo: bool, cache: str | None
     yield hyperkm.connect(url, token=token, **options)
 
 
+def _token(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--token -``: read the token without it ever being on a command line."""
+    if value != "-":
+        return value
+    if sys.stdin.isatty():
+        import getpass
+
+        value = getpass.getpass("token (not shown): ")
+    else:
+        value = sys.stdin.readline()
+    return value.strip() or None
+
+
 common = [
-    click.option("--token", envvar="HYPERKM_TOKEN", help="Bearer token (or HYPERKM_TOKEN)."),
+    click.option("--token", envvar="HYPERKM_TOKEN", callback=_token,
+                 help="Bearer token. On a command line it is visible to other local users "
+                      "(ps, /proc/*/cmdline): prefer HYPERKM_TOKEN, or '--token -' to type "
+                      "it unseen (or pipe it on stdin)."),
     click.option("--demo", is_flag=True, help="Start the bundled KISSmetrics emulator and use it."),
     click.option("--demo-format", default="km", metavar="FORMAT",
                  type=click.Choice(["km", "hal", "array", "siren", "jsonapi", "collection+json",

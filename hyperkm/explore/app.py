@@ -289,7 +289,11 @@ class ExplorerApp:
                 "raw": _shortened(response.text if response is not None else json.dumps(
                     document.raw, indent=2) if document.raw is not None else ""),
                 "actions": [self._form(a) for a in document.actions],
-                "input_types": INPUT_TYPES}
+                "input_types": INPUT_TYPES,
+                # A trail may lead off the API's origin (links go where the API says): the
+                # page says so, and that no credentials were sent there.
+                "foreign": None if self.client.scope.trusts(resource.url) else
+                _origin(resource.url)}
 
     def _form(self, action: Any) -> dict[str, Any]:
         return {"action": action, "fields": [f for f in action.fields if not f.read_only],
@@ -427,6 +431,11 @@ def _shortened(text: str) -> str:
     if len(text) <= RAW_SHOWN:
         return text
     return text[:RAW_SHOWN] + f"\n… ({len(text) - RAW_SHOWN:,} more characters)"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _http_only(url: str | None) -> str | None:
