@@ -258,3 +258,20 @@ def test_reserved_expansion_cannot_climb_the_path():
         with pytest.raises(hyperkm.TemplateError):
             link.expand(path=value)
     assert link.expand(path="a/b.txt") == "https://api.example/files/a/b.txt"
+
+
+def test_token_dash_reads_the_token_from_a_pipe_not_the_command_line(raw_server):
+    import os
+    import subprocess
+    import sys
+
+    server = raw_server(lambda req, conn, srv: respond(conn, 200, {"links": [], "data": {}}))
+    env = {k: v for k, v in os.environ.items() if k != "HYPERKM_TOKEN"}
+    run = subprocess.run([sys.executable, "-m", "hyperkm", "get", server.url + "/core",
+                          "--token", "-"], input="piped-token\n", capture_output=True,
+                         text=True, timeout=60, env=env)
+    assert run.returncode == 0, run.stderr
+    assert server.requests[0].headers["authorization"] == "Bearer piped-token"
+    shown = subprocess.run([sys.executable, "-m", "hyperkm", "get", "--help"],
+                           capture_output=True, text=True, timeout=60, env=env).stdout
+    assert "/proc" in shown and "HYPERKM_TOKEN" in shown
