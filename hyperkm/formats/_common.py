@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urljoin
@@ -11,7 +12,19 @@ from .._forms import Action
 from .._links import Link
 from .._templates import parse_template
 
-__all__ = ["absolute", "actions_from_links", "count", "expect", "looks_templated", "self_url"]
+__all__ = ["absolute", "actions_from_links", "count", "expect", "lenient", "looks_templated",
+           "self_url"]
+
+log = logging.getLogger("hyperkm")
+_LENIENCIES_SEEN: set[str] = set()
+
+
+def lenient(kind: str, message: str, *args: Any) -> None:
+    """Log, once per process and kind, that a document bent its format's rules and how it
+    was read anyway (real servers do: see docs/formats.md, "Leniencies")."""
+    if kind not in _LENIENCIES_SEEN:
+        _LENIENCIES_SEEN.add(kind)
+        log.warning(message, *args)
 
 
 def expect(condition: bool, message: str, value: Any, base: str) -> None:

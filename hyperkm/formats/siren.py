@@ -23,7 +23,7 @@ from typing import Any
 from .._exceptions import DocumentError
 from .._forms import FORM_URLENCODED, Action, Field
 from .._links import Link, Links
-from ._common import absolute, count, expect, looks_templated, self_url
+from ._common import absolute, count, expect, lenient, looks_templated, self_url
 from ._document import Document, LazyMembers, Page
 
 __all__ = ["SirenFormat"]
@@ -31,6 +31,8 @@ __all__ = ["SirenFormat"]
 MEDIA_TYPE = "application/vnd.siren+json"
 _SIREN_KEYS = ("entities", "actions", "properties", "class")
 _ITEM = ["item"]
+#: Rels that never name a collection's members, even when every sub-entity has one.
+_NOT_MEMBERS = frozenset({"self", "up", "collection", "author", "describedby", "profile"})
 
 
 class SirenFormat:
@@ -75,11 +77,18 @@ def _entity(obj: Any, base: str, fallback: str, where: str, depth: int) -> Docum
     raw_entities = obj.get("entities", [])
     expect(isinstance(raw_entities, list), f"{where}.entities must be an array", raw_entities,
            base)
-    if _all_plain_members(raw_entities):
+    member_rel = _all_plain_members(raw_entities)
+    if member_rel is not None:
         # A plain collection page (every sub-entity a member): its members are built when
         # used, one by one (a walk skims thousands).
+        if member_rel != "item":
+            lenient("siren-member-rel", "Siren: %s names its members %r, not 'item'; read as "
+                    "the collection's members, since every sub-entity shares that rel "
+                    "(fastapi-hypermodel writes a field's name)", base, member_rel)
         lazy = LazyMembers(raw_entities, partial(_member_at, base, where))
-        embedded["item"] = lazy
+        embedded[member_rel] = lazy
+        if member_rel != "item":
+            embedded["item"] = lazy
         raw_entities = []
     else:
         lazy = None
@@ -142,14 +151,24 @@ def _member(sub: dict[str, Any], base: str, where: str) -> Document:
                            own, state=_properties, actions=actions)
 
 
-def _all_plain_members(entities: list[Any]) -> bool:
-    """Whether every sub-entity is a plain collection member (rel ``item``, no sub-entities,
-    not an embedded link): a loop, not ``all()`` over a generator — it runs on every page."""
+def _all_plain_members(entities: list[Any]) -> str | None:
+    """The rel of a plain collection page's members, or None: every sub-entity is a plain
+    member (no sub-entities, not an embedded link) under the same single rel — ``item`` as
+    Siren's own examples have it, or whatever name a server gave them all (as HAL's rule for
+    a page whose only array-valued embedded rel is its members). A loop, not ``all()`` over a
+    generator — it runs on every page."""
+    if not entities:
+        return None
+    first = entities[0].get("rel") if type(entities[0]) is dict else None
+    if first != _ITEM and not (isinstance(first, list) and len(first) == 1
+                               and isinstance(first[0], str) and first[0]
+                               and first[0] not in _NOT_MEMBERS):
+        return None
     for sub in entities:
-        if type(sub) is not dict or sub.get("rel") != _ITEM or "href" in sub \
+        if type(sub) is not dict or sub.get("rel") != first or "href" in sub \
                 or sub.get("entities"):
-            return False
-    return bool(entities)
+            return None
+    return str(first[0])
 
 
 def _member_at(base: str, where: str, sub: Any, i: int) -> Document:
@@ -208,8 +227,16 @@ def _actions(raw: Any, base: str, where: str) -> tuple[Action, ...]:
         fields = tuple(_field(f, base, f"{at}.fields[{j}]") for j, f in enumerate(fields_raw))
         kind = obj.get("type") if isinstance(obj.get("type"), str) else FORM_URLENCODED
         title = obj.get("title") if isinstance(obj.get("title"), str) else None
+        # Siren's hrefs are URIs; some servers write templates (fastapi-hypermodel says
+        # "templated": true): expanded from the submitted fields, as Collection+JSON's are.
+        templated = looks_templated(href)
+        if templated:
+            lenient("siren-templated-action", "Siren: the action %r at %s has a URI template "
+                    "as its href; its variables are taken from the submitted values",
+                    name, base)
         actions.append(Action(name=name, title=title, method=method.upper(),
-                              target=absolute(href, base), content_type=kind, fields=fields))
+                              target=absolute(href, base), content_type=kind, fields=fields,
+                              templated=templated))
     return tuple(actions)
 
 
