@@ -1,0 +1,1 @@
+"""The models both Django REST framework servers of the interop tier serve."""
