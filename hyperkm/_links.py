@@ -36,6 +36,11 @@ def _templated_from_json(value: Any, where: str, url: str | None) -> bool:
     )
 
 
+#: How each ``Link.source`` is shown to people.
+SOURCES = {"body": "body", "header": "Link header",
+           "inferred": "inferred (a URL in plain JSON)"}
+
+
 @attrs.frozen
 class Link:
     """A typed link: a relation to a target URL (or URI template).
@@ -61,7 +66,8 @@ class Link:
     # The URL of the document the link came from: a template such as "{/id}" can only be
     # resolved against it after expansion. Not part of the link's identity.
     context: str | None = attrs.field(default=None, eq=False, repr=False)
-    #: Where the link was read: ``"body"`` or ``"header"`` (an RFC 8288 ``Link`` header).
+    #: Where the link was read: ``"body"``, ``"header"`` (an RFC 8288 ``Link`` header) or
+    #: ``"inferred"`` (a URL-valued property of plain JSON, not a hypermedia control).
     source: str = attrs.field(default="body", eq=False, repr=False)
 
     @classmethod
@@ -132,7 +138,11 @@ class Link:
     @property
     def template(self) -> Template | None:
         """The parsed template when the link is templated, else ``None``."""
-        return parse_template(self.href) if self.templated else None
+        if not self.templated:
+            return None
+        # A template inferred from plain JSON follows GitHub's convention: "{/number}" may be
+        # left out (the collection); writes to what it names are refused (see _actions).
+        return parse_template(self.href, optional_segments=self.source == "inferred")
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -361,7 +371,7 @@ class Links(Sequence[Link]):
             href = link.href + (f"   (template: {', '.join(link.variables) or 'none'})"
                                 if link.templated else "")
             rows.append((link.rel, label, href, kind,
-                         "Link header" if link.source == "header" else "body"))
+                         SOURCES.get(link.source, link.source)))
         return rows
 
     def docs(self, rel: str) -> str | None:
@@ -378,7 +388,13 @@ class Links(Sequence[Link]):
         """A plain-text table: rel, name or title, href (templates with their variables)."""
         rows = [("rel", "name", "href"), *self.rows()]
         widths = [max(len(r[i]) for r in rows) for i in range(2)]
-        return "\n".join(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]}" for r in rows)
+        lines = [f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]}" for r in rows]
+        if any(link.source != "body" for link in self._links):
+            # Say where links that are not the body's own controls came from.
+            width = max(len(line) for line in lines)
+            lines = [f"{line:<{width}}  {source}" for line, source in zip(lines, ["from", *(
+                SOURCES.get(link.source, link.source) for link in self._links)], strict=True)]
+        return "\n".join(line.rstrip() for line in lines)
 
 
 def unique(links: Iterable[Link], curies: Mapping[str, str] | None = None) -> list[Link]:

@@ -140,8 +140,12 @@ def _to_template_value(name: str, value: Any, text: str) -> Any:
 
 
 @lru_cache(maxsize=512)
-def parse_template(text: str) -> Template:
+def parse_template(text: str, *, optional_segments: bool = False) -> Template:
     """Parse and validate ``text`` as an RFC 6570 template (level 4).
+
+    With ``optional_segments``, ``{/name}`` expressions are optional (GitHub's convention:
+    ``…/issues{/number}`` without a number names the collection); otherwise every path-style
+    expression is required.
 
     Raises:
         TemplateError: the text is not a valid template (unbalanced braces, bad names, ...).
@@ -174,7 +178,9 @@ def parse_template(text: str) -> Template:
             if not _VARSPEC.fullmatch(spec):
                 raise _invalid(text, f"{spec!r} is not a valid variable name")
             name = spec.rstrip("*").split(":", 1)[0]
-            variables.append(Variable(name, operator not in _OPTIONAL_OPERATORS, operator))
+            optional = operator in _OPTIONAL_OPERATORS or (optional_segments
+                                                           and operator == "/")
+            variables.append(Variable(name, not optional, operator))
         pos = end + 1
     # A name used twice appears once; it is required if any of its uses is.
     merged: dict[str, Variable] = {}

@@ -33,6 +33,7 @@ from werkzeug.wrappers import Request, Response
 from .. import _bookmarks
 from .._bookmarks import Bookmark, Trail, TrailStep
 from .._exceptions import BookmarkError, FormError, HyperkmError, JobTimeout
+from .._links import SOURCES
 from .._resource import Resource
 
 __all__ = ["ExplorerApp"]
@@ -238,7 +239,7 @@ class ExplorerApp:
         links = []
         for link in document.links:
             entry: dict[str, Any] = {"link": link, "docs": _http_only(document.links.docs(
-                link.rel)), "source": "Link header" if link.source == "header" else "body"}
+                link.rel)), "source": SOURCES.get(link.source, link.source)}
             template = link.template
             # a template with only optional variables ({?limit,offset}) is a link as well
             followable = template is None or not template.required

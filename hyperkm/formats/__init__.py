@@ -27,6 +27,7 @@ from .html import HtmlFormat
 from .jsonapi import JsonApiFormat
 from .kissmetrics import KissmetricsFormat
 from .link_header import parse_link_header
+from .plain import PlainJsonFormat
 from .siren import SirenFormat
 
 __all__ = [
@@ -62,19 +63,6 @@ class Format(Protocol):
     def parse(self, obj: Any, url: str) -> Document:
         """Turn the decoded JSON ``obj`` retrieved from ``url`` into a
         [`Document`][hyperkm.Document]."""
-
-
-class PlainJsonFormat:
-    """JSON with no hypermedia controls hyperkm knows: all of it is state."""
-
-    name = "json"
-    media_types: tuple[str, ...] = ()
-
-    def sniff(self, obj: Any) -> bool:
-        return True
-
-    def parse(self, obj: Any, url: str) -> Document:
-        return Document(url, format=self.name, data=obj, links=Links())
 
 
 # Shape sniffing order: the formats with the most specific shapes first; KISSmetrics envelopes
@@ -190,14 +178,31 @@ def parse(
                 "as one. To get the body as it is (a CSV export, an image), use "
                 "resource.download() (or 'save FILE' in the shell).", url=url)
         document = textual.parse_text(text, url)
-        return _with_link_header(document, link_header, url)
+        return _with_link_header(_header_total(document, headers), link_header, url)
     obj = loads(text, url, content_type)
     try:
         document = parse_json(obj, url, media_type=media_type)
     except RecursionError as exc:  # absurdly nested HAL _embedded
         raise _too_deep(url) from exc
     document.raw = obj
-    return _with_link_header(document, link_header, url)
+    return _with_link_header(_header_total(document, headers), link_header, url)
+
+
+#: Headers that state a collection's size when its body does not: json-server and many
+#: Express and Rails APIs (X-Total-Count), GitLab (X-Total).
+TOTAL_HEADERS = ("x-total-count", "x-total")
+
+
+def _header_total(document: Document, headers: Mapping[str, str]) -> Document:
+    if document.items is None or document.page.total is not None:
+        return document
+    for name in TOTAL_HEADERS:
+        value = (_get(headers, name) or "").strip()
+        if value.isdigit() and len(value) <= 15:  # an absurd total is no total
+            page = document.page
+            document.page = Page(total=int(value), offset=page.offset, limit=page.limit)
+            break
+    return document
 
 
 def _with_link_header(document: Document, link_header: str, url: str) -> Document:

@@ -22,8 +22,9 @@ from typing import Any
 from .._exceptions import DocumentError
 from .._forms import JSON, Action, Field
 from .._links import Link, Links
-from ._common import absolute, actions_from_links, count, expect, self_url
+from ._common import absolute, actions_from_links, count, expect, lenient, self_url
 from ._document import CONTROL_KEYS, Document, LazyMembers, Page
+from .plain import inferred_links
 
 __all__ = ["HalFormat"]
 
@@ -61,6 +62,11 @@ def _parse(obj: Any, base: str, fallback_url: str, where: str, inherited: dict[s
     raw_embedded = obj.get("_embedded")
     if raw_embedded is None:
         raw_embedded = {}
+    if isinstance(raw_embedded, list):
+        # drf-hal-json writes a page's members as a bare array: they can only be the members.
+        lenient("hal-embedded-array", "HAL: %s has an array as _embedded (not an object keyed "
+                "by rel); read as the collection's members", base)
+        raw_embedded = {"item": raw_embedded}
     expect(isinstance(raw_embedded, dict), f"{where}._embedded must be an object keyed by rel",
            raw_embedded, base)
     member_rel = _member_rel(raw_embedded)
@@ -82,6 +88,14 @@ def _parse(obj: Any, base: str, fallback_url: str, where: str, inherited: dict[s
             doc.has_own_url = doc.url != base
         embedded[rel] = docs
     state = {k: v for k, v in obj.items() if k not in _CONTROLS}
+    if depth == 0 and obj.get("_links") is None and not raw_embedded:
+        inferred = inferred_links(state, base)
+        if inferred:
+            # A HAL document with no controls at all whose values are URLs: Django REST
+            # framework's API root, rendered by drf-hal-json.
+            lenient("hal-no-links", "HAL: %s has no _links; its URL-valued properties are "
+                    "read as links (inferred)", base)
+            links = inferred
     page = Page(total=_total(state)) if items is not None else Page()
     actions = _templates(obj.get("_templates"), url, base, where) + actions_from_links(links)
     return Document(url, format="hal", data=state, links=Links(links, curies=curies),
@@ -114,6 +128,8 @@ def _member(obj: Any, base: str, where: str, curies: dict[str, str], depth: int)
         if type(raw_links) is not dict:
             expect(False, f"{where}._links must be an object keyed by rel", raw_links, base)
         found = raw_links.get("self")
+        if type(found) is str:
+            found = {"href": found}  # a bare string (drf-hal-json): see _links
         if type(found) is dict:
             href = found.get("href")
             if type(href) is str and href.strip():
@@ -146,6 +162,9 @@ def _total(state: Mapping[str, Any]) -> int | None:
     total = count(state.get("total"))
     if total is not None:
         return total
+    total = count(state.get("count"))  # Django REST framework's pagination (drf-hal-json)
+    if total is not None:
+        return total
     page = state.get("page")  # Spring Data REST: "page": {"size", "totalElements", ...}
     return count(page.get("totalElements")) if isinstance(page, dict) else None
 
@@ -157,9 +176,18 @@ def _links(raw: Any, base: str, where: str) -> tuple[list[Link], dict[str, str]]
         return links, curies
     expect(isinstance(raw, dict), f"{where}._links must be an object keyed by rel", raw, base)
     for rel, value in raw.items():
+        if value is None:
+            # "previous": null — no such link on this page (drf-hal-json, Spring): none
+            continue
         values = value if isinstance(value, list) else [value]
         for i, obj in enumerate(values):
             at = f"{where}._links.{rel}" + (f"[{i}]" if isinstance(value, list) else "")
+            if isinstance(obj, str):
+                # A bare URL string instead of a link object (drf-hal-json): read as
+                # {"href": ...}; HAL (draft-kelly-json-hal 4.1.1) asks for an object.
+                lenient("hal-string-links", "HAL: %s writes links as bare strings (%s); read "
+                        "as link objects", base, at)
+                obj = {"href": obj}
             link = Link.from_json(obj, rel=rel, base=base, where=at)
             if rel == "curies":
                 if not link.name:

@@ -23,8 +23,9 @@ from typing import Any
 
 from .._exceptions import DocumentError
 from .._links import Link, Links
-from ._common import count, expect, looks_templated
+from ._common import count, expect, lenient, looks_templated
 from ._document import Document, LazyMembers, Page
+from .plain import inferred_links
 
 __all__ = ["JsonApiFormat"]
 
@@ -86,6 +87,8 @@ class JsonApiFormat:
                             embedded=embedded)
         expect(isinstance(data, dict), "$.data must be a resource object, an array or null",
                data, url)
+        if not _is_resource(data):
+            return _not_a_resource(data, url, links, meta)
         own = _resource_links(data, url, "$.data")
         for name, doc in _included_relations(data, by_key, url):
             embedded.setdefault(name, []).append(doc)
@@ -93,6 +96,24 @@ class JsonApiFormat:
         return Document(self_link.href if self_link else url, format=self.name,
                         data=_state(data), links=Links([*own, *links]), embedded=embedded,
                         meta=meta)
+
+
+def _not_a_resource(data: dict[str, Any], url: str, links: list[Link], meta: Any
+                    ) -> Document:
+    """``data`` that is an object but no resource object (no ``type``/``id``): Django REST
+    framework JSON:API renders its API root as ``{"data": {"authors": "http://…"}}``. Read as
+    plain JSON with inferred links when its values are URLs; refused otherwise — never turned
+    into a resource ``{"id": None, "type": None}``."""
+    inferred = inferred_links(data, url)
+    if not inferred:
+        raise DocumentError(
+            f"$.data in {url} is an object but not a JSON:API resource object (it has no "
+            f"'type' and 'id'; its keys: {', '.join(map(str, list(data)[:10]))}). The server "
+            "sent a malformed JSON:API document.", url=url)
+    lenient("jsonapi-data-not-resource", "JSON:API: $.data in %s is not a resource object; "
+            "its URL-valued members are read as links (inferred)", url)
+    return Document(url, format="jsonapi", data=data, links=Links([*inferred, *links]),
+                    meta=meta)
 
 
 def _is_resource(obj: Mapping[str, Any]) -> bool:
@@ -237,9 +258,11 @@ def _total(meta: Any) -> int | None:
     for key in _TOTAL_KEYS:
         if key in meta and count(meta[key]) is not None:
             return count(meta[key])
-    page = meta.get("page")
-    if isinstance(page, dict):
-        for key in (*_TOTAL_KEYS, "totalElements", "total_elements"):
-            if count(page.get(key)) is not None:
-                return count(page.get(key))
+    # "page" (Spring-style), "pagination" (Django REST framework JSON:API: count, pages)
+    for name in ("page", "pagination"):
+        page = meta.get(name)
+        if isinstance(page, dict):
+            for key in (*_TOTAL_KEYS, "totalElements", "total_elements"):
+                if count(page.get(key)) is not None:
+                    return count(page.get(key))
     return None

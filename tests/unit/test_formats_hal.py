@@ -68,9 +68,9 @@ def test_single_embedded_object_is_not_a_collection():
     assert doc.items is None and doc.embedded["author"][0].data == {"name": "x"}
 
 
-@pytest.mark.parametrize("body", [{"_links": []}, {"_links": {"self": "x"}},
+@pytest.mark.parametrize("body", [{"_links": []}, {"_links": {"self": 5}},
                                   {"_links": {"self": {"title": "no href"}}},
-                                  {"_embedded": []}, {"_embedded": {"item": [1]}},
+                                  {"_embedded": 7}, {"_embedded": {"item": [1]}},
                                   {"_links": {"curies": {"href": "/r/{rel}", "templated": True}}}])
 def test_malformed_hal_is_a_document_error(body):
     with pytest.raises(DocumentError):

@@ -1,0 +1,85 @@
+"""Plain JSON: state, plus the links a program can see in URL-valued properties.
+
+Many APIs link by properties whose values are URLs rather than by a hypermedia format:
+Django REST framework's root (``{"authors": "http://…/authors/"}``), GitHub's ``url``,
+``html_url``, ``repos_url`` and templated ``issues_url: "…/issues{/number}"``. Such values
+are read as links — rel = the key (a ``_url`` suffix dropped; ``url`` is ``self``), templates
+detected by their braces — marked ``source="inferred"``: the API did not say they are
+controls, hyperkm guessed it. Only absolute http(s) URLs of the top-level object count.
+
+A JSON array of objects is a page of a collection whose members are those objects, each at
+its own ``url`` when it has one (GitHub's lists; json-server's have none).
+
+GitHub's ``{/number}`` leaves a path segment out when no number is given (the collection):
+for an inferred template such an expression is optional when following it (a GET), and a
+PUT, PATCH or DELETE on a resource reached without it is refused (see ``_actions``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._exceptions import DocumentError
+from .._links import Link, Links
+from ._common import looks_templated
+from ._document import Document
+
+__all__ = ["PlainJsonFormat", "inferred_links"]
+
+#: Properties read as links at most per object (a hostile object of 10^6 URLs costs little).
+MAX_INFERRED = 256
+
+
+class PlainJsonFormat:
+    """JSON with no hypermedia controls hyperkm knows: all of it is state, and URL-valued
+    properties are inferred links."""
+
+    name = "json"
+    media_types: tuple[str, ...] = ()
+
+    def sniff(self, obj: Any) -> bool:
+        return True
+
+    def parse(self, obj: Any, url: str) -> Document:
+        if isinstance(obj, dict):
+            links = inferred_links(obj, url)
+            own = next((link.href for link in links if link.rel == "self"
+                        and not link.templated), None)
+            return Document(own or url, format=self.name, data=obj, links=Links(links))
+        if isinstance(obj, list) and obj and all(isinstance(x, dict) for x in obj):
+            # An array of objects is a page of a collection (json-server, GitHub): its
+            # members are the objects, each at its own ``url`` when it has one; paging comes
+            # from the Link header, the total from X-Total-Count.
+            members = [self._member(x, url) for x in obj]
+            return Document(url, format=self.name, data=obj, links=Links(), items=members)
+        return Document(url, format=self.name, data=obj, links=Links())
+
+    def _member(self, obj: dict[str, Any], base: str) -> Document:
+        doc = self.parse(obj, base)
+        doc.has_own_url = _has_url(obj)
+        return doc
+
+
+def _has_url(obj: Any) -> bool:
+    value = obj.get("url") if isinstance(obj, dict) else None
+    return isinstance(value, str) and value.startswith(("https://", "http://")) \
+        and not looks_templated(value)
+
+
+def inferred_links(obj: dict[str, Any], base: str) -> list[Link]:
+    """Links read from the absolute-URL string values of ``obj`` (see the module's doc)."""
+    links: list[Link] = []
+    for key, value in obj.items():
+        if len(links) >= MAX_INFERRED:
+            break
+        if not isinstance(key, str) or not isinstance(value, str) or not key \
+                or not value.startswith(("https://", "http://")) or len(value) > 8192:
+            continue
+        rel = "self" if key == "url" else (key[:-4] if key.endswith("_url") and len(key) > 4
+                                            else key)
+        try:
+            links.append(Link.create(rel, value, base=base, templated=looks_templated(value),
+                                     source="inferred"))
+        except (DocumentError, TypeError, ValueError):
+            continue  # a value that only looks like a URL is state, nothing more
+    return links
