@@ -15,8 +15,9 @@ from urllib.parse import urljoin
 
 import requests
 
-from ._exceptions import HyperkmError, PreconditionFailed
-from ._forms import Action, encode
+from . import formats
+from ._exceptions import HyperkmError, PreconditionFailed, TemplateError
+from ._forms import JSON, Action, encode
 from ._steps import Step
 
 __all__ = ["bind", "submit", "write"]
@@ -25,6 +26,45 @@ __all__ = ["bind", "submit", "write"]
 Resource = Any
 
 _CONDITIONAL = ("PUT", "PATCH", "DELETE")
+
+
+def write_media_type(resource: Resource) -> str:
+    """The media type a JSON write to ``resource`` goes as when neither a form nor the caller
+    names one: the type it was read in (JSON:API servers answer 415 to application/json),
+    without parameters; failing that, its format's own; failing that, application/json."""
+    held = resource.headers.get("Content-Type") if resource.fetched else None
+    media = (held or "").split(";", 1)[0].strip().lower()
+    if media.endswith("+json") and media != "application/problem+json":
+        return media
+    document = resource._held()
+    if document is None and resource.parent is not None:
+        document = resource.parent._held()  # a member follows its collection's format
+    if document is not None:
+        for fmt in formats.registered():
+            if fmt.name == document.format and fmt.media_types:
+                if fmt.media_types[0].endswith("+json"):
+                    return fmt.media_types[0]
+                break
+    return JSON
+
+
+def _refuse_write_to_an_omitted_segment(resource: Resource, method: str) -> None:
+    """An inferred template's ``{/number}`` may be left out to read the collection (GitHub's
+    convention); a PUT, PATCH or DELETE there would change the collection, not a member."""
+    step: Step | None = getattr(resource, "step", None)
+    link = step.link if step is not None else None
+    if step is None or link is None or link.source != "inferred" or link.template is None:
+        return
+    template, given = link.template, step.variables
+    omitted = [v.name for v in template.variables if v.operator == "/"
+               and given.get(v.name) is None]
+    if omitted:
+        raise TemplateError(
+            f"refusing {method} {resource.url}: it was reached by leaving "
+            f"{', '.join('{/' + n + '}' for n in omitted)} out of {link.href}, so it names the "
+            f"collection, not one member. Follow {link.rel!r} with "
+            f"{', '.join(n + '=...' for n in omitted)} to change one. Nothing was sent.",
+            template=link.href, missing=tuple(omitted), url=resource.url)
 
 
 def write(resource: Resource, method: str, url: str, *, json_body: Any = None,
@@ -37,7 +77,11 @@ def write(resource: Resource, method: str, url: str, *, json_body: Any = None,
     the current state.
     """
     client = resource.client
+    if method in _CONDITIONAL and url == resource.url:
+        _refuse_write_to_an_omitted_segment(resource, method)
     extra = dict(headers or {})
+    if json_body is not None and not any(k.lower() == "content-type" for k in extra):
+        extra["Content-Type"] = write_media_type(resource)
     if method in _CONDITIONAL and if_match is not False:
         tag = if_match if isinstance(if_match, str) else (
             resource.etag if url == resource.url else None)

@@ -45,6 +45,7 @@ from urllib3 import BaseHTTPResponse, HTTPConnectionPool, HTTPResponse, HTTPSCon
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import InvalidHeader, MaxRetryError, TimeoutError
 from urllib3.util.retry import Retry
+from urllib3.util.url import _encode_target
 
 from . import _deadline
 from ._exceptions import ConfigurationError
@@ -586,6 +587,10 @@ class _LastModified(LastModified):
             return {}
 
 
+def _encoded(target: str) -> str:
+    return str(_encode_target(target))
+
+
 class RememberedSocket:
     """Mixin for urllib3 connections: remember the last socket in ``last_sock``.
 
@@ -615,10 +620,34 @@ class _WatchedHTTPSConnection(RememberedSocket, HTTPSConnection):
     pass
 
 
+_targets = threading.local()
+
+
 class _WatchedHTTPPool(HTTPConnectionPool):
-    """A pool whose connections register with the current request's deadline."""
+    """A pool whose connections register with the current request's deadline, and that sends
+    a request target exactly as hyperkm wrote it (see ``_urls.as_written``)."""
 
     ConnectionCls = _WatchedHTTPConnection
+
+    def urlopen(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        # urllib3 re-encodes the target ("[" as "%5B", "%5b" as "%5B") before sending it:
+        # remember the one given, for _make_request. A retry calls urlopen again with the
+        # re-encoded form: the outermost call's target stays.
+        outer = getattr(_targets, "written", None)
+        if outer is None or _encoded(outer) != url:
+            _targets.written = url
+        try:
+            return super().urlopen(method, url, *args, **kwargs)
+        finally:
+            _targets.written = outer
+
+    def _make_request(self, conn: Any, method: str, url: str, *args: Any,
+                      **kwargs: Any) -> Any:
+        written = getattr(_targets, "written", None)
+        if written is not None and written != url and written.startswith("/") \
+                and _encoded(written) == url:
+            url = written  # the same target, as written (never one urllib3 did not agree to)
+        return super()._make_request(conn, method, url, *args, **kwargs)
 
     def _get_conn(self, timeout: float | None = None) -> Any:
         deadline = _deadline.current()

@@ -39,7 +39,7 @@ from ._http import (
     origin_of,
     translate,
 )
-from ._urls import check_url
+from ._urls import as_written, check_url
 
 __all__ = ["Exchange", "HttpClient"]
 
@@ -48,8 +48,10 @@ log = logging.getLogger("hyperkm")
 _DEFAULT: Any = object()
 # Every media type hyperkm reads; HAL first (the most common), plain JSON after the hypermedia
 # formats, HTML last (a server with both JSON and HTML should answer JSON).
-ACCEPT = ("application/hal+json, application/prs.hal-forms+json;q=0.95, "
-          "application/vnd.siren+json;q=0.95, application/vnd.api+json;q=0.95, "
+# JSON:API without parameters: servers read ";q=" as a media-type parameter and answer 406
+# (JSON:API 1.0, "Content Negotiation"), so it goes at the default weight.
+ACCEPT = ("application/hal+json, application/vnd.api+json, "
+          "application/prs.hal-forms+json;q=0.95, application/vnd.siren+json;q=0.95, "
           "application/vnd.collection+json;q=0.95, application/json;q=0.9, "
           "application/problem+json;q=0.5, text/html;q=0.3")
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -413,6 +415,7 @@ class HttpClient:
                   if k.lower() not in self.credential_headers}
         merged.update({k: v for k, v in headers.items() if v is not None})
         prepared = requests.Request(method, url, data=data, headers=merged).prepare()
+        prepared.url = as_written(url)  # as the server wrote it, not as requests re-quotes it
         settings = session.merge_environment_settings(url, {}, True, self.verify, None)
         settings["cert"] = None  # a TLS client certificate is a credential too
         return session.send(prepared, timeout=self._timeout(deadline), allow_redirects=False,
@@ -519,7 +522,13 @@ class HttpClient:
         if status == 412:
             return "The resource changed since you read it; refresh it and try again."
         if status == 415:
-            return "The server does not accept this body's content type; send JSON."
+            sent = (response.request.headers.get("Content-Type") if response.request is not None
+                    else None) or "no Content-Type"
+            accepts = response.headers.get("Accept-Post") or response.headers.get("Accept-Patch")
+            return (f"The server does not accept the body as it was sent ({sent})"
+                    + (f"; it accepts {accepts}" if accepts else "")
+                    + ". Send the media type it expects: a form's own contentType, or "
+                    "headers={'Content-Type': ...}.")
         if status in (429, 503):
             after = response.headers.get("Retry-After")
             return "The server is busy; retry later" + (

@@ -9,6 +9,7 @@ time rather than the sum of round trips. Collections whose members are only link
 from __future__ import annotations
 
 import itertools
+import logging
 import queue
 import sys
 import threading
@@ -25,6 +26,8 @@ from ._steps import Step
 from ._urls import normalised
 from .formats import Document
 from .formats._document import LazyMembers
+
+log = logging.getLogger("hyperkm")
 
 # The Resource class sits a layer above collections: pages and members are made with the
 # class of the collection given (``type(collection)``), so this module never imports it.
@@ -239,8 +242,12 @@ def _walk(first: Resource, collection: Resource, max_pages: int | None = None
     page = first
     recent: OrderedDict[str, None] = OrderedDict()
     number = 0
+    stated: int | None = None
+    walked = 0
     while True:
         document = page.document
+        if number == 0 and normalised(page.url) == normalised(collection.url):
+            stated = document.page.total  # a walk from the start: it should meet the total
         if document.items is None and document.links.get("item") is None:
             raise DocumentError(
                 f"{page.url} is not a collection: its {document.format} representation lists "
@@ -251,11 +258,15 @@ def _walk(first: Resource, collection: Resource, max_pages: int | None = None
             recent.popitem(last=False)
         yield page
         number += 1
+        count = _member_count(document)
+        walked += count
         # An API that always sends `next` would loop for ever on empty pages.
-        if not _member_count(document) or (max_pages is not None and number >= max_pages):
+        if not count or (max_pages is not None and number >= max_pages):
+            _check_total(collection, stated, walked, number, ended=not count)
             return
         following = document._first_link("next")
         if following is None:
+            _check_total(collection, stated, walked, number, ended=True)
             return
         try:
             # A templated `next` (Spring Data REST: "...?page=1&size=5{&sort}") is expanded
@@ -276,6 +287,18 @@ def _walk(first: Resource, collection: Resource, max_pages: int | None = None
         document = following = None
         page = type(collection)(collection.client, target, parent=collection,
                                 step=Step("next", label=f"page {number + 1}"))
+
+
+def _check_total(collection: Resource, stated: int | None, walked: int, pages: int, *,
+                 ended: bool) -> None:
+    """Say so when the server's stated total and its ``next`` chain disagree: never silent,
+    since len() and parallel pages trust the total."""
+    if stated is None or not ended or stated == walked:
+        return
+    message = (f"{collection.url}: the server states {stated:,} members, but its 'next' links "
+               f"led to {walked:,} in {pages:,} pages; len() reports the stated total")
+    log.warning("%s", message)
+    collection.client.note(message)
 
 
 #: Prefetching starts once a page took at least this long to fetch and the consumer spent at

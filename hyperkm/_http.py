@@ -15,7 +15,7 @@ from requests.utils import get_netrc_auth
 
 from . import _urls
 from ._exceptions import ConfigurationError, DocumentError, Timeout, TransportError
-from ._urls import Origin, format_origin, is_loopback
+from ._urls import Origin, as_written, format_origin, is_loopback
 
 __all__ = ["CREDENTIAL_HEADERS", "DEFAULT_DEADLINE", "DEFAULT_MAX_DOCUMENT_BYTES",
            "DEFAULT_TIMEOUT", "Origin", "Session", "TokenScope", "is_loopback", "origin_of",
@@ -92,6 +92,14 @@ class Session(requests.Session):
             self._environment[key] = merged
         return {**merged, "proxies": dict(merged["proxies"])}
 
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        """requests' preparation, except that the URL goes out as written (see
+        ``_urls.as_written``): requests re-quotes it (``[`` as ``%5B``, ``%7E`` as ``~``)."""
+        prepared = super().prepare_request(request)
+        if not request.params and not self.params and isinstance(request.url, str):
+            prepared.url = as_written(request.url)
+        return prepared
+
     def request(self, method: Any, url: Any, params: Any = None, data: Any = None,
                 headers: Any = None, cookies: Any = None, files: Any = None, auth: Any = None,
                 timeout: Any = None, allow_redirects: bool = True, proxies: Any = None,
@@ -118,7 +126,8 @@ class Session(requests.Session):
             auth = self._netrc_auth(url)  # as prepare_request does (None, usually)
         prepared = requests.PreparedRequest()
         prepared.prepare_method(method)
-        prepared.prepare_url(url, None)
+        prepared.prepare_url(url, None)  # its checks (scheme, host); then the URL as written
+        prepared.url = as_written(url)
         merged = CaseInsensitiveDict(self.headers)
         if headers:
             merged.update(headers)
@@ -130,7 +139,7 @@ class Session(requests.Session):
         prepared.prepare_auth(auth, url)
         prepared.hooks = {"response": []}
         settings = self.merge_environment_settings(prepared.url, {}, stream, verify, cert)
-        adapter = self.get_adapter(url=prepared.url)  # type: ignore[arg-type]
+        adapter = self.get_adapter(url=prepared.url)
         started = perf_counter()
         response = adapter.send(prepared, stream=settings["stream"], timeout=timeout,
                                 verify=settings["verify"], cert=settings["cert"],

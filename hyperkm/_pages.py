@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from ._exceptions import HyperkmError
 from ._steps import Step
@@ -115,11 +115,18 @@ def _from_query(document: Any, size: int) -> PageUrl | None:
             return None
         zero, step, var = second - 1, 1, str(number_var)
 
+    # Only the one value changes; every other byte of the server's URL stays as it wrote it
+    # (page[offset] stays page[offset], %5B stays %5B: servers compare literally).
+    pieces = parts.query.split("&")
+    at = next(i for i, piece in enumerate(pieces)
+              if unquote_plus(piece.partition("=")[0]) == var)
+    name = pieces[at].partition("=")[0]
+    prefix = following.href[:following.href.index("?") + 1]
+
     def page(k: int) -> str:
-        changed = [(name, str(zero + k * step) if name == var else value)
-                   for name, value in query]
-        return str(urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(changed),
-                               "")))
+        changed = list(pieces)
+        changed[at] = f"{name}={zero + k * step}"
+        return str(prefix) + "&".join(changed)
 
     return page
 
@@ -150,6 +157,9 @@ def parallel_pages(first: Resource, collection: Resource, concurrency: int,
         # The server's total is only a claim: if it said too few, its `next` links go on.
         yield from fallback(first)
         return
+    collection.client.note(f"{collection.url}: fetching {pages} pages {concurrency} at a time "
+                           "(their URLs derived from the first page and checked against its "
+                           "next link)")
     yield first
     if pages <= 1 or not first.document.items:
         return

@@ -22,7 +22,8 @@ from urllib3.util import parse_url
 
 from ._exceptions import DocumentError
 
-__all__ = ["Origin", "check_url", "format_origin", "is_loopback", "normalised", "origin_of"]
+__all__ = ["Origin", "as_written", "check_url", "format_origin", "is_loopback", "normalised",
+           "origin_of"]
 
 Origin = tuple[str, str, int]
 
@@ -121,11 +122,79 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+_UNSENDABLE = re.compile(r"[^\x21-\x7e]")
+
+
+def as_written(url: str) -> str:
+    """``url`` as it goes on the wire: exactly as the server (or the caller) wrote it, after
+    reference resolution — ``page[offset]=2`` stays ``page[offset]=2``, ``%7E`` stays ``%7E``.
+    Only what cannot be sent at all (spaces, controls, non-ASCII) is percent-encoded (UTF-8).
+
+    requests re-quotes every URL (``[`` becomes ``%5B``, ``%7E`` becomes ``~``), which breaks
+    signed URLs and servers that compare query strings literally.
+    """
+    start = url.find("//")
+    end = url.find("/", start + 2) if start != -1 else -1
+    head = url[:end] if end != -1 else url
+    if head != head.lower():  # scheme and host compare without case: written in lower case
+        url = head.lower() + (url[end:] if end != -1 else "")
+    if end != -1 and "/." in url:
+        url = _without_dot_segments(url, end)
+    if _UNSENDABLE.search(url) is None:
+        return url
+    return _UNSENDABLE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")),
+                           url)
+
+
+def _without_dot_segments(url: str, start: int) -> str:
+    """RFC 3986 5.2.4 on the path of ``url`` (which starts at ``start``): part of resolving
+    any reference, an absolute one too."""
+    cut = min((i for i in (url.find("?", start), url.find("#", start)) if i != -1),
+              default=len(url))
+    path = url[start:cut]
+    if "/." not in path:
+        return url
+    out: list[str] = []
+    for segment in path.split("/")[1:]:
+        if segment == "..":
+            if out:
+                out.pop()
+        elif segment != ".":
+            out.append(segment)
+    if path.endswith(("/.", "/..")):
+        out.append("")
+    return url[:start] + "/" + "/".join(out) + url[cut:]
+
+
+# In a query, these keep their meaning only unencoded (RFC 3986 3.4; form encoding): the
+# rest of the percent-encoded characters compare equal to their characters.
+_QUERY_DELIMITERS = frozenset("&=+;#%")
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _decode(text: str, keep: frozenset[str] | None) -> str:
+    """Percent-decode what compares equal decoded: unreserved characters (RFC 3986 6.2.2.2)
+    in a path; in a query everything but its delimiters (``keep``). Hex upper-cased."""
+    def one(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        if keep is None:
+            return char if char in _UNRESERVED else "%" + match.group(1).upper()
+        return "%" + match.group(1).upper() if char in keep or ord(char) > 0x7E \
+            or ord(char) < 0x21 else char
+    return _PERCENT.sub(one, text)
+
+
 def normalised(url: str) -> str:
     """``url`` in a form where spellings of the same resource compare equal: no fragment, no
     empty query (``?``), lower-case scheme and host, no default port, ``/`` for an empty path.
 
-    Used to detect pagination loops written differently (``page#x``, ``page?``).
+    Percent-encodings that do not change what a URL means compare equal to their
+    characters (``%7E`` and ``~``; in a query ``%5B`` and ``[``), and hex digits compare
+    without case: URLs are compared by equivalence, never by re-encoding one of them.
+
+    Used to detect pagination loops written differently (``page#x``, ``page?``), and to match
+    derived page URLs against the server's own ``next``.
     """
     try:
         parts = urlsplit(url)
@@ -137,4 +206,6 @@ def normalised(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     netloc = host if port is None or DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    path = _decode(parts.path, None) if "%" in parts.path else parts.path
+    query = _decode(parts.query, _QUERY_DELIMITERS) if "%" in parts.query else parts.query
+    return urlunsplit((scheme, netloc, path or "/", query, ""))
