@@ -24,7 +24,7 @@ def jsonapi_pages(spell: str):
                 "lower": f"page%5b{n}%5d"}[spell]
 
     def handle(request, conn, server):
-        path, _, query = request.target.partition("?")
+        _, _, query = request.target.partition("?")
         offset = 0
         for piece in query.split("&"):
             key, _, value = piece.partition("=")

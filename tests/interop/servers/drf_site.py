@@ -14,13 +14,14 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import django  # noqa: E402
-from django.conf import settings  # noqa: E402
+import django
+from django.conf import settings
 
 AUTHORS, ARTICLES = 23, 57
 
 settings.configure(
-    DEBUG=bool(os.environ.get("INTEROP_DEBUG")), SECRET_KEY="interop-only", ALLOWED_HOSTS=["127.0.0.1", "localhost"],
+    DEBUG=bool(os.environ.get("INTEROP_DEBUG")), SECRET_KEY="interop-only",
+    ALLOWED_HOSTS=["127.0.0.1", "localhost"],
     ROOT_URLCONF=__name__, USE_TZ=True,
     INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "rest_framework",
                     "rest_framework_json_api", "interopapp"],
@@ -46,7 +47,6 @@ from rest_framework_json_api import parsers as ja_parsers  # noqa: E402
 from rest_framework_json_api import renderers as ja_renderers  # noqa: E402
 from rest_framework_json_api import serializers as ja  # noqa: E402
 from rest_framework_json_api import views as ja_views  # noqa: E402
-
 
 # -- JSON:API ---------------------------------------------------------------------------------
 

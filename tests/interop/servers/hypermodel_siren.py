@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel
-
 from fastapi_hypermodel import SirenActionFor, SirenHyperModel, SirenLinkFor, SirenResponse
+from pydantic import BaseModel
 
 SEEDED = 25
 items: dict[str, Any] = {"items": [
@@ -29,14 +29,14 @@ class ItemSummary(SirenHyperModel):
 
 
 class Item(ItemSummary):
-    description: Optional[str] = None
+    description: str | None = None
     price: float
 
 
 class ItemUpdate(BaseModel):
-    name: Optional[str] = None
-    description: Optional[str] = None
-    price: Optional[float] = None
+    name: str | None = None
+    description: str | None = None
+    price: float | None = None
 
 
 class ItemCollection(SirenHyperModel):
