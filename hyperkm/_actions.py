@@ -16,9 +16,10 @@ from urllib.parse import urljoin
 import requests
 
 from . import formats
-from ._exceptions import HyperkmError, PreconditionFailed, TemplateError
+from ._exceptions import DocumentError, HyperkmError, PreconditionFailed, TemplateError
 from ._forms import JSON, Action, encode
 from ._steps import Step
+from ._urls import check_url, normalised
 
 __all__ = ["bind", "submit", "write"]
 
@@ -107,12 +108,25 @@ def result_of(resource: Resource, method: str, url: str, response: requests.Resp
     make = type(resource)
     step = Step(None, label=f"({method} → {response.status_code})")
     location = response.headers.get("Location")
+    created = response.status_code == 201
     if location:
-        target = urljoin(response.url, location)
+        source = (f"the Location header of {response.status_code} from {method} {url} — it "
+                  f"said {location[:200]!r}")
+        try:
+            joined = urljoin(response.url, location.strip())
+        except ValueError as exc:  # "http://[::1": not even parseable
+            raise DocumentError(f"refusing to follow {source}: {exc}; the server sent a "
+                                "malformed Location.", url=url) from exc
+        target = check_url(joined, source=source)
         content_location = response.headers.get("Content-Location")
-        # The body describes the new resource only if Content-Location says so (RFC 9110).
+        # The body describes the new resource if Content-Location says so (RFC 9110 8.7),
+        # or, for 201 Created, if it is that resource: its own URL is the Location
+        # (RFC 9110 15.3.2; JSON:API and HAL servers answer so).
         same = bool(content_location) and urljoin(response.url, content_location) == target
-        document = client.parse(response) if same and response.content else None
+        document = client.parse(response) if (same or created) and response.content else None
+        if document is not None and not same and normalised(document.url) != normalised(
+                target):
+            document = None  # a 201 body about something else (a status, a message)
         result = make(client, target, document=document, parent=resource, step=step)
         result._response = response if document is not None else None
         result.write_response = response
@@ -121,6 +135,11 @@ def result_of(resource: Resource, method: str, url: str, response: requests.Resp
         return resource.refresh() if url == resource.url else make(
             client, url, parent=resource, step=step)
     document = client.parse(response, allow_empty=True)
+    if created and document.url != response.url and response.content:
+        # 201 without Location whose body says where it is (its self link): that resource.
+        result = make(client, document.url, document=document, parent=resource, step=step)
+        result._response = result.write_response = response
+        return result
     if method in ("PUT", "PATCH") and url == resource.url and document.data is not None \
             and response.ok:
         resource._document, resource._response = document, response

@@ -738,7 +738,12 @@ class CachingAdapter(_Watched, CacheControlAdapter):
             for header in ("Location", "Content-Location"):
                 target = resp.headers.get(header)
                 if target:
-                    self.cache.delete(self.controller.cache_url(urljoin(request.url, target)))
+                    # A Location that is no http(s) URL (or none at all) names nothing
+                    # cached; the client reports it. Never an error here.
+                    with contextlib.suppress(Exception):
+                        absolute = urljoin(request.url, target)
+                        if absolute.startswith(("http://", "https://")):
+                            self.cache.delete(self.controller.cache_url(absolute))
         return resp
 
 
