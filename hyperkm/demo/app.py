@@ -23,7 +23,18 @@ from werkzeug.wrappers import Request, Response
 
 from .dataset import TOKENS, Dataset, Record
 from .layouts import LAYOUTS
-from .render import FORMATS, MEDIA_TYPES, A, F, L, Rep, error_body, link_header, render
+from .render import (
+    FORMATS,
+    MEDIA_TYPES,
+    A,
+    F,
+    L,
+    Rep,
+    error_body,
+    link_header,
+    link_template_header,
+    render,
+)
 
 __all__ = ["DemoApp", "DemoConfig", "Stats"]
 
@@ -462,9 +473,10 @@ class DemoApp:
         response = Response(body, status=status, mimetype=MEDIA_TYPES[fmt])
         if len(self.config.formats) > 1:
             response.vary.add("Accept")  # caches must keep the formats apart
-        links = list(rep.all_links())
-        if links:
-            response.headers["Link"] = link_header(rep)
+        if any(not x.templated for x in rep.all_links()):
+            response.headers["Link"] = link_header(rep, fmt, curie)
+        if any(x.templated for x in rep.all_links()):
+            response.headers["Link-Template"] = link_template_header(rep, fmt, curie)
         for key, value in (headers or {}).items():
             response.headers[key] = value
         if not cacheable:

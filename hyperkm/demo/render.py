@@ -15,7 +15,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FORMATS", "MEDIA_TYPES", "A", "F", "L", "Rep", "error_body", "link_header", "render"]
+__all__ = ["FORMATS", "MEDIA_TYPES", "A", "F", "L", "Rep", "error_body", "link_header",
+           "link_template_header", "render"]
 
 FORMATS = ("km", "hal", "array", "siren", "jsonapi", "collection+json", "html")
 
@@ -276,11 +277,12 @@ def _siren_action(a: A) -> dict[str, Any]:
         if f.required:
             obj["required"] = True
         obj.update(_constraints(f, "pattern"))
-        if f.options is not None:
-            obj["value"] = [{"value": o, "title": str(o), "selected": o == f.value}
-                            for o in f.options]
-        elif f.value is not None:
+        # The value is the value to send (a client pre-fills it): the choices go in their
+        # own member, never in "value" (a list there would be sent back as it is).
+        if f.value is not None:
             obj["value"] = f.value
+        if f.options is not None:
+            obj["options"] = [{"value": o, "title": str(o)} for o in f.options]
         fields.append(obj)
     out: dict[str, Any] = {"name": a.name, "title": a.title, "method": a.method, "href": a.href,
                            "fields": fields}
@@ -428,7 +430,10 @@ def _html(rep: Rep) -> str:
         items = []
         for i, m in enumerate(rep.members):
             itemid = m.self_href() or f"{rep.self_href() or ''}#row-{start + i}"
-            items.append(f'<li itemscope itemid="{html.escape(itemid)}">'
+            # rel="item": how a generic HTML client (no microdata) finds the members
+            item = (f'<a rel="item" href="{html.escape(m.self_href() or "")}">'
+                    f"{html.escape(m.title())}</a>" if m.self_href() else "")
+            items.append(f'<li itemscope itemid="{html.escape(itemid)}">{item}'
                          f"{_html_props(_row_state(m, cols))}"
                          f"{_html_links(m.flat_links())}</li>")
         parts.append(f"<ol>{''.join(items)}</ol>")
@@ -457,8 +462,30 @@ def error_body(fmt: str, status: int, message: str, errors: list[str], url: str)
     return {"meta": {"status": status, "message": message, "errors": errors}, "links": []}
 
 
-def link_header(rep: Rep) -> str:
-    """An RFC 8288 ``Link`` field mirroring the body's links, as the v2 API sent it."""
-    return ", ".join(
-        f'<{x.href}>; rel="{x.rel}"; templated="{str(x.templated).lower()}"'
-        for x in rep.all_links())
+def header_rel(rel: str, fmt: str, curie_href: str) -> str:
+    """The relation type a header gives a body link: the same one. HAL's body names the
+    emulator's own rels by CURIE (``km:accounts``), which is no relation type in a header
+    (RFC 8288 3.3: a registered name or a URI), so the header has the URI it stands for."""
+    if fmt == "hal" and rel not in _IANA:
+        return curie_href.replace("{rel}", rel)
+    return rel
+
+
+def _sf_string(text: str) -> str:
+    # RFC 8941 3.3.3: a String, with only \ and " escaped
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def link_header(rep: Rep, fmt: str = "km", curie_href: str = "") -> str:
+    """An RFC 8288 ``Link`` field mirroring the body's links that are URIs (a ``Link``
+    target is a URI reference, never a template: RFC 8288 3.1)."""
+    entries = dict.fromkeys(f'<{x.href}>; rel="{header_rel(x.rel, fmt, curie_href)}"'
+                            for x in rep.all_links() if not x.templated)  # each once
+    return ", ".join(entries)
+
+
+def link_template_header(rep: Rep, fmt: str = "km", curie_href: str = "") -> str:
+    """An RFC 9652 ``Link-Template`` field with the body's templated links (a Structured
+    Field List of Strings, each with its ``rel``)."""
+    return ", ".join(f'{_sf_string(x.href)}; rel={_sf_string(header_rel(x.rel, fmt, curie_href))}'
+                     for x in rep.all_links() if x.templated)

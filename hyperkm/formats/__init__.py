@@ -26,7 +26,7 @@ from .hal import HalFormat
 from .html import HtmlFormat
 from .jsonapi import JsonApiFormat
 from .kissmetrics import KissmetricsFormat
-from .link_header import parse_link_header
+from .link_header import parse_link_header, parse_link_template
 from .plain import PlainJsonFormat
 from .siren import SirenFormat
 
@@ -45,6 +45,7 @@ __all__ = [
     "parse",
     "parse_json",
     "parse_link_header",
+    "parse_link_template",
     "register",
     "registered",
     "unregister",
@@ -147,6 +148,7 @@ def parse(
     content_type = _get(headers, "content-type")
     media_type = _media_type(content_type)
     link_header = _get(headers, "link") or ""
+    link_template = _get(headers, "link-template") or ""
     if isinstance(body, bytes):
         try:
             text = body.decode("utf-8")
@@ -178,14 +180,15 @@ def parse(
                 "as one. To get the body as it is (a CSV export, an image), use "
                 "resource.download() (or 'save FILE' in the shell).", url=url)
         document = textual.parse_text(text, url)
-        return _with_link_header(_header_total(document, headers), link_header, url)
+        return _with_link_header(_header_total(document, headers), link_header, url,
+                                 link_template)
     obj = loads(text, url, content_type)
     try:
         document = parse_json(obj, url, media_type=media_type)
     except RecursionError as exc:  # absurdly nested HAL _embedded
         raise _too_deep(url) from exc
     document.raw = obj
-    return _with_link_header(_header_total(document, headers), link_header, url)
+    return _with_link_header(_header_total(document, headers), link_header, url, link_template)
 
 
 #: Headers that state a collection's size when its body does not: json-server and many
@@ -205,21 +208,27 @@ def _header_total(document: Document, headers: Mapping[str, str]) -> Document:
     return document
 
 
-def _with_link_header(document: Document, link_header: str, url: str) -> Document:
-    if not link_header:
+def _with_link_header(document: Document, link_header: str, url: str,
+                      link_template: str = "") -> Document:
+    if not link_header and not link_template:
         return document
     body = document.links
     # Read when the links are first asked for: a page walked for its `next` (which its body
     # has) never needs the header.
-    document._defer_links(body, partial(_merge_link_header, body, link_header, url))
+    document._defer_links(body, partial(_merge_link_header, body, link_header, url,
+                                        link_template))
     return document
 
 
-def _merge_link_header(body: Links, link_header: str, url: str) -> Links:
+def _merge_link_header(body: Links, link_header: str, url: str, link_template: str = ""
+                       ) -> Links:
     known = {(link.rel.lower(), link.href) for link in body}
     # A header entry that repeats a body link adds nothing — also when the body spells the
-    # rel as a HAL CURIE (km:run) and the header plainly (run).
-    extra = [link for link in parse_link_header(link_header, url, known)
+    # rel as a HAL CURIE (km:run) and the header with the URI it stands for, or plainly.
+    found = parse_link_header(link_header, url, known) if link_header else []
+    if link_template:  # RFC 9652: templates, merged like Link
+        found += parse_link_template(link_template, url)
+    extra = [link for link in found
              if not any(b.href == link.href for b in body.all(link.rel))]
     return body.merged(extra) if extra else body
 

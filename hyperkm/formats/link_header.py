@@ -200,3 +200,72 @@ def _quoted(value: str, pos: int) -> tuple[str, int]:
         out.append(ch)
         pos += 1
     raise _Malformed("unterminated quoted string", len(value))
+
+
+def parse_link_template(values: str | Iterable[str], base: str) -> list[Link]:
+    """Parse ``Link-Template`` header values (RFC 9652) into templated links.
+
+    The field is a Structured Field List (RFC 8941) of Strings, each a URI Template with
+    parameters: ``rel`` (required here), ``anchor`` (links about another context are skipped,
+    as in ``Link``), ``var-base`` (not supported: such an entry is skipped and logged) and
+    target attributes (``title``, ``type``, ...). A malformed entry is skipped and logged.
+    """
+    if isinstance(values, str):
+        values = [values]
+    links: list[Link] = []
+    for value in values:
+        pos = 0
+        while pos < len(value):
+            try:
+                entry, pos = _template_entry(value, pos, base)
+            except _Malformed as exc:
+                log.warning("ignoring malformed Link-Template entry from %s: %s", base, exc)
+                pos = _skip_to_next_entry(value, pos if exc.pos is None else exc.pos)
+                continue
+            links.extend(entry)
+    return links
+
+
+def _template_entry(value: str, pos: int, base: str) -> tuple[list[Link], int]:
+    while pos < len(value) and value[pos] in " \t,":
+        pos += 1
+    if pos >= len(value):
+        return [], pos
+    if value[pos] != '"':
+        raise _Malformed("a Link-Template entry must start with a quoted template", pos)
+    template, pos = _quoted(value, pos)
+    params: dict[str, str] = {}
+    while True:
+        while pos < len(value) and value[pos] in " \t":
+            pos += 1
+        if pos >= len(value) or value[pos] == ",":
+            break
+        if value[pos] != ";":
+            raise _Malformed(f"unexpected {value[pos]!r} after the template", pos)
+        pos += 1
+        while pos < len(value) and value[pos] in " \t":
+            pos += 1
+        start = pos
+        while pos < len(value) and (value[pos].isalnum() or value[pos] in "-_.*"):
+            pos += 1
+        name = value[start:pos].lower()
+        param = "true"
+        if pos < len(value) and value[pos] == "=":
+            pos += 1
+            if pos < len(value) and value[pos] == '"':
+                param, pos = _quoted(value, pos)
+            else:
+                start = pos
+                while pos < len(value) and value[pos] not in ";, \t":
+                    pos += 1
+                param = value[start:pos]
+        if name:
+            params.setdefault(name, param)
+    if "anchor" in params:
+        return [], pos  # about another context than the response
+    if "var-base" in params:
+        log.warning("ignoring a Link-Template entry from %s with var-base (not supported): %s",
+                    base, template)
+        return [], pos
+    params["templated"] = "true"
+    return _links_from(template, params, base), pos

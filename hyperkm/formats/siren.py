@@ -247,7 +247,10 @@ def _field(obj: Any, base: str, where: str) -> Field:
            name, base)
     value = obj.get("value")
     options = None
-    if isinstance(value, list):  # radio/checkbox groups: [{"value", "title", "selected"}]
+    raw_options = obj.get("options")
+    if isinstance(raw_options, list):  # beyond the specification, as HTML's <option>s
+        options = tuple(o.get("value") if isinstance(o, dict) else o for o in raw_options)
+    elif isinstance(value, list):  # radio/checkbox groups: [{"value", "title", "selected"}]
         options = tuple(v.get("value") if isinstance(v, dict) else v for v in value)
         chosen = [v.get("value") for v in value if isinstance(v, dict) and v.get("selected")]
         value = chosen[0] if chosen else None

@@ -12,6 +12,7 @@ import threading
 import pytest
 import requests
 
+import hyperkm
 from hyperkm.demo import DemoConfig, running
 from hyperkm.demo.dataset import (
     ACCOUNT_A,
@@ -153,12 +154,33 @@ def test_bad_paging_parameters_are_400_with_the_v2_error_body(api, params, messa
 
 
 def test_link_header_mirrors_the_body(api):
+    # RFC 8288: a Link target is a URI, never a template; templates go in Link-Template
+    # (RFC 9652), so a standard client that follows the header never gets a 404.
     r = api.get(f"/core/products/{PRODUCT_SAAS}/events")
-    header = r.headers["Link"]
+    header, templates = r.headers["Link"], r.headers.get("Link-Template", "")
+    assert "{" not in header and "templated" not in header
     for link in r.json()["links"]:
-        templated = str(link["templated"]).lower()
-        assert f'<{link["href"]}>; rel="{link["rel"]}"; templated="{templated}"' in header
-    assert 'templated="false"' in header
+        if link["templated"]:
+            assert f'"{link["href"]}"; rel="{link["rel"]}"' in templates
+        else:
+            assert f'<{link["href"]}>; rel="{link["rel"]}"' in header
+
+
+@pytest.mark.parametrize("fmt", ["km", "hal", "siren", "jsonapi", "collection+json", "html"])
+def test_headers_carry_the_bodys_links_with_the_same_rels_in_every_format(fmt):
+    from hyperkm.formats import parse_link_header, parse_link_template
+
+    with running(format=fmt) as demo:
+        root = hyperkm.connect(demo.root_url, token=demo.token)
+        body = root.document.links
+        headers = root.headers
+        in_link = parse_link_header(headers["Link"], root.url)
+        in_template = parse_link_template(headers.get("Link-Template", ""), root.url)
+        assert in_link and in_template
+        assert all(not link.templated and "{" not in link.href for link in in_link)
+        for link in [*in_link, *in_template]:
+            # the same relation as the body's (HAL's km: CURIE expands to the header's URI)
+            assert any(b.href == link.href for b in body.all(link.rel)), (link.rel, link.href)
 
 
 def test_rel_registry(api):
