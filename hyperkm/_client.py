@@ -622,10 +622,32 @@ def _server_message(response: requests.Response, document: formats.Document | No
             value = body.get(key)
             if isinstance(value, str):
                 return value
+        detail = body.get("detail")
+        if isinstance(detail, list):  # FastAPI's validation errors: [{"loc", "msg"}, ...]
+            parts = [f"{'.'.join(map(str, d.get('loc', [])))}: {d['msg']}" for d in detail
+                     if isinstance(d, dict) and isinstance(d.get("msg"), str)]
+            if parts:
+                return "; ".join(parts[:5])
+        fields = _field_errors(body)  # Django REST framework: {"field": ["message", ...]}
+        if fields:
+            return fields
     ctype = response.headers.get("Content-Type", "")
     if ctype.startswith("text/plain") and response.text.strip():
         return response.text.strip()[:200]
     return None
+
+
+def _field_errors(body: dict[str, Any], prefix: str = "", depth: int = 0) -> str | None:
+    parts: list[str] = []
+    for key, value in list(body.items())[:20]:
+        name = f"{prefix}{key}"
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            parts.append(f"{name}: {' '.join(value).rstrip('.')}")
+        elif isinstance(value, dict) and depth < 3:
+            nested = _field_errors(value, f"{name}.", depth + 1)
+            if nested:
+                parts.append(nested)
+    return "; ".join(parts) if parts else None
 
 
 def _user_agent() -> str:

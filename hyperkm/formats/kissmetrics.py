@@ -23,6 +23,7 @@ from .._exceptions import DocumentError
 from .._links import Link, Links, unique
 from ._common import actions_from_links
 from ._document import Document, LazyMembers, Page
+from .plain import inferred_links
 
 __all__ = ["KissmetricsFormat"]
 
@@ -138,10 +139,21 @@ def _member(page_url: str, where: str, value: Any, i: int) -> Document:
     elif raw_links is not None or "links" in value:
         _links(raw_links, page_url, f"{where}[{i}].links")  # raises the DocumentError
     if raw_links is None:
-        return Document.member(url, "kissmetrics", value, None, own)
+        # A bare object (GitHub's lists, json-server): its own ``url``, when it has one, is
+        # its URL, and its URL-valued properties are inferred links (see formats/plain.py).
+        own_url = value.get("url")
+        if type(own_url) is str and own_url.startswith(("https://", "http://")) \
+                and "{" not in own_url:
+            url, own = own_url, True
+        return Document.member(url, "kissmetrics", value, partial(_inferred, value, page_url),
+                               own)
     # Relative hrefs resolve against the document that was retrieved (RFC 3986 5.1.3).
     factory = partial(_member_links, raw_links, page_url, where, i)
     return Document.member(url, "kissmetrics", value, factory, own)
+
+
+def _inferred(value: dict[str, Any], base: str) -> Links:
+    return Links(inferred_links(value, base))
 
 
 def _member_links(raw_links: Any, page_url: str, where: str, i: int) -> Links:
