@@ -11,7 +11,7 @@ import requests
 
 from . import _actions, _bookmarks, _deadline, _jobs
 from ._collection import Items
-from ._exceptions import HyperkmError
+from ._exceptions import HyperkmError, TemplateError
 from ._forms import Action, Actions
 from ._links import Link, Links
 from ._steps import LABEL_FIELDS, Step
@@ -467,9 +467,17 @@ class Resource:
         # called when normal lookup fails; private and dunder names never fetch anything.
         if name.startswith("_"):
             raise AttributeError(name)
-        links = self.links
-        if links.get(name) is not None:
-            return self.follow(name)
+        # Anything but AttributeError out of __getattr__ breaks hasattr(), getattr(x, n, None)
+        # and so the plain REPL's tab completion (rlcompleter): a templated rel that needs
+        # variables, or a fetch that fails, says why as an AttributeError.
+        try:
+            links = self.links
+            if links.get(name) is not None:
+                return self.follow(name)
+        except HyperkmError as exc:
+            hint = (f"; use .follow({name!r}, {', '.join(v + '=...' for v in exc.missing)})"
+                    if isinstance(exc, TemplateError) and exc.missing else "")
+            raise AttributeError(f"{name}: {exc}{hint}") from exc
         import difflib
 
         close = difflib.get_close_matches(name, [r for r in links.rels if r.isidentifier()],

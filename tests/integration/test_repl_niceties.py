@@ -69,3 +69,21 @@ def test_ipython_and_rich_pretty_printing(demo):
     console.print(root.links)
     text = console.export_text()
     assert "accounts" in text and "┃ rel" in text
+
+
+def test_plain_repl_tab_completion_lists_rels_templated_ones_included(demo):
+    import rlcompleter
+
+    root = hyperkm.connect(demo.root_url, token=demo.token)
+    _ = root.data  # completion never fetches; a fetched root offers its rels
+    completer = rlcompleter.Completer({"root": root})
+    matches = []
+    for state in range(500):
+        match = completer.complete("root.", state)
+        if match is None:
+            break
+        matches.append(match)
+    assert "root.accounts" in matches and "root.event" in matches  # {id} needs a value
+    assert not hasattr(root, "event")  # AttributeError, saying what to do
+    with pytest.raises(AttributeError, match=r"follow\('event', id=\.\.\.\)"):
+        _ = root.event
