@@ -318,6 +318,12 @@ class Resource:
         """The actions (forms) the representation offers, ``name → Action`` in document order;
         each one's [`submit`][hyperkm.Action] validates, sends and returns the result."""
         document = self.document
+        if not document.actions and self._response is None and document.has_own_url:
+            # An embedded representation can be partial (HAL, Siren and Collection+JSON
+            # members list state, not forms): ask the resource itself, once. Listing a
+            # collection stays cheap: this happens only when its actions are asked for.
+            self._load()
+            document = self.document
         return Actions(tuple(_actions.bind(self, a) for a in document.actions), self.url)
 
     def action(self, name: str) -> Action:

@@ -203,3 +203,31 @@ def test_browse_do_run_asks_for_the_required_fields(tmp_path):
     finally:
         child.close()
     assert child.exitstatus == 0
+
+
+@pytest.mark.parametrize("fmt", ["hal", "siren"])
+def test_a_member_opened_from_a_collection_has_its_forms(fmt):
+    from hyperkm.demo import running as run
+
+    with run(format=fmt) as demo:
+        root = hyperkm.connect(demo.root_url, token=demo.token)
+        reports = root.follow("accounts").items()[0].follow("products").items()[0].follow(
+            "reports")
+        member = reports.items()[0]
+        before = demo.stats.requests
+        assert "run" in member.actions  # fetched its own representation, once
+        assert "run" in member.actions
+        assert demo.stats.requests == before + 1
+        count = demo.stats.requests
+        listed = [m.data for m in reports.items()]  # listing stays cheap: no member fetched
+        assert len(listed) > 1 and demo.stats.requests <= count + 1  # no member fetched
+
+
+def test_collection_json_members_carry_the_collections_edit_template():
+    from hyperkm.demo import running as run
+
+    with run(format="collection+json") as demo:
+        root = hyperkm.connect(demo.root_url, token=demo.token)
+        events = root.follow("accounts").items()[0].follow("products").items()[0].follow(
+            "events")
+        assert "edit" in events.items()[0].actions
