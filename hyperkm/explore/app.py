@@ -289,7 +289,8 @@ class ExplorerApp:
                 "exchange": exchange, "trace": list(reversed(self.trace))[:60],
                 "raw": _shortened(response.text if response is not None else json.dumps(
                     document.raw, indent=2) if document.raw is not None else ""),
-                "actions": [self._form(a) for a in document.actions],
+                # a member listed without forms fetches its own representation for them
+                "actions": [self._form(a) for a in resource.actions.values()],
                 "input_types": INPUT_TYPES,
                 # A trail may lead off the API's origin (links go where the API says): the
                 # page says so, and that no credentials were sent there.
