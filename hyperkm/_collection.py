@@ -76,7 +76,16 @@ class Items:
         self._first: Resource | None = None
 
     def __repr__(self) -> str:
-        return f"<Items of {self._collection.url}>"
+        # What is at hand without a request: the stated total and the first members of a
+        # page already read.
+        held = self._collection._held()
+        if held is None or held.items is None:
+            return f"<Items of {self._collection.url} (not fetched)>"
+        total = held.page.total
+        first = [_label(m) for m in list(held.items)[:3]]
+        count = f"{total:,} members" if total is not None else "members"
+        return (f"<Items of {self._collection.url}: {count}"
+                + (f", first: {', '.join(first)}" if first else "") + ">")
 
     # -- where the walk starts ------------------------------------------------------------
 
@@ -287,6 +296,14 @@ def _walk(first: Resource, collection: Resource, max_pages: int | None = None
         document = following = None
         page = type(collection)(collection.client, target, parent=collection,
                                 step=Step("next", label=f"page {number + 1}"))
+
+
+def _label(member: Document) -> str:
+    data = member.data if isinstance(member.data, dict) else {}
+    for key in ("name", "display_name", "title", "id"):
+        if isinstance(data.get(key), (str, int)):
+            return repr(data[key])[:40]
+    return "…"
 
 
 def _check_total(collection: Resource, stated: int | None, walked: int, pages: int, *,

@@ -101,6 +101,11 @@ class HyperkmError(Exception):
         # KeyError.__str__ would repr() the message; every hyperkm error reads as plain text.
         return self.message
 
+    def _render_traceback_(self) -> list[str]:
+        # IPython: the message says what went wrong and what to do; the 30 lines of frames
+        # inside hyperkm do not help (``%tb`` still shows them).
+        return [f"{type(self).__name__}: {self.message}"]
+
 
 class ConfigurationError(HyperkmError, ValueError):
     """An argument to [`connect`][hyperkm.connect] (or a client option) cannot be used."""

@@ -41,7 +41,7 @@ SOURCES = {"body": "body", "header": "Link header",
            "inferred": "inferred (a URL in plain JSON)"}
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Link:
     """A typed link: a relation to a target URL (or URI template).
 
@@ -172,6 +172,17 @@ class Link:
 
     def __str__(self) -> str:
         return self.href
+
+    def __repr__(self) -> str:
+        # Only the fields a link has: Link(rel='next', href='…'), not nine Nones.
+        shown = [f"rel={self.rel!r}", f"href={self.href!r}"]
+        for field in attrs.fields(Link)[2:]:
+            if not field.repr:
+                continue
+            value = getattr(self, field.name)
+            if value != field.default:
+                shown.append(f"{field.name}={value!r}")
+        return f"Link({', '.join(shown)})"
 
 
 def _canonical(rel: str, curies: Mapping[str, str]) -> str:

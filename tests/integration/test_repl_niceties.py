@@ -87,3 +87,28 @@ def test_plain_repl_tab_completion_lists_rels_templated_ones_included(demo):
     assert not hasattr(root, "event")  # AttributeError, saying what to do
     with pytest.raises(AttributeError, match=r"follow\('event', id=\.\.\.\)"):
         _ = root.event
+
+
+def test_link_repr_shows_only_the_fields_it_has():
+    link = hyperkm.Link.create("next", "http://h/x?page=2", title="Next page")
+    assert repr(link) == "Link(rel='next', href='http://h/x?page=2', title='Next page')"
+    assert "None" not in repr(hyperkm.Link.create("self", "http://h/"))
+
+
+def test_items_repr_says_what_is_at_hand_without_a_request(demo):
+    root = hyperkm.connect(demo.root_url, token=demo.token)
+    events = root.follow("accounts").items()[0].follow("products").items()[0].follow("events")
+    assert repr(events.items()).endswith("(not fetched)>")
+    before = demo.stats.requests
+    _ = events.data
+    text = repr(events.items())
+    assert "45 members" in text and "first: " in text
+    assert demo.stats.requests == before + 1  # repr itself sent nothing
+
+
+def test_errors_render_as_their_message_in_ipython(demo):
+    root = hyperkm.connect(demo.root_url, token=demo.token)
+    with pytest.raises(hyperkm.LinkNotFound) as info:
+        root.follow("acounts")
+    (line,) = info.value._render_traceback_()  # IPython's hook for custom tracebacks
+    assert line.startswith("LinkNotFound: ") and "did you mean" in line
