@@ -50,10 +50,16 @@ def origin_of(url: str) -> Origin:
     try:
         return _urls.origin_of(url if isinstance(url, str) else str(url))
     except DocumentError as exc:
+        text = url if isinstance(url, str) else str(url)
+        if "://" not in text:
+            raise ConfigurationError(
+                f"the root URL {text!r} has no scheme: add http:// or https:// "
+                f"(https://{text.lstrip('/')}).", url=text) from exc
+        why = exc.message.split(": ", 1)[-1].split(". Parsers disagree", 1)[0]
         raise ConfigurationError(
             f"expected an absolute http:// or https:// URL such as "
-            f"https://api.example.com/core, got {url!r}: {exc.message.split(': ', 1)[-1]}",
-            url=str(url)) from exc
+            f"https://api.example.com/core, got {text!r}: {why}. Parsers disagree on such URLs "
+            "about which host they name, so hyperkm sends nothing to one.", url=text) from exc
 
 
 class Session(requests.Session):

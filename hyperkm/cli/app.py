@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -198,9 +199,19 @@ def browse(url: str | None, token: str | None, demo: bool, demo_format: str,
         fail(exc, debug)
 
 
+# A host with a path or a port, never a rel (rels may hold dots, not "/" or ":digits")
+_SCHEMELESS = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+(?::\d+)?/.*|"
+                         r"[A-Za-z0-9.-]+:\d+(?:/.*)?|localhost/.*")
+
+
 def _split_url(words: tuple[str, ...]) -> tuple[str | None, list[str]]:
     if words and "://" in words[0]:
         return words[0], list(words[1:])
+    if words and _SCHEMELESS.fullmatch(words[0]):
+        # "api.example.com/core", "127.0.0.1:8765/core": a root URL without its scheme, which
+        # would otherwise be taken for a rel
+        raise click.UsageError(f"{words[0]!r} looks like a URL without its scheme: add "
+                               f"http:// or https:// (https://{words[0]})")
     return None, list(words)
 
 

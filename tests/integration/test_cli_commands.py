@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+import hyperkm
 from hyperkm.cli import main
 from hyperkm.demo.dataset import PRODUCT_SAAS
 
@@ -175,3 +176,15 @@ def test_map_progress_bar():
     assert progress_bar(0, 150, 1) == "mapping [" + "." * 30 + "]    0/150 requests, 1 kinds"
     assert progress_bar(75, 150, 9).startswith("mapping [" + "#" * 15 + "." * 15 + "]")
     assert "#" * 30 in progress_bar(500, 150, 9)  # never past full
+
+
+@pytest.mark.parametrize("word", ["127.0.0.1:8765/core", "api.example.com/core",
+                                  "localhost:9"])
+def test_a_root_url_without_a_scheme_says_add_http(word, capsys):
+    assert main(["get", word, "accounts"]) == 2
+    assert "add http:// or https://" in capsys.readouterr().err
+
+
+def test_connect_to_a_root_without_a_scheme_says_add_http():
+    with pytest.raises(hyperkm.ConfigurationError, match=r"add http:// or https://"):
+        hyperkm.connect("api.example.com/core")
