@@ -270,7 +270,11 @@ def get(words: tuple[str, ...], variables: tuple[str, ...], all_members: bool,
             if verbose:
                 root.client.on_exchange.append(_print_exchange)
             target = _walk(root, rels, given)
-            if output:
+            if output and all_members:
+                # every member of every page, one JSON object a line (as on stdout)
+                written = _write_members(target, output, max_pages, concurrency)
+                echo(f"wrote {output} ({written} members)", err=True)
+            elif output:
                 written = target.download(output)
                 echo(f"wrote {output} ({written} bytes)", err=True)
             else:
@@ -387,11 +391,26 @@ def do(words: tuple[str, ...], variables: tuple[str, ...], fields: tuple[str, ..
             here = _walk(root, path, parse_variables(list(variables)))
             result, what = perform(here, action, values, wait=wait)
             echo(what, err=True)
+            response = getattr(result, "write_response", None)
+            if not wait and response is not None and response.status_code == 202:
+                echo(f"hyperkm: the job goes on at {result.url}; add --wait to wait for its "
+                     "result (and print it)", err=True)
             # A result that is a collection (a report's rows) is printed member by member.
             with _quiet_when_the_pipe_closes():
                 _print(result, result.document.items is not None, fmt)
     except errors.HyperkmError as exc:
         fail(exc, debug)
+
+
+def _write_members(resource: Any, output: str, max_pages: int | None, concurrency: int) -> int:
+    from .render import dumps
+
+    count = 0
+    with replace_atomically(output) as fh:  # whole or not at all
+        for member in resource.items(max_pages=max_pages, concurrency=concurrency):
+            fh.write((dumps(member.data, indent=None) + "\n").encode("utf-8"))
+            count += 1
+    return count
 
 
 def _print(resource: Any, all_members: bool, fmt: str, max_pages: int | None = None,

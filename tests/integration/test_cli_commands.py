@@ -188,3 +188,18 @@ def test_a_root_url_without_a_scheme_says_add_http(word, capsys):
 def test_connect_to_a_root_without_a_scheme_says_add_http():
     with pytest.raises(hyperkm.ConfigurationError, match=r"add http:// or https://"):
         hyperkm.connect("api.example.com/core")
+
+
+def test_get_all_to_a_file_writes_every_page(tmp_path, capsys):
+    out = tmp_path / "events.jsonl"
+    assert main(["get", "--demo", "events", "--all", "-o", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert len(lines) > 20  # more than the first page of 20
+    assert len({json.loads(line)["id"] for line in lines}) == len(lines)
+    assert f"({len(lines)} members)" in capsys.readouterr().err
+
+
+def test_do_without_wait_says_how_to_wait(capsys):
+    assert main(["do", "--demo", "report", "--var", "id=64361c30-4a48-0131-0cbb-22000a9f1c0f",
+                 "run", "-f", "start_date=2015-06-02", "-f", "end_date=2015-06-09"]) == 0
+    assert "add --wait" in capsys.readouterr().err
