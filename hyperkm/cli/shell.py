@@ -635,6 +635,12 @@ def error_line(exc: errors.HyperkmError, state: ShellState) -> str:
     if isinstance(exc, errors.LinkNotFound):
         return f'error: no rel "{exc.rel}" here; rels: {", ".join(exc.available) or "none"}'
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    # The library's advice names Python arguments; in the shell the user speaks in options.
+    for python, option in (("pass token= to hyperkm.connect() or set HYPERKM_TOKEN",
+                            "start the shell with HYPERKM_TOKEN set (or --token -)"),
+                           ("pass verify='/path/to/ca.pem' to hyperkm.connect()",
+                            "start the shell with --verify /path/to/ca.pem")):
+        text = text.replace(python, option)
     return f"error: {text}"
 
 

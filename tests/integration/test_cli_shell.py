@@ -143,3 +143,10 @@ def test_bookmarks_in_the_shell_survive_a_layout_switch(demo, tmp_path, monkeypa
     assert "no bookmark 'nope'" in execute(state, "bookmark go nope")
     assert execute(state, "bookmark delete ev") == "deleted ev"
     assert "usage" in execute(state, "bookmark")
+
+
+def test_a_401_in_the_shell_speaks_in_shell_terms(demo):
+    shell = ShellState(hyperkm.connect(demo.root_url))  # no token
+    out = execute(shell, "show")
+    assert out.startswith("error:") and "HYPERKM_TOKEN" in out
+    assert "hyperkm.connect()" not in out and "token=" not in out
