@@ -29,6 +29,9 @@ _FAILED = {"failed", "error", "errored", "canceled", "cancelled"}
 
 ProgressCallback = Callable[[Any, Any], None]
 
+#: The least time one poll is given, whatever is left of the wait.
+MIN_POLL_SECONDS = 1.0
+
 
 def wait(job: Resource, *, timeout: float = 300.0, interval: float = 1.0,
          max_interval: float = 10.0, retry_after_cap: float = 30.0,
@@ -43,12 +46,13 @@ def wait(job: Resource, *, timeout: float = 300.0, interval: float = 1.0,
     while True:
         polls += 1
         try:
-            # A poll that hangs must not outlast the wait: it runs under what is left of it.
-            with _deadline.running(max(deadline - time.monotonic(), 0.001)):
+            # A poll that hangs must not outlast the wait: it runs under what is left of it —
+            # but at least MIN_POLL_SECONDS, so that wait(timeout=0.001) still polls once.
+            with _deadline.running(max(deadline - time.monotonic(), MIN_POLL_SECONDS)):
                 response = client.request("GET", job.url, headers={"Cache-Control": "no-cache"})
         except Timeout as exc:
             if time.monotonic() < deadline:
-                raise  # the poll's own deadline, shorter than the wait
+                raise  # the client's deadline, shorter than the wait
             raise JobTimeout(
                 f"the job at {job.url} did not finish within {timeout:g} s: poll {polls} was "
                 "still unanswered when the time was up. Wait longer with wait(timeout=...), or "
