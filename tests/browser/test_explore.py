@@ -73,12 +73,19 @@ def test_a_template_form_previews_its_url_before_following(explorer, page):
     assert "display_name" in page.inner_text("#state")
 
 
-def test_a_missing_template_variable_is_refused(explorer, page):
+def test_template_variables_are_placeholders_until_typed_and_refused_on_submit(explorer, page):
     page.goto(explorer.url)
     form = page.locator("form.template", has=page.locator("input[name=v_id]")).first
     preview = form.locator("output.preview")
-    preview.filter(has_text="missing").wait_for()
-    assert "'id'" in preview.inner_text()
+    preview.filter(has_text="fill in").wait_for()  # no red error before anyone types
+    assert "missing" not in preview.inner_text()
+    assert form.locator("input[name=v_id]").get_attribute("placeholder") == "id"
+    form.locator("input[name=v_id]").fill("abc")
+    preview.filter(has_text="/abc").wait_for()  # the live URL once a value is there
+    # a missing variable is refused on submit, by the server (the browser's check aside)
+    page.goto(explorer.url.replace("/?", "/go?") + "&t=&rel=" + form.locator(
+        "input[name=rel]").get_attribute("value"))
+    assert "missing" in page.inner_text("body")
 
 
 def test_run_a_report_through_its_form_see_progress_then_the_rows(explorer, page, tmp_path):

@@ -7,9 +7,17 @@ function previewTemplates() {
     var output = form.querySelector("output.preview");
     var update = function () {
       var params = new URLSearchParams(form.dataset.preview.split("?")[1]);
+      var typed = false;
       form.querySelectorAll("input[name^='v_']").forEach(function (input) {
-        if (input.value !== "") params.set(input.name, input.value);
+        if (input.value !== "") { params.set(input.name, input.value); typed = true; }
       });
+      // Nothing typed yet: no red error before anyone types; the placeholders say what goes
+      // where, and a missing variable is refused on submit.
+      if (!typed && form.querySelector("input[name^='v_'][required]")) {
+        output.textContent = "fill in the variables to see the URL";
+        output.className = "preview hint";
+        return;
+      }
       fetch("/preview?" + params.toString(), {credentials: "omit"})
         .then(function (r) { return r.json(); })
         .then(function (body) {
