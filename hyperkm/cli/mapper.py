@@ -46,6 +46,9 @@ def _template_regex(href: str) -> re.Pattern[str] | None:
     return re.compile("^" + "/".join(segments) + "(?:[?#].*)?$")
 
 
+#: The label of a collection → member edge where the API names no rel for its members.
+MEMBER_EDGE = "(member)"
+
 #: Templated hrefs remembered per crawl (a document with 10^6 templated links costs no more).
 MAX_TEMPLATES = 200
 
@@ -106,7 +109,12 @@ def crawl(root: Resource, *, depth: int = 4, budget: int = 150,
                 member = resource.member(document.items[0], "[0]")
                 member_kind = kind_of(member.url, f"{kind} member") if \
                     document.items[0].has_own_url else f"{kind} member"
-                graph.edges.add((kind, "item", member_kind, False))
+                # The edge's label is the rel the API uses for its members when it has one
+                # (HAL's and Siren's "item"); KISSmetrics, JSON:API and others list members
+                # without a rel: "(member)", not a rel the API does not have.
+                label = "item" if "item" in document.embedded or document.links.get(
+                    "item") is not None else MEMBER_EDGE
+                graph.edges.add((kind, label, member_kind, False))
                 graph.nodes.setdefault(member_kind, False)
                 if member_kind not in visited:
                     queue.append((member, member_kind, level + 1))

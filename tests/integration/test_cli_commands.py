@@ -76,11 +76,18 @@ def test_map_mermaid_has_the_demo_graph(capsys):
     assert code == 0 and out.startswith("graph LR")
     for node in ('n_root["root"]', 'n_products[["products (collection)"]]', 'n_event["event"]'):
         assert node in out
-    for edge in ('n_root -.->|"events"| n_events', 'n_products -->|"item"| n_product',
-                 'n_product -->|"events"| n_events', 'n_events -->|"item"| n_event',
+    # KISSmetrics lists members without a rel: the edge says so, it does not invent "item"
+    for edge in ('n_root -.->|"events"| n_events', 'n_products -->|"(member)"| n_product',
+                 'n_product -->|"events"| n_events', 'n_events -->|"(member)"| n_event',
                  'n_report -->|"run"| n_run', 'n_account -->|"products"| n_products'):
         assert edge in out
     assert "/core/" not in out  # kinds, not URLs
+    assert '"item"' not in out
+
+
+def test_map_of_hal_labels_members_with_its_item_rel(capsys):
+    code, out, _ = run(["map", "--demo", "--demo-format", "hal"], capsys)
+    assert code == 0 and '|"item"|' in out
 
 
 def test_map_dot_and_depth(capsys, tmp_path):
