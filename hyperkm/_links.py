@@ -37,7 +37,7 @@ def _templated_from_json(value: Any, where: str, url: str | None) -> bool:
 
 
 #: How each ``Link.source`` is shown to people.
-SOURCES = {"body": "body", "header": "Link header",
+SOURCES = {"body": "body", "header": "Link header", "both": "body and Link header",
            "inferred": "inferred (a URL in plain JSON)"}
 
 
@@ -66,8 +66,9 @@ class Link:
     # The URL of the document the link came from: a template such as "{/id}" can only be
     # resolved against it after expansion. Not part of the link's identity.
     context: str | None = attrs.field(default=None, eq=False, repr=False)
-    #: Where the link was read: ``"body"``, ``"header"`` (an RFC 8288 ``Link`` header) or
-    #: ``"inferred"`` (a URL-valued property of plain JSON, not a hypermedia control).
+    #: Where the link was read: ``"body"``, ``"header"`` (an RFC 8288 ``Link`` or RFC 9652
+    #: ``Link-Template`` header), ``"both"`` or ``"inferred"`` (a URL-valued property of
+    #: plain JSON, not a hypermedia control).
     source: str = attrs.field(default="body", eq=False, repr=False)
 
     @classmethod
@@ -400,7 +401,7 @@ class Links(Sequence[Link]):
         rows = [("rel", "name", "href"), *self.rows()]
         widths = [max(len(r[i]) for r in rows) for i in range(2)]
         lines = [f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]}" for r in rows]
-        if any(link.source != "body" for link in self._links):
+        if any(link.source not in ("body", "both") for link in self._links):
             # Say where links that are not the body's own controls came from.
             width = max(len(line) for line in lines)
             lines = [f"{line:<{width}}  {source}" for line, source in zip(lines, ["from", *(

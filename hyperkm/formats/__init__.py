@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any, Protocol
 
+from attrs import evolve
+
 from .._exceptions import DocumentError
 from .._links import Links
 from ._document import Document, Page
@@ -224,12 +226,22 @@ def _merge_link_header(body: Links, link_header: str, url: str, link_template: s
                        ) -> Links:
     known = {(link.rel.lower(), link.href) for link in body}
     # A header entry that repeats a body link adds nothing — also when the body spells the
-    # rel as a HAL CURIE (km:run) and the header with the URI it stands for, or plainly.
-    found = parse_link_header(link_header, url, known) if link_header else []
+    # rel as a HAL CURIE (km:run) and the header with the URI it stands for, or plainly —
+    # but the body's link is then said to come from both.
+    repeated: set[tuple[str, str]] = set()
+    found = parse_link_header(link_header, url, known, repeated) if link_header else []
     if link_template:  # RFC 9652: templates, merged like Link
         found += parse_link_template(link_template, url)
-    extra = [link for link in found
-             if not any(b.href == link.href for b in body.all(link.rel))]
+    extra = []
+    for link in found:
+        same = [b for b in body.all(link.rel) if b.href == link.href]
+        if same:
+            repeated.update((b.rel.lower(), b.href) for b in same)
+        else:
+            extra.append(link)
+    if repeated:
+        body = Links([evolve(b, source="both") if (b.rel.lower(), b.href) in repeated else b
+                      for b in body], curies=body.curies)
     return body.merged(extra) if extra else body
 
 

@@ -32,7 +32,8 @@ _FAST_PARAM = re.compile(
 
 
 def parse_link_header(values: str | Iterable[str], base: str,
-                      known: Container[tuple[str, str]] = ()) -> list[Link]:
+                      known: Container[tuple[str, str]] = (),
+                      repeated: set[tuple[str, str]] | None = None) -> list[Link]:
     """Parse one or more ``Link`` header values into links with absolute hrefs.
 
     Args:
@@ -40,6 +41,7 @@ def parse_link_header(values: str | Iterable[str], base: str,
         base: The request URL; relative targets resolve against it (RFC 8288 section 3.2).
         known: ``(rel, href)`` pairs already known from the body; entries that repeat them
             are skipped without building a Link (a header mirroring the body is common).
+        repeated: If given, the skipped ``(rel, href)`` pairs are added to it.
     """
     if isinstance(values, str):
         values = [values]
@@ -49,7 +51,7 @@ def parse_link_header(values: str | Iterable[str], base: str,
         while pos < len(value):
             fast = _FAST_ENTRY.match(value, pos)
             if fast is not None:
-                entry = _fast_entry(fast, base, known)
+                entry = _fast_entry(fast, base, known, repeated)
                 if entry is not None:
                     links.extend(entry)
                     pos = fast.end()
@@ -64,8 +66,8 @@ def parse_link_header(values: str | Iterable[str], base: str,
     return links
 
 
-def _fast_entry(match: re.Match[str], base: str, known: Container[tuple[str, str]]
-                ) -> list[Link] | None:
+def _fast_entry(match: re.Match[str], base: str, known: Container[tuple[str, str]],
+                repeated: set[tuple[str, str]] | None = None) -> list[Link] | None:
     target = match.group(1).strip()
     params: dict[str, str] = {}
     for param in _FAST_PARAM.finditer(match.group(2)):
@@ -73,6 +75,8 @@ def _fast_entry(match: re.Match[str], base: str, known: Container[tuple[str, str
         params.setdefault(param.group(1).lower(), value)
     rel = params.get("rel", "")
     if known and " " not in rel and (rel.lower(), target) in known:
+        if repeated is not None:
+            repeated.add((rel.lower(), target))
         return []
     try:
         return _links_from(target, params, base)

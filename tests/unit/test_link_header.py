@@ -81,3 +81,16 @@ def test_the_header_is_not_read_for_a_rel_the_body_has(caplog):
         assert caplog.records == []  # the malformed header entry was not even looked at
         assert doc._first_link("first").href == "https://h.example/p?o=0"  # only the header has it
         assert "malformed Link header" in caplog.text
+
+
+def test_each_link_says_whether_it_came_from_the_body_the_header_or_both():
+    from hyperkm.formats import parse
+
+    body = b'{"links": [{"rel": "self", "href": "http://h/a"}, {"rel": "up", "href": "http://h/"}]}'
+    doc = parse(body, "http://h/a", {
+        "Content-Type": "application/json",
+        "Link": '<http://h/a>; rel="self", <http://h/b>; rel="next"',
+        "Link-Template": '"/a{?q}"; rel="search"'})
+    sources = {link.rel: link.source for link in doc.links}
+    assert sources == {"self": "both", "up": "body", "next": "header", "search": "header"}
+    assert doc.links["search"].templated and doc.links["search"].href == "http://h/a{?q}"
