@@ -66,7 +66,15 @@ def key_fields(members: Sequence[Resource]) -> list[str]:
     for name in KEY_FIELDS:
         if any(isinstance(m.document.data, dict) and name in m.document.data for m in members):
             present.append(name)
-    return present[:4]
+    if present:
+        return present[:4]
+    # None of the usual ones (a report's result rows: KMID, Person, ...): the members' own
+    # fields, in the order the first one has them — never one blank "value" column.
+    for member in members:
+        data = member.document.data
+        if isinstance(data, dict) and data:
+            return [k for k, v in data.items() if not isinstance(v, (dict, list))][:6]
+    return []
 
 
 def member_cells(member: Resource, fields: Sequence[str]) -> list[Any]:

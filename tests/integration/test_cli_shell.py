@@ -150,3 +150,17 @@ def test_a_401_in_the_shell_speaks_in_shell_terms(demo):
     out = execute(shell, "show")
     assert out.startswith("error:") and "HYPERKM_TOKEN" in out
     assert "hyperkm.connect()" not in out and "token=" not in out
+
+
+@pytest.mark.parametrize("fmt", ["hal", "siren", "collection+json"])
+def test_report_results_show_their_own_columns(fmt):
+    from hyperkm.demo import running
+
+    with running(format=fmt, job_polls=1) as demo:
+        shell = ShellState(hyperkm.connect(demo.root_url, token=demo.token))
+        execute(shell, "report id=64361c30-4a48-0131-0cbb-22000a9f1c0f")
+        execute(shell, "do run start_date=2015-06-02 end_date=2015-06-09")
+        out = execute(shell, "items 3")
+        header = out.splitlines()[0].split()
+        assert header[:4] == ["#", "KMID", "Person", "Visited"], out
+        assert "person0@example.com" in out
