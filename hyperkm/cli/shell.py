@@ -403,7 +403,27 @@ def cmd_relayout(state: ShellState, arg: str) -> str:
 
 
 def cmd_refresh(state: ShellState, arg: str) -> str:
-    state.current.refresh()
+    try:
+        state.current.refresh()
+    except errors.HTTPError as exc:
+        if exc.status not in (404, 410):
+            raise
+        # The URL is gone (the API moved its URLs, as 'relayout' shows): walk the trail
+        # again from the root, as a bookmark does, and stand where it leads.
+        from .._bookmarks import Bookmark, Trail
+
+        old = state.current.url
+        try:
+            mark = Bookmark.from_json(state.current.bookmark())
+            # The trail starts at the root this session started from; after a move the
+            # client's root is the new one: walk from there.
+            mark.trail = Trail(mark.trail.steps, None)
+            resource = _client(state).open(mark, root=_client(state).root_url)
+        except errors.HyperkmError:
+            raise exc from None  # no trail to walk (reached by a write): the 404 stands
+        state.current = resource
+        return (f"(moved: {old} → {resource.url}; the trail was walked again from the "
+                "root)\n" + state.describe())
     return state.describe()
 
 

@@ -290,3 +290,19 @@ def test_supported_pythons_are_declared_truthfully():
     assert cfg["options"]["python_requires"].strip() == ">=3.11"
     classifiers = cfg["metadata"]["classifiers"]
     assert "Python :: 3.11" in classifiers and "3.9" not in classifiers
+
+
+def test_refresh_after_a_relayout_walks_the_trail_again():
+    with running() as demo:
+        state = shell(demo)
+        state.demo = demo
+        execute(state, "accounts")
+        execute(state, "items")
+        execute(state, "open 0")
+        execute(state, "products")
+        before = state.current.url
+        assert "moved" in execute(state, "relayout alt")
+        out = execute(state, "refresh")
+        assert "moved:" in out and state.current.url != before
+        assert state.current.document.items is not None  # the same collection, at its new URL
+        assert "My SaaS Product" in execute(state, "items")
