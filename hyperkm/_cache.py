@@ -51,7 +51,7 @@ from . import _deadline
 from ._exceptions import ConfigurationError
 
 __all__ = ["CachingAdapter", "DirectoryCache", "MemoryCache", "RedisCache", "TransportAdapter",
-           "make_cache", "make_retry"]
+           "make_cache", "make_retry", "retry_notes"]
 
 log = logging.getLogger("hyperkm")
 
@@ -781,6 +781,20 @@ def make_cache(spec: Any, token: str | None) -> BaseCache | None:
     return _Namespaced(inner, namespace_for(token))
 
 
+_retry_notes = threading.local()
+
+
+@contextlib.contextmanager
+def retry_notes(note: Any) -> Iterator[None]:
+    """Send notes about retries made in this thread, during the block, to ``note``."""
+    previous = getattr(_retry_notes, "note", None)
+    _retry_notes.note = note
+    try:
+        yield
+    finally:
+        _retry_notes.note = previous
+
+
 class _CappedRetry(Retry):
     """urllib3's Retry with ``Retry-After`` capped: a server asking for an hour must not hang
     a program for an hour."""
@@ -804,6 +818,23 @@ class _CappedRetry(Retry):
         value = super().get_backoff_time()
         deadline = _deadline.current()
         return value if deadline is None else max(0.0, min(value, deadline.remaining()))
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        # Say that (and why, and how long) a request waits before it is sent again: the
+        # client's note hook (the CLI prints it on stderr, the shell in its trace).
+        note = getattr(_retry_notes, "note", None)
+        last = self.history[-1] if self.history else None
+        if note is not None and last is not None:
+            wait = self.get_retry_after(response) if (
+                response is not None and self.respect_retry_after_header) else None
+            if wait is None:
+                wait = self.get_backoff_time()
+            why = (f"{last.status}" if last.status else
+                   type(last.error).__name__ if last.error else "a failure")
+            with contextlib.suppress(Exception):  # a hook never breaks a request
+                note(f"{last.method} {last.url}: answered {why}; retrying in {wait:.1f} s "
+                     f"(retry {len(self.history)})")
+        super().sleep(response)
 
     def increment(self, method: str | None = None, url: str | None = None,
                   response: BaseHTTPResponse | None = None, error: Exception | None = None,

@@ -18,7 +18,7 @@ import requests
 import urllib3
 
 from . import _deadline, formats
-from ._cache import CachingAdapter, TransportAdapter, make_cache, make_retry
+from ._cache import CachingAdapter, TransportAdapter, make_cache, make_retry, retry_notes
 from ._exceptions import (
     ConfigurationError,
     DocumentError,
@@ -226,6 +226,10 @@ class HttpClient:
             return None
         return self._scope.reason_withheld(url)
 
+    def _retry_note(self, message: str) -> None:
+        if self.on_note:  # only built into a note when someone listens
+            self.note(message)
+
     def note(self, message: str) -> None:
         """Report a choice hyperkm made (logged at INFO, and to `on_note` hooks)."""
         log.info("%s", message)
@@ -322,7 +326,7 @@ class HttpClient:
                 raise ConfigurationError(f"the request body is not JSON-serialisable: {exc}",
                                          url=url) from exc
             extra.setdefault("Content-Type", "application/json")
-        with _deadline.running(self.deadline):  # one deadline for every hop
+        with _deadline.running(self.deadline), retry_notes(self._retry_note):  # one for all hops
             response, token_sent, redirects = self._follow_redirects(method, url, data, extra,
                                                                      stream)
         response.hyperkm_redirects = redirects  # type: ignore[attr-defined]

@@ -114,14 +114,23 @@ def connection(url: str | None, token: str | None, demo: bool, cache: str | None
         if servers is not None:
             servers.append(server)
         with server:
-            yield hyperkm.connect(server.root_url, token=token or server.token, **options)
+            yield _announcing_retries(hyperkm.connect(server.root_url,
+                                                      token=token or server.token, **options))
         return
     if not url:
         url = os.environ.get("HYPERKM_URL")
     if not url:
         raise click.UsageError("give the API's root URL (or set HYPERKM_URL), or use --demo "
                                "to browse the bundled KISSmetrics emulator")
-    yield hyperkm.connect(url, token=token, **options)
+    yield _announcing_retries(hyperkm.connect(url, token=token, **options))
+
+
+def _announcing_retries(root: Any) -> Any:
+    """Retries and their waits go to stderr as they happen: a script that seems to hang is
+    waiting out a 503's Retry-After."""
+    root.client.on_note.append(lambda note: echo(f"hyperkm: {note}", err=True)
+                               if "retrying in" in note else None)
+    return root
 
 
 def _token(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -210,3 +210,24 @@ def test_do_without_wait_says_how_to_wait(capsys):
     assert main(["do", "--demo", "report", "--var", "id=64361c30-4a48-0131-0cbb-22000a9f1c0f",
                  "run", "-f", "start_date=2015-06-02", "-f", "end_date=2015-06-09"]) == 0
     assert "add --wait" in capsys.readouterr().err
+
+
+def test_retry_waits_are_announced_on_stderr(capsys):
+    from ..hostile.conftest import RawServer, respond
+
+    seen = []
+
+    def handle(request, conn, server):
+        seen.append(request.target)
+        if len(seen) == 1:
+            respond(conn, 503, {"message": "busy"}, {"Retry-After": "0"})
+        else:
+            respond(conn, 200, {"links": [], "data": {"ok": True}})
+
+    server = RawServer(handle)
+    try:
+        assert main(["get", server.url + "/core", "--format", "json"]) == 0
+    finally:
+        server.close()
+    err = capsys.readouterr().err
+    assert "answered 503; retrying in 0.0 s" in err
