@@ -277,7 +277,11 @@ class HttpClient:
             headers = {**(headers or {}), "Cache-Control": "max-age=0"}
         with _deadline.running(self.deadline):  # parsing counts against the deadline too
             response = self.request("GET", url, headers=headers)
-            return self.parse(response), response
+            try:
+                return self.parse(response), response
+            except DocumentError as exc:
+                exc.response = response  # what came, for whoever shows it instead
+                raise
 
     def parse(self, response: requests.Response, *, allow_empty: bool = False
               ) -> formats.Document:

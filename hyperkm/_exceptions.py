@@ -112,7 +112,14 @@ class ConfigurationError(HyperkmError, ValueError):
 
 
 class DocumentError(HyperkmError, ValueError):
-    """A response body is not a document hyperkm can read (not JSON, a JSON scalar, a bad link)."""
+    """A response body is not a document hyperkm can read (not JSON, a JSON scalar, a bad link).
+
+    Attributes:
+        response: The response whose body this is, when it came from one (a CSV export can be
+            shown or saved from it without asking again).
+    """
+
+    response: Any = None
 
 
 class DocumentTooLarge(DocumentError):

@@ -95,7 +95,7 @@ class ShellState:
             note = (f"{target.url}\nthis resource does not answer GET (405); it accepts "
                     f"{allow or 'other methods'}. Use 'do', 'post JSON' or 'run JSON' here.")
         except errors.DocumentError as exc:
-            preview = _preview(target)
+            preview = _preview(target, response=exc.response)  # no second request
             if preview is None:
                 raise
             note = preview  # a CSV export, a text file: shown in part, saved with 'save'
@@ -184,12 +184,13 @@ def _headers_text(exchange: Exchange) -> str:
     return "\n".join(lines)
 
 
-def _preview(target: Resource, lines: int = 8) -> str | None:
+def _preview(target: Resource, lines: int = 8, response: Any = None) -> str | None:
     """A non-hypermedia body (a CSV export): its first lines, for text; else its size."""
-    try:
-        response = target.client.request("GET", target.url, headers={"Accept": "*/*"})
-    except errors.HyperkmError:
-        return None
+    if response is None:  # the response that could not be read as a document, else ask
+        try:
+            response = target.client.request("GET", target.url, headers={"Accept": "*/*"})
+        except errors.HyperkmError:
+            return None
     kind = response.headers.get("Content-Type", "")
     body = response.content
     head = f"{target.url}\n{kind or 'no Content-Type'}, {len(body)} bytes — not a hypermedia " \

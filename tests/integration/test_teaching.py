@@ -306,3 +306,14 @@ def test_refresh_after_a_relayout_walks_the_trail_again():
         assert "moved:" in out and state.current.url != before
         assert state.current.document.items is not None  # the same collection, at its new URL
         assert "My SaaS Product" in execute(state, "items")
+
+
+def test_export_fetches_once():
+    with running(job_polls=1, result_rows=30) as demo:
+        state = shell(demo)
+        execute(state, f"report id={REPORT_PEOPLE}")
+        execute(state, "do run start_date=2015-06-02 end_date=2015-06-09")
+        before = demo.stats.requests
+        out = execute(state, "export")
+        assert "text/csv" in out
+        assert demo.stats.requests == before + 1  # the preview is the answer already had
