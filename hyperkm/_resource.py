@@ -35,6 +35,7 @@ class _ClientDeadline:
 
 CLIENT_DEADLINE = _ClientDeadline()
 
+
 class Resource:
     """A resource of a hypermedia API, identified by its URL.
 
@@ -514,8 +515,18 @@ class Resource:
 
     def __repr__(self) -> str:
         doc = self._held()
+        job = self.write_response is not None and self.write_response.status_code == 202
         if doc is None:
-            return f"<Resource {self.url} (not fetched)>"
+            return f"<{'Job' if job else 'Resource'} {self.url} (not fetched)>"
+        if job:
+            # An asynchronous job: its state and progress, as its status last said them.
+            state = doc.data if isinstance(doc.data, dict) else {}
+            phase = state.get("status") or ("done" if state.get("completed") is True
+                                            else "running")
+            progress = state.get("progress")
+            shown = f" {progress:.0%}" if isinstance(progress, (int, float)) and not \
+                isinstance(progress, bool) else ""
+            return f"<Job {self.url} {phase}{shown} — .wait() for its result>"
         rels = ", ".join(doc.links.rels[:8]) + (" …" if len(doc.links.rels) > 8 else "")
         return f"<Resource {self.url} {_summary(doc)} rels=[{rels}]>"
 

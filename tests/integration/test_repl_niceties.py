@@ -112,3 +112,12 @@ def test_errors_render_as_their_message_in_ipython(demo):
         root.follow("acounts")
     (line,) = info.value._render_traceback_()  # IPython's hook for custom tracebacks
     assert line.startswith("LinkNotFound: ") and "did you mean" in line
+
+
+def test_a_job_shows_its_state_and_progress(demo):
+    root = hyperkm.connect(demo.root_url, token=demo.token)
+    run = root.follow("report", id="64361c30-4a48-0131-0cbb-22000a9f1c0f").follow("run")
+    job = run.post({"start_date": "2015-06-02", "end_date": "2015-06-09"})
+    assert repr(job).startswith("<Job ") and "(not fetched)" in repr(job)
+    job.refresh()
+    assert "%" in repr(job) and ".wait()" in repr(job)
