@@ -50,8 +50,18 @@ from urllib3.util.url import _encode_target
 from . import _deadline
 from ._exceptions import ConfigurationError
 
-__all__ = ["CachingAdapter", "DirectoryCache", "MemoryCache", "RedisCache", "TransportAdapter",
-           "make_cache", "make_retry", "retry_notes"]
+__all__ = [
+    "CachingAdapter",
+    "DirectoryCache",
+    "MemoryCache",
+    "Namespaced",
+    "RedisCache",
+    "TransportAdapter",
+    "make_cache",
+    "make_retry",
+    "namespace_for",
+    "retry_notes",
+]
 
 log = logging.getLogger("hyperkm")
 
@@ -390,6 +400,10 @@ class _Namespaced(BaseCache):
 
     def close(self) -> None:
         self.inner.close()
+
+
+#: The namespaced cache type, for the client (a credential changed during a session).
+Namespaced = _Namespaced
 
 
 def namespace_for(token: str | None) -> str:

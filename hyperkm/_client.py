@@ -18,7 +18,15 @@ import requests
 import urllib3
 
 from . import _deadline, formats
-from ._cache import CachingAdapter, TransportAdapter, make_cache, make_retry, retry_notes
+from ._cache import (
+    CachingAdapter,
+    Namespaced,
+    TransportAdapter,
+    make_cache,
+    make_retry,
+    namespace_for,
+    retry_notes,
+)
 from ._exceptions import (
     ConfigurationError,
     DocumentError,
@@ -160,6 +168,7 @@ class HttpClient:
         self.credential_headers = CREDENTIAL_HEADERS | {h.lower() for h in credential_headers}
         self.headers = {"Accept": ACCEPT, "User-Agent": _user_agent(), **(headers or {})}
         self.session = _own_session(session)
+        self._given_session = session  # its credentials name the cache namespace too
         self.cache = make_cache(None if cache is _DEFAULT else cache,
                                 self._credential_identity(session))
         retry = make_retry(retries, retry_after_cap)
@@ -217,6 +226,23 @@ class HttpClient:
     @property
     def has_token(self) -> bool:
         return self._token is not None
+
+    def use_token(self, token: str | None) -> None:
+        """Send ``token`` from now on (``None``: none) — with the same rules as a token given
+        to [`connect`][hyperkm.connect]: only to the root's origin, never over plain HTTP
+        except to loopback, never written anywhere. Cached entries of one credential are
+        never served to another.
+
+        Raises:
+            ConfigurationError: ``token`` is empty or has line breaks.
+        """
+        if token is not None and (not isinstance(token, str) or not token.strip()
+                                  or any(c in token for c in "\r\n")):
+            raise ConfigurationError("token must be a non-empty string without line breaks")
+        self._token = token.strip() if token else None
+        self._allowed.clear()  # what OPTIONS said may depend on who asked
+        if isinstance(self.cache, Namespaced):
+            self.cache.namespace = namespace_for(self._credential_identity(self._given_session))
 
     def token_withheld(self, url: str) -> str | None:
         """Why the token would not be sent to ``url`` — or ``None`` if it would be (or there is

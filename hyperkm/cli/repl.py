@@ -106,6 +106,18 @@ def run(state: ShellState, *, debug: bool = False, history: bool = True) -> int:
                                                 complete_while_typing=False)
     state.progress = _progress_printer()
     state.ask = _asker(session)
+
+    def ask_secret(message: str) -> str | None:
+        from prompt_toolkit import prompt
+
+        try:
+            # A prompt of its own, with an in-memory history: the session's history file
+            # must never hold a token. Typed, never shown.
+            return prompt(message, is_password=True)
+        except (KeyboardInterrupt, EOFError):
+            return None
+
+    state.ask_secret = ask_secret
     state.printer = say  # trace lines as their exchanges happen (prefetches, job polls)
     say(f"hyperkm browse — {state.home.url}\nType 'help' for commands; Tab completes rels.")
     say(_safe(state, lambda: state.describe()))

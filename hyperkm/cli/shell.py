@@ -57,6 +57,8 @@ class ShellState:
         self.progress: Callable[[float | None], None] | None = None
         #: Asks a person for a missing required field (set by the interactive loop).
         self.ask: Ask | None = None
+        #: Asks for a secret without showing it (the REPL's hidden prompt); None: no terminal.
+        self.ask_secret: Callable[[str], str | None] | None = None
 
     def _on_exchange(self, exchange: Exchange) -> None:
         self.last_exchange = exchange
@@ -403,6 +405,25 @@ def cmd_relayout(state: ShellState, arg: str) -> str:
             "re-walks their trail.")
 
 
+def cmd_token(state: ShellState, arg: str) -> str:
+    """token: type a token, unseen, for the rest of the session (never stored)."""
+    if arg.strip():
+        # a token typed after the command would be in the history file and on screen
+        return ("error: type just 'token': it asks for the token without showing it (a token "
+                "after the command would be kept in the history)")
+    if state.ask_secret is None:
+        return "error: no terminal to ask on; start the shell with HYPERKM_TOKEN set"
+    token = state.ask_secret("token (not shown): ")
+    if not token or not token.strip():
+        return "no token given; nothing changed"
+    client = _client(state)
+    client.use_token(token)
+    withheld = client.token_withheld(client.root_url)
+    where = (f"but it is withheld: {withheld}" if withheld else
+             f"sent to {client.root_url}'s origin only")
+    return f"token set for this session ({where}); 'refresh' to fetch again with it"
+
+
 def cmd_refresh(state: ShellState, arg: str) -> str:
     try:
         state.current.refresh()
@@ -598,6 +619,7 @@ COMMANDS: dict[str, tuple[Callable[[ShellState, str], str], str]] = {
     "expand": (cmd_expand, "expand REL [name=value ...]: the URL follow would request"),
     "docs": (cmd_docs, "docs REL: the documentation URL of a CURIE'd rel"),
     "save": (cmd_save, "save FILE: write the body here, as received, to FILE"),
+    "token": (cmd_token, "token: type a token, unseen, for this session (never stored)"),
     "relayout": (cmd_relayout, "relayout [alt|km] [404|301]: move the demo's URLs (--demo)"),
     "clear": (cmd_clear, "clear the screen"),
     "help": (cmd_help, "this list"),

@@ -164,3 +164,42 @@ def test_report_results_show_their_own_columns(fmt):
         header = out.splitlines()[0].split()
         assert header[:4] == ["#", "KMID", "Person", "Visited"], out
         assert "person0@example.com" in out
+
+
+def test_token_command_asks_unseen_and_applies_to_the_session(demo):
+    shell = ShellState(hyperkm.connect(demo.root_url))  # no token: 401
+    assert execute(shell, "show").startswith("error:")
+    assert execute(shell, f"token {demo.token}").startswith("error:")  # never on the line
+    asked = []
+    shell.ask_secret = lambda message: asked.append(message) or demo.token
+    out = execute(shell, "token")
+    assert asked and "not shown" in asked[0] and "origin only" in out
+    assert "KISSmetrics" in execute(shell, "show")  # the same session, now with the token
+
+
+def test_token_in_a_real_terminal_is_not_echoed_nor_kept(tmp_path):
+    import os
+    import sys
+
+    pexpect = pytest.importorskip("pexpect")
+    from hyperkm.demo import running
+
+    with running() as demo:
+        env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "TERM": "xterm"}
+        env.pop("HYPERKM_TOKEN", None)
+        child = pexpect.spawn(sys.executable, ["-m", "hyperkm", "browse", demo.root_url],
+                              env=env, encoding="utf-8", timeout=20, dimensions=(40, 120))
+        try:
+            child.expect("Tab completes rels")
+            child.sendline("token")
+            child.expect("not shown")
+            child.sendline(demo.token)
+            child.expect("token set")
+            seen = child.before
+            child.sendline("quit")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert demo.token not in seen
+        history = tmp_path / "hyperkm" / "history"
+        assert not history.exists() or demo.token not in history.read_text()
