@@ -134,12 +134,16 @@ def as_written(url: str) -> str:
     signed URLs and servers that compare query strings literally.
     """
     start = url.find("//")
-    end = url.find("/", start + 2) if start != -1 else -1
-    head = url[:end] if end != -1 else url
-    if head != head.lower():  # scheme and host compare without case: written in lower case
-        url = head.lower() + (url[end:] if end != -1 else "")
-    if end != -1 and "/." in url:
-        url = _without_dot_segments(url, end)
+    end = -1
+    if start != -1:  # the authority ends at the first "/", "?" or "#" after "//"
+        stops = [i for i in (url.find(c, start + 2) for c in "/?#") if i != -1]
+        end = min(stops) if stops else len(url)
+    if end != -1:
+        head = url[:end]
+        if head != head.lower():  # scheme and host compare without case: in lower case
+            url = head.lower() + url[end:]
+        if url.startswith("/", end) and "/." in url:
+            url = _without_dot_segments(url, end)
     if _UNSENDABLE.search(url) is None:
         return url
     return _UNSENDABLE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")),

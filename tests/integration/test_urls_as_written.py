@@ -82,6 +82,8 @@ def test_offset_pages_in_brackets_are_fetched_in_parallel(spell):
     ("http://h/a?sig=abc%2Fdef%3D%3D", "http://h/a?sig=abc%2Fdef%3D%3D"),
     ("http://h/é/a b?q=x y", "http://h/%C3%A9/a%20b?q=x%20y"),
     ("HTTP://H.Example/A/./b/../C", "http://h.example/A/C"),
+    ("HTTP://H.Example?Sig=AbC", "http://h.example?Sig=AbC"),  # only the host is lowered
+    ("http://h?q=/./x#F", "http://h?q=/./x#F"),
 ])
 def test_as_written(written, sent):
     assert as_written(written) == sent
