@@ -92,6 +92,16 @@ class ShellCompleter(Completer):
             return None
 
 
+class _History(FileHistory):
+    """The shell's history file, which never receives a secret: a ``token VALUE`` line (which
+    the shell refuses, asking for the token unseen) is kept for this session only."""
+
+    def store_string(self, string: str) -> None:
+        if string.split(maxsplit=1)[:1] == ["token"] and string.strip() != "token":
+            return
+        super().store_string(string)
+
+
 def run(state: ShellState, *, debug: bool = False, history: bool = True) -> int:
     """Read, complete, execute, print — until ``quit`` or Ctrl-D."""
     hist: Any = InMemoryHistory()
@@ -99,7 +109,7 @@ def run(state: ShellState, *, debug: bool = False, history: bool = True) -> int:
         try:
             directory = state_dir()
             directory.mkdir(parents=True, exist_ok=True)
-            hist = FileHistory(str(directory / "history"))
+            hist = _History(str(directory / "history"))
         except OSError:
             pass  # a read-only home: history for this session only
     session: PromptSession[str] = PromptSession(history=hist, completer=ShellCompleter(state),

@@ -408,9 +408,9 @@ def cmd_relayout(state: ShellState, arg: str) -> str:
 def cmd_token(state: ShellState, arg: str) -> str:
     """token: type a token, unseen, for the rest of the session (never stored)."""
     if arg.strip():
-        # a token typed after the command would be in the history file and on screen
-        return ("error: type just 'token': it asks for the token without showing it (a token "
-                "after the command would be kept in the history)")
+        # a token typed after the command is on screen (the history file never keeps it)
+        return ("error: type just 'token': it asks for the token without showing it; a token "
+                "typed after the command was shown on the screen, and was not kept")
     if state.ask_secret is None:
         return "error: no terminal to ask on; start the shell with HYPERKM_TOKEN set"
     token = state.ask_secret("token (not shown): ")

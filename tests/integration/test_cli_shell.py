@@ -191,6 +191,8 @@ def test_token_in_a_real_terminal_is_not_echoed_nor_kept(tmp_path):
                               env=env, encoding="utf-8", timeout=20, dimensions=(40, 120))
         try:
             child.expect("Tab completes rels")
+            child.sendline("token typed-on-the-line")  # refused, and never in the file
+            child.expect("type just 'token'")
             child.sendline("token")
             child.expect("not shown")
             child.sendline(demo.token)
@@ -202,4 +204,6 @@ def test_token_in_a_real_terminal_is_not_echoed_nor_kept(tmp_path):
             child.close()
         assert demo.token not in seen
         history = tmp_path / "hyperkm" / "history"
-        assert not history.exists() or demo.token not in history.read_text()
+        assert history.exists() and "quit" in history.read_text()
+        assert demo.token not in history.read_text()
+        assert "typed-on-the-line" not in history.read_text()
