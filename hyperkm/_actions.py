@@ -31,21 +31,21 @@ _CONDITIONAL = ("PUT", "PATCH", "DELETE")
 
 def write_media_type(resource: Resource) -> str:
     """The media type a JSON write to ``resource`` goes as when neither a form nor the caller
-    names one: the type it was read in (JSON:API servers answer 415 to application/json),
-    without parameters; failing that, its format's own; failing that, application/json."""
-    held = resource.headers.get("Content-Type") if resource.fetched else None
-    media = (held or "").split(";", 1)[0].strip().lower()
-    if media.endswith("+json") and media != "application/problem+json":
-        return media
+    names one: that of the format it was read in (JSON:API servers answer 415 to
+    application/json), without parameters; for formats without a media type of their own,
+    the vendor ``+json`` type it came as; failing those, application/json."""
     document = resource._held()
     if document is None and resource.parent is not None:
         document = resource.parent._held()  # a member follows its collection's format
     if document is not None:
         for fmt in formats.registered():
             if fmt.name == document.format and fmt.media_types:
-                if fmt.media_types[0].endswith("+json"):
-                    return fmt.media_types[0]
-                break
+                # the format's first type: a HAL-FORMS answer is HAL to write back
+                return fmt.media_types[0] if fmt.media_types[0].endswith("+json") else JSON
+    held = resource.headers.get("Content-Type") if resource.fetched else None
+    media = (held or "").split(";", 1)[0].strip().lower()
+    if media.endswith("+json") and media != "application/problem+json":
+        return media
     return JSON
 
 

@@ -148,10 +148,7 @@ class HttpClient:
         self.root_url = urldefrag(root_url)[0]
         if token is None:
             token = os.environ.get("HYPERKM_TOKEN") or None
-        if token is not None and (not isinstance(token, str) or not token.strip()
-                                  or any(c in token for c in "\r\n")):
-            raise ConfigurationError("token must be a non-empty string without line breaks")
-        self._token = token.strip() if token else None
+        self._token = _checked_token(token)
         self._scope = TokenScope(self.root_url)
         if timeout is not None and not isinstance(timeout, (int, float, tuple)):
             raise ConfigurationError(f"timeout must be seconds or a (connect, read) pair, "
@@ -236,10 +233,7 @@ class HttpClient:
         Raises:
             ConfigurationError: ``token`` is empty or has line breaks.
         """
-        if token is not None and (not isinstance(token, str) or not token.strip()
-                                  or any(c in token for c in "\r\n")):
-            raise ConfigurationError("token must be a non-empty string without line breaks")
-        self._token = token.strip() if token else None
+        self._token = _checked_token(token)
         self._allowed.clear()  # what OPTIONS said may depend on who asked
         if isinstance(self.cache, Namespaced):
             self.cache.namespace = namespace_for(self._credential_identity(self._given_session))
@@ -669,6 +663,13 @@ def _server_message(response: requests.Response, document: formats.Document | No
     if ctype.startswith("text/plain") and response.text.strip():
         return response.text.strip()[:200]
     return None
+
+
+def _checked_token(token: Any) -> str | None:
+    if token is not None and (not isinstance(token, str) or not token.strip()
+                              or any(c in token for c in "\r\n")):
+        raise ConfigurationError("token must be a non-empty string without line breaks")
+    return token.strip() if token else None
 
 
 def _field_errors(body: dict[str, Any], prefix: str = "", depth: int = 0) -> str | None:

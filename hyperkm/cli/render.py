@@ -9,9 +9,9 @@ from typing import Any
 from .._exceptions import DocumentError
 from .._links import Links
 from .._resource import Resource
-from .terminal import JSON_UNSAFE, terminal_safe
+from .terminal import JSON_UNSAFE
 
-__all__ = ["KEY_FIELDS", "dumps", "key_fields", "links_table", "table", "terminal_safe"]
+__all__ = ["KEY_FIELDS", "dumps", "key_fields", "links_table", "table"]
 
 #: Fields shown first when listing members: whichever of these a member has.
 KEY_FIELDS = ("id", "name", "display_name", "title", "status", "report_type", "total")

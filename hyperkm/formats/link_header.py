@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 from urllib.parse import unquote
 
 from .._exceptions import DocumentError
@@ -43,26 +43,34 @@ def parse_link_header(values: str | Iterable[str], base: str,
             are skipped without building a Link (a header mirroring the body is common).
         repeated: If given, the skipped ``(rel, href)`` pairs are added to it.
     """
+    def entry(value: str, pos: int) -> tuple[list[Link], int]:
+        fast = _FAST_ENTRY.match(value, pos)
+        if fast is not None:
+            links = _fast_entry(fast, base, known, repeated)
+            if links is not None:
+                return links, fast.end()
+        return _parse_entry(value, pos, base)
+
+    return _entries(values, entry, "Link", base)
+
+
+def _entries(values: str | Iterable[str],
+             entry: Callable[[str, int], tuple[list[Link], int]], field: str, base: str
+             ) -> list[Link]:
+    """Every entry of a header's values; a malformed one is skipped, with a warning."""
     if isinstance(values, str):
         values = [values]
     links: list[Link] = []
     for value in values:
         pos = 0
         while pos < len(value):
-            fast = _FAST_ENTRY.match(value, pos)
-            if fast is not None:
-                entry = _fast_entry(fast, base, known, repeated)
-                if entry is not None:
-                    links.extend(entry)
-                    pos = fast.end()
-                    continue
             try:
-                entry, pos = _parse_entry(value, pos, base)
+                found, pos = entry(value, pos)
             except _Malformed as exc:
-                log.warning("ignoring malformed Link header entry from %s: %s", base, exc)
+                log.warning("ignoring malformed %s header entry from %s: %s", field, base, exc)
                 pos = _skip_to_next_entry(value, pos if exc.pos is None else exc.pos)
                 continue
-            links.extend(entry)
+            links.extend(found)
     return links
 
 
@@ -214,20 +222,8 @@ def parse_link_template(values: str | Iterable[str], base: str) -> list[Link]:
     as in ``Link``), ``var-base`` (not supported: such an entry is skipped and logged) and
     target attributes (``title``, ``type``, ...). A malformed entry is skipped and logged.
     """
-    if isinstance(values, str):
-        values = [values]
-    links: list[Link] = []
-    for value in values:
-        pos = 0
-        while pos < len(value):
-            try:
-                entry, pos = _template_entry(value, pos, base)
-            except _Malformed as exc:
-                log.warning("ignoring malformed Link-Template entry from %s: %s", base, exc)
-                pos = _skip_to_next_entry(value, pos if exc.pos is None else exc.pos)
-                continue
-            links.extend(entry)
-    return links
+    return _entries(values, lambda value, pos: _template_entry(value, pos, base),
+                    "Link-Template", base)
 
 
 def _template_entry(value: str, pos: int, base: str) -> tuple[list[Link], int]:
@@ -253,7 +249,7 @@ def _template_entry(value: str, pos: int, base: str) -> tuple[list[Link], int]:
         while pos < len(value) and (value[pos].isalnum() or value[pos] in "-_.*"):
             pos += 1
         name = value[start:pos].lower()
-        param = "true"
+        param = None  # a bare key is a Boolean (RFC 8941): no rel, title, ... is one
         if pos < len(value) and value[pos] == "=":
             pos += 1
             if pos < len(value) and value[pos] == '"':
@@ -263,7 +259,7 @@ def _template_entry(value: str, pos: int, base: str) -> tuple[list[Link], int]:
                 while pos < len(value) and value[pos] not in ";, \t":
                     pos += 1
                 param = value[start:pos]
-        if name:
+        if name and param is not None:
             params.setdefault(name, param)
     if "anchor" in params:
         return [], pos  # about another context than the response
