@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from . import _why
 from ._exceptions import BookmarkError, HTTPError, HyperkmError, LinkNotFound
 from ._steps import Step
 
@@ -228,8 +229,13 @@ def _open_direct(client: Client, mark: Bookmark, root: str | None) -> Resource:
     return resource
 
 
-def rewalk(client: Client, mark: Bookmark, *, root: str | None = None) -> Resource:
-    """Walk ``mark``'s trail again from the root (or its start URL)."""
+def rewalk(client: Client, mark: Bookmark, *, root: str | None = None,
+           fetch_last: bool = True) -> Resource:
+    """Walk ``mark``'s trail again from the root (or its start URL).
+
+    With ``fetch_last=False`` the last step is followed but not fetched (a lazy resource): the
+    caller fetches it and decides what its answer means (the explorer shows a request form
+    for a link that answers 405 to GET; that is no broken trail)."""
     for number, step in enumerate(mark.trail, start=1):
         if step.kind == "opaque":  # refuse before sending anything
             raise BookmarkError(
@@ -238,9 +244,12 @@ def rewalk(client: Client, mark: Bookmark, *, root: str | None = None) -> Resour
                 url=mark.url, step=number)
     start_url = mark.trail.start or root or client.root_url
     node = client.resource(start_url)
+    total = len(mark.trail)
     if mark.trail.start is None:
         try:
-            _ = node.document
+            steps = f"{total} step{'s' if total > 1 else ''}"
+            with _why.because(f"re-walking the trail: the root (then {steps})"):
+                _ = node.document
         except HyperkmError as exc:
             raise BookmarkError(
                 f"cannot walk the bookmark's trail: its root {start_url} fails "
@@ -248,12 +257,13 @@ def rewalk(client: Client, mark: Bookmark, *, root: str | None = None) -> Resour
                 "pass root= the new root URL.", url=start_url, step=0) from exc
         if node.url != client.root_url and (root is not None or _moved_permanently(node)):
             client.root_url = node.url  # the root moved for good: it is the root now
-    total = len(mark.trail)
     for number, step in enumerate(mark.trail, start=1):
         where = node.url
         try:
-            node = _follow(node, step) if step.kind == "rel" else _find_member(node, step)
-            _ = node.document
+            with _why.because(f"re-walking the trail: step {number} of {total} ({step})"):
+                node = _follow(node, step) if step.kind == "rel" else _find_member(node, step)
+                if number < total or fetch_last:
+                    _ = node.document
         except HyperkmError as exc:
             available = exc.available if isinstance(exc, (LinkNotFound, BookmarkError)) else []
             raise BookmarkError(

@@ -17,7 +17,7 @@ import attrs
 import requests
 import urllib3
 
-from . import _deadline, formats
+from . import _deadline, _why, formats
 from ._cache import (
     CachingAdapter,
     Namespaced,
@@ -80,6 +80,8 @@ class Exchange:
         token_sent: Whether the bearer token went with the request.
         request_headers, response_headers: As sent and received (the token is masked).
         size: Body bytes received over the wire (0 for a hit or a 304).
+        reason: Why hyperkm sent it, when it knows ("re-walking the trail", "OPTIONS: which
+            methods does this link accept?", "job poll", "prefetch: …"); "" otherwise.
     """
 
     method: str
@@ -91,6 +93,7 @@ class Exchange:
     request_headers: Mapping[str, str]
     response_headers: Mapping[str, str]
     size: int
+    reason: str = ""
 
 
 class HttpClient:
@@ -182,7 +185,8 @@ class HttpClient:
         #: Callables receiving each [`Exchange`][hyperkm.Exchange] (the CLI trace, tests,
         #: your logging).
         self.on_exchange: list[Callable[[Exchange], None]] = []
-        self._allowed: dict[str, frozenset[str]] = {}
+        #: What OPTIONS said per URL: the methods, and the fields each method takes.
+        self._allowed: dict[str, tuple[frozenset[str], dict[str, tuple[Any, ...]]]] = {}
         #: Callables receiving notes on how hyperkm chose to do something (the CLI trace).
         self.on_note: list[Callable[[str], None]] = []
 
@@ -265,18 +269,32 @@ class HttpClient:
     def allowed_methods(self, url: str) -> frozenset[str]:
         """The methods ``url`` accepts, from one ``OPTIONS`` request's ``Allow`` header
         (remembered per URL for the client's life); empty if the server does not say."""
+        return self._options(url)[0]
+
+    def described_fields(self, url: str, method: str) -> tuple[Any, ...]:
+        """The [`Field`][hyperkm.Field]\\ s a ``method`` request to ``url`` takes, as the body of
+        its ``OPTIONS`` answer describes them (Django REST framework's metadata shape); empty
+        when it says nothing. The same one request as `allowed_methods`."""
+        return self._options(url)[1].get(method.upper(), ())
+
+    def _options(self, url: str) -> tuple[frozenset[str], dict[str, tuple[Any, ...]]]:
         known = self._allowed.get(url)
         if known is not None:
             return known
-        response = self.request("OPTIONS", url, raise_for_status=False)
+        with _why.because("OPTIONS: which methods does this link accept?"):
+            response = self.request("OPTIONS", url, raise_for_status=False)
         # 2xx answers carry Allow, and so must a 405 (RFC 9110 15.5.6); other errors say nothing
         allow = response.headers.get("Allow", "") if response.status_code < 400 or \
             response.status_code == 405 else ""
         methods = frozenset(m.strip().upper() for m in allow.split(",") if m.strip())
+        fields: dict[str, tuple[Any, ...]] = {}
+        if response.status_code < 300 and "json" in response.headers.get("Content-Type", ""):
+            with contextlib.suppress(ValueError, RecursionError):
+                fields = formats.described_fields(response.json())
         if len(self._allowed) >= 1024:
             self._allowed.clear()
-        self._allowed[url] = methods
-        return methods
+        self._allowed[url] = (methods, fields)
+        return methods, fields
 
     # -- requests -------------------------------------------------------------------------
 
@@ -511,7 +529,8 @@ class HttpClient:
                  for k, v in sent.items()}
         status = getattr(response, "hyperkm_wire_status", response.status_code)
         exchange = Exchange(method, url, status, outcome, elapsed, token_sent, shown,
-                            dict(response.headers), size if outcome == "network" else 0)
+                            dict(response.headers), size if outcome == "network" else 0,
+                            _why.current())
         for hook in list(self.on_exchange):
             hook(exchange)
 

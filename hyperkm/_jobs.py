@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from . import _deadline
+from . import _deadline, _why
 from ._exceptions import JobFailed, JobTimeout, Timeout
 from ._steps import Step
 
@@ -48,7 +48,8 @@ def wait(job: Resource, *, timeout: float = 300.0, interval: float = 1.0,
         try:
             # A poll that hangs must not outlast the wait: it runs under what is left of it —
             # but at least MIN_POLL_SECONDS, so that wait(timeout=0.001) still polls once.
-            with _deadline.running(max(deadline - time.monotonic(), MIN_POLL_SECONDS)):
+            with _deadline.running(max(deadline - time.monotonic(), MIN_POLL_SECONDS)), \
+                    _why.because(f"job poll {polls}"):
                 response = client.request("GET", job.url, headers={"Cache-Control": "no-cache"})
         except Timeout as exc:
             if time.monotonic() < deadline:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
 import requests
 
-from . import _actions, _bookmarks, _deadline, _jobs
+from . import _actions, _bookmarks, _deadline, _jobs, _why
 from ._collection import Items
 from ._exceptions import HyperkmError, TemplateError
 from ._forms import Action, Actions
@@ -323,7 +323,8 @@ class Resource:
             # An embedded representation can be partial (HAL, Siren and Collection+JSON
             # members list state, not forms): ask the resource itself, once. Listing a
             # collection stays cheap: this happens only when its actions are asked for.
-            self._load()
+            with _why.because("a member's forms: its own representation"):
+                self._load()
             document = self.document
         return Actions(tuple(_actions.bind(self, a) for a in document.actions), self.url)
 
