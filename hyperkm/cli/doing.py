@@ -34,8 +34,11 @@ def find_action(resource: Resource, name: str) -> Action:
     if link is not None and not link.templated:
         allowed = resource.client.allowed_methods(link.href)
         if "POST" in allowed and "GET" not in allowed:
+            # The fields its OPTIONS answer describes, when it does (any others go too)
+            fields = resource.client.described_fields(link.href, "POST")
             return _bind(resource, Action(name=name, method="POST", target=link.href,
-                                          title=f"POST to the {name!r} link", free_form=True))
+                                          title=f"POST to the {name!r} link", fields=fields,
+                                          free_form=True))
     return actions[name]  # raises ActionNotFound, listing what there is
 
 

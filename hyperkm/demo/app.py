@@ -44,6 +44,17 @@ _WRITABLE = {"display_name": (str, type(None)), "description": (str, type(None))
              "is_visible": (bool,)}
 _METHODS = {"product": ["GET", "PATCH", "PUT"], "event": ["GET", "PATCH", "PUT"],
             "property": ["GET", "PATCH", "PUT"], "report_run": ["POST"]}
+_DATE = {"type": "datetime", "required": True, "read_only": False}
+_EDITABLE = {"display_name": {"type": "string", "required": False, "label": "Display name"},
+             "description": {"type": "string", "required": False, "label": "Description"}}
+#: What OPTIONS says of the bodies each endpoint takes (Django REST framework's ``actions``
+#: metadata: a real convention for describing a request body where the format has no forms).
+_DESCRIBED: dict[str, dict[str, Any]] = {
+    "report_run": {"POST": {"start_date": {**_DATE, "label": "Start (ISO 8601 date-time)"},
+                            "end_date": {**_DATE, "label": "End (ISO 8601 date-time)"}}},
+    **{kind: {"PATCH": _EDITABLE, "PUT": _EDITABLE} for kind in ("product", "event")},
+    "property": {method: {**_EDITABLE, "is_visible": {
+        "type": "boolean", "required": False, "label": "Visible"}} for method in ("PATCH", "PUT")}}
 #: The largest request body the emulator reads (answered 413 above it).
 MAX_BODY_BYTES = 1024 * 1024
 _STARTED = datetime(2014, 9, 2, 19, 46, 43, tzinfo=UTC)
@@ -348,7 +359,14 @@ class DemoApp:
         if not allowed:
             raise NotFound()
         self._authenticate(request)
-        response = Response(status=204)
+        endpoint = adapter.match(method=sorted(allowed - {"OPTIONS"})[0])[0] \
+            if allowed - {"OPTIONS"} else ""
+        described = _DESCRIBED.get(endpoint)
+        if described is None:
+            response = Response(status=204)
+        else:  # the request bodies it takes, in Django REST framework's metadata shape
+            response = Response(json.dumps({"name": endpoint, "actions": described}),
+                                mimetype="application/json")
         response.headers["Allow"] = ", ".join(sorted(allowed | {"OPTIONS"}))
         return response
 

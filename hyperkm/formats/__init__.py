@@ -29,6 +29,7 @@ from .html import HtmlFormat
 from .jsonapi import JsonApiFormat
 from .kissmetrics import KissmetricsFormat
 from .link_header import parse_link_header, parse_link_template
+from .options import described_fields
 from .plain import PlainJsonFormat
 from .siren import SirenFormat
 
@@ -43,6 +44,7 @@ __all__ = [
     "Page",
     "PlainJsonFormat",
     "SirenFormat",
+    "described_fields",
     "loads",
     "parse",
     "parse_json",

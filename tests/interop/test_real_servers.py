@@ -155,3 +155,16 @@ def test_json_server_walk_and_crud(json_server):
     created.delete()
     with pytest.raises(hyperkm.NotFound):
         _ = hyperkm.connect(created.url, cache=False).data
+
+
+def test_drf_options_describes_a_request_body(drf):
+    """What a real server's OPTIONS answer says of its POST body (DRF's metadata) is what
+    the shell asks for and the explorer's request form is pre-filled with."""
+    root = hyperkm.connect(drf.url + "/hal/")
+    articles = root.follow("articles")
+    assert "POST" in root.client.allowed_methods(articles.url)
+    fields = {f.name: f for f in root.client.described_fields(articles.url, "POST")}
+    assert {"title", "body"} <= set(fields)
+    assert fields["title"].required and fields["title"].max_length is not None
+    assert "id" not in fields  # read-only fields are not asked for
+    assert root.client.described_fields(articles.url, "DELETE") == ()
