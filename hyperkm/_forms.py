@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import attrs
 
-from . import _patterns
+from . import _examples, _patterns
 from ._exceptions import ActionNotFound, FormError, shorten
 from ._templates import parse_template
 
@@ -61,6 +61,12 @@ class Field:
     read_only: bool = False
     prompt: str | None = None
 
+    @property
+    def example(self) -> str | None:
+        """A value that matches ``pattern`` (a typical one for the type where it fits), to
+        show beside a raw regular expression; ``None`` without a pattern or an example."""
+        return _examples.example(self.pattern, self.type) if self.pattern else None
+
     def problems(self, value: Any) -> list[str]:
         """What is wrong with ``value`` for this field (empty when it is acceptable)."""
         found: list[str] = []
@@ -84,8 +90,10 @@ class Field:
         if isinstance(value, str):
             # Matched in linear time (RE2); None: it cannot be checked here, the server judges.
             if self.pattern and _patterns.fullmatch(self.pattern, value) is False:
-                found.append(f"{self.name!r} must match /{quote(self.pattern)}/, got "
-                             f"{quote(repr(value))}")
+                shown = self.example
+                found.append(f"{self.name!r} must match /{quote(self.pattern)}/"
+                             + (f" (e.g. {quote(shown)})" if shown else "")
+                             + f", got {quote(repr(value))}")
             if self.min_length is not None and len(value) < self.min_length:
                 found.append(f"{self.name!r} must be at least {self.min_length} characters")
             if self.max_length is not None and len(value) > self.max_length:
@@ -199,7 +207,8 @@ class Action:
             if f.options is not None:
                 extra.append("one of " + ", ".join(map(str, f.options)))
             if f.pattern:
-                extra.append(f"/{f.pattern}/")
+                shown = f.example
+                extra.append(f"/{f.pattern}/" + (f" e.g. {shown}" if shown else ""))
             if f.value not in (None, ""):
                 extra.append(f"default {f.value!r}")
             if f.read_only:
