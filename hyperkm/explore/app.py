@@ -20,7 +20,8 @@ import hmac
 import json
 import logging
 import secrets
-from collections import deque
+import subprocess
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import Any
@@ -30,11 +31,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from werkzeug.wrappers import Request, Response
 
-from .. import _bookmarks
+from .. import _bookmarks, _why
 from .._bookmarks import Bookmark, Trail, TrailStep
-from .._exceptions import BookmarkError, FormError, HyperkmError, JobTimeout
+from .._exceptions import BookmarkError, FormError, HTTPError, HyperkmError, JobTimeout
+from .._forms import Action
 from .._links import SOURCES
 from .._resource import Resource
+from .trace import Trace
 
 __all__ = ["ExplorerApp"]
 
@@ -114,8 +117,13 @@ class ExplorerApp:
         self.client: Client = root.client
         self.secret = secret or secrets.token_urlsafe(24)
         self.demo = demo
-        self.trace: deque[Any] = deque(maxlen=200)
-        self.client.on_exchange.append(self.trace.append)
+        self.trace = Trace()
+        self.client.on_exchange.append(self.trace.record)
+        #: The resources of the pages last shown, by trail: template previews and follows
+        #: need only their links (no request); a page itself is always walked again.
+        self._shown: OrderedDict[str, Resource] = OrderedDict()
+        #: What started each job the explorer follows (its request, body and Location).
+        self._jobs: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.env = Environment(loader=PackageLoader("hyperkm.explore", "templates"),
                                autoescape=select_autoescape(default=True))
         self.env.globals["route"] = self.route
@@ -141,7 +149,14 @@ class ExplorerApp:
         request.max_content_length = MAX_FORM_BYTES
         request.max_form_memory_size = MAX_FORM_BYTES
         try:
-            response = self._guard(request) or self._dispatch(request)
+            response = self._guard(request)
+            if response is None:
+                visit = self._visit_for(request)
+                if visit is None:
+                    response = self._dispatch(request)
+                else:
+                    with self.trace.during(visit):
+                        response = self._dispatch(request)
         except Exception:  # a bug of ours: say so, keep serving
             log.exception("hyperkm explore: %s %s failed", request.method, request.path)
             response = Response("500: the explorer failed on this request (see its log)",
@@ -172,6 +187,33 @@ class ExplorerApp:
             return 413, "413: a form of the explorer is never this large"
         return None
 
+    def _visit_for(self, request: Request) -> Any:
+        """The trace group this request's exchanges go under (``None``: it sends none)."""
+        path, args = request.path, request.args
+        if path.startswith("/static/"):
+            return None
+        if path in ("/job", "/job.json"):
+            url = args.get("u", "")
+            return self.trace.visit(f"job at {url}", key=f"job {url}")
+        if path == "/preview":
+            rel = args.get("rel", "")
+            return self.trace.visit(f"template preview of {rel!r}",
+                                    key=f"preview {args.get('t', '')} {rel}")
+        if path == "/":
+            where = " › ".join(str(s) for s in decode_trail_or_empty(args.get("t", "")).steps)
+            return self.trace.visit(f"page: the root{' › ' + where if where else ''}")
+        if path == "/u":
+            return self.trace.visit(f"page: {args.get('u', '')}")
+        if path == "/go":
+            return self.trace.visit(f"follow the template {args.get('rel', '')!r}")
+        if path in ("/do", "/send"):
+            return self.trace.visit(f"submit {request.form.get('action', '')!r}")
+        if path == "/map":
+            return self.trace.visit("map: crawling the API")
+        if path == "/relayout":
+            return self.trace.visit("relayout: the demo moved every URL")
+        return self.trace.visit(path)
+
     def _guard(self, request: Request) -> Response | None:
         refused = self.admit(request.environ)
         if refused is None:
@@ -191,6 +233,13 @@ class ExplorerApp:
                 return self._preview(request)
             if path == "/do" and request.method == "POST":
                 return self._do(request)
+            if path == "/send" and request.method == "POST":
+                return self._send(request)
+            if path == "/trace/clear" and request.method == "POST":
+                self.trace.clear()
+                return _redirect(self._back(request))
+            if path == "/relayout" and request.method == "POST":
+                return self._relayout(request)
             if path == "/u":
                 return self._by_url(request)
             if path == "/job":
@@ -205,21 +254,115 @@ class ExplorerApp:
 
     # -- pages ----------------------------------------------------------------------------------
 
-    def _walk(self, trail: Trail) -> Resource:
+    def _walk(self, trail: Trail, *, fetch_last: bool = True) -> Resource:
         if not len(trail):
             return self.client.root
         mark = Bookmark(self.client.root_url, "", trail)
-        resource: Resource = _bookmarks.rewalk(self.client, mark)
+        resource: Resource = _bookmarks.rewalk(self.client, mark, fetch_last=fetch_last)
         return resource
+
+    def _known(self, trail: Trail) -> Resource:
+        """The resource of a page just shown (its links and forms, no request), else walked."""
+        found = self._shown.get(encode_trail(trail))
+        if found is not None:
+            return found
+        with _why.because("the page is not remembered: walking its trail"):
+            return self._walk(trail)
+
+    def _remember(self, trail: Trail, resource: Resource) -> None:
+        key = encode_trail(trail)
+        self._shown[key] = resource
+        self._shown.move_to_end(key)
+        while len(self._shown) > 32:
+            self._shown.popitem(last=False)
 
     def _page(self, request: Request, trail: Trail, *, errors: dict[str, Any] | None = None,
               status: int = 200, resource: Resource | None = None) -> Response:
         if resource is None:
-            resource = self._walk(trail)
+            resource = self._walk(trail, fetch_last=False)
+            try:
+                with _why.because("this page"):
+                    _ = resource.document
+            except HTTPError as exc:
+                if exc.status != 405:
+                    raise
+                # A link that takes no GET (a report's "run"): a request form, not an error.
+                return self._request_page(trail, resource, exc, errors=errors,
+                                          back=request.full_path)
         _ = resource.document
+        self._remember(trail, resource)
         return self._render("page.html", status=status, r=resource, trail=trail,
                             t=encode_trail(trail), errors=errors or {},
-                            crumbs=self._crumbs(trail), view=self._view(resource, trail))
+                            crumbs=self._crumbs(trail), view=self._view(resource, trail),
+                            relayout=self._relayout_form(request), back=request.full_path)
+
+    def _relayout_form(self, request: Request) -> dict[str, Any] | None:
+        """The demo's "move every URL" button, for teaching bookmarks that survive it."""
+        if self.demo is None or not hasattr(self.demo, "switch_layout"):
+            return None
+        layout = self.demo.app.layout
+        return {"to": "alt" if layout == "km" else "km", "now": layout,
+                "back": request.full_path}
+
+    # -- a link that takes no GET: a request form ------------------------------------------------
+
+    def _request_page(self, trail: Trail, resource: Resource, exc: HTTPError, *,
+                      errors: dict[str, Any] | None = None, body: str | None = None,
+                      back: str | None = None) -> Response:
+        allow = exc.response.headers.get("Allow", "") if exc.response is not None else ""
+        methods = [m.strip().upper() for m in allow.split(",")
+                   if m.strip().upper() not in ("", "GET", "HEAD", "OPTIONS")]
+        if not methods:
+            methods = sorted(self.client.allowed_methods(resource.url) - {
+                "GET", "HEAD", "OPTIONS"}) or ["POST"]
+        fields = self.client.described_fields(resource.url, methods[0])
+        if body is None:
+            # Pre-filled with what the API documents (its OPTIONS answer's fields), else {}
+            body = json.dumps({f.name: f.value if f.value is not None else "" for f in fields},
+                              indent=2, ensure_ascii=False)
+        return self._render("request.html", status=422 if errors else 200, r=resource,
+                            trail=trail, t=encode_trail(trail), crumbs=self._crumbs(trail),
+                            methods=methods, fields=fields, body=body, errors=errors or {},
+                            rel=trail.steps[-1].rel if len(trail) else None,
+                            answered=exc.status, trace=self.trace.recent(),
+                            back=back or self.route("/", t=encode_trail(trail)))
+
+    def _send(self, request: Request) -> Response:
+        """A request typed in the request form: method and a JSON body, to a trail's end."""
+        trail = decode_trail(request.form.get("t", ""))
+        method = request.form.get("method", "POST").upper()
+        text = request.form.get("body", "")
+        resource = self._walk(trail, fetch_last=False)
+        try:
+            values = json.loads(text) if text.strip() else {}
+            if not isinstance(values, dict):
+                raise ValueError(f"the body is a JSON {type(values).__name__}; this form "
+                                 "sends a JSON object")
+        except (ValueError, RecursionError) as exc:
+            return self._request_form_again(trail, resource, text,
+                                            f"not sent: the body is not a JSON object ({exc})")
+        fields = self.client.described_fields(resource.url, method)
+        name = trail.steps[-1].rel if len(trail) and trail.steps[-1].rel else "request"
+        parent = resource.parent if resource.parent is not None else resource
+        action = Action(name=name, method=method, target=resource.url, fields=fields,
+                        free_form=True, title=f"{method} to the {name!r} link")
+        from .._actions import bind
+
+        try:
+            result = bind(parent, action).submit(values)
+        except FormError as exc:
+            return self._request_form_again(trail, resource, text, str(exc))
+        return self._after_write(result, parent, trail, method, resource.url, values)
+
+    def _request_form_again(self, trail: Trail, resource: Resource, text: str,
+                            message: str) -> Response:
+        with _why.because("the request form again: which methods it takes"):
+            try:
+                _ = resource.document
+            except HTTPError as exc:
+                return self._request_page(trail, resource, exc, errors={"message": message},
+                                          body=text)
+        raise BookmarkError("this link answers GET now; open it again")
 
     def _crumbs(self, trail: Trail) -> list[tuple[str, str]]:
         crumbs = [("/", self.route("/"))]
@@ -280,13 +423,13 @@ class ExplorerApp:
                     m["cells"] = m["data"] if isinstance(m["data"], list) else [m["data"]]
         response = resource.response
         asked = response.url if response is not None else resource.url  # may differ from self
-        exchange = next((e for e in reversed(self.trace) if e.url == asked), None)
+        exchange = self.trace.last_for(asked)
         # Embedded documents other than the members (those are in the members table).
         embedded = [(rel, doc) for rel, docs in document.embedded.items()
                     if docs is not document.items for doc in docs]
         return {"document": document, "links": links, "members": members, "columns": columns,
                 "embedded": embedded,
-                "exchange": exchange, "trace": list(reversed(self.trace))[:60],
+                "exchange": exchange, "trace": self.trace.recent(),
                 "raw": _shortened(response.text if response is not None else json.dumps(
                     document.raw, indent=2) if document.raw is not None else ""),
                 # a member listed without forms fetches its own representation for them
@@ -310,7 +453,7 @@ class ExplorerApp:
         trail = decode_trail(request.args.get("t", ""))
         rel = request.args.get("rel", "")
         values = self._template_values(request)
-        resource = self._walk(trail)
+        resource = self._known(trail)
         link = resource.link(rel)
         link.expand(**values)  # refused here, as the library refuses: nothing is requested
         target = encode_trail((*trail.steps, TrailStep("rel", rel=rel, variables=tuple(
@@ -320,7 +463,7 @@ class ExplorerApp:
     def _preview(self, request: Request) -> Response:
         trail = decode_trail(request.args.get("t", ""))
         try:
-            link = self._walk(trail).link(request.args.get("rel", ""))
+            link = self._known(trail).link(request.args.get("rel", ""))
             body = {"url": link.expand(**self._template_values(request))}
         except HyperkmError as exc:
             body = {"error": str(exc).splitlines()[0]}
@@ -330,7 +473,7 @@ class ExplorerApp:
 
     def _do(self, request: Request) -> Response:
         trail = decode_trail(request.form.get("t", ""))
-        resource = self._walk(trail)
+        resource = self._known(trail)
         name = request.form.get("action", "")
         action = resource.action(name)
         values: dict[str, Any] = {k[2:]: v for k, v in request.form.items()
@@ -347,8 +490,21 @@ class ExplorerApp:
                                                       "problems": exc.problems,
                                                       "given": values},
                               status=422, resource=resource)
+        return self._after_write(result, resource, trail, action.method, action.target,
+                                 values)
+
+    def _after_write(self, result: Resource, resource: Resource, trail: Trail, method: str,
+                     target: str, values: dict[str, Any]) -> Response:
         response = result.write_response
         if response is not None and response.status_code == 202:
+            self._jobs[result.url] = {
+                "request": f"{method} {target}",
+                "body": json.dumps(values, indent=2, ensure_ascii=False, default=str),
+                "status": response.status_code,
+                "location": response.headers.get("Location"),
+                "content_location": response.headers.get("Content-Location")}
+            while len(self._jobs) > 32:
+                self._jobs.popitem(last=False)
             return _redirect(self.route("/job", u=result.url, t=encode_trail(trail)))
         if result is resource or result.url == resource.url:
             return _redirect(self.route("/", t=encode_trail(trail)))
@@ -369,16 +525,28 @@ class ExplorerApp:
     def _job(self, request: Request) -> Response:
         url = request.args.get("u", "")
         done, progress, result = self._poll(url)
-        if done and result:
-            return _redirect(self.route("/u", u=result))
+        # Shown even when the job is already done: what was sent, the Location and each poll
+        # are the lesson; the page then goes on to the result (by itself with JavaScript).
         return self._render("job.html", url=url, progress=progress,
-                            poll=self.route("/job.json", u=url),
+                            poll=self.route("/job.json", u=url), started=self._jobs.get(url),
+                            polls=self._polls(url), done=done,
+                            result=self.route("/u", u=result) if result else None,
                             again=self.route("/job", u=url, t=request.args.get("t", "")))
+
+    def _polls(self, url: str) -> list[dict[str, Any]]:
+        """The job's polls so far, as the job page lists them."""
+        visit = self.trace.visit(f"job at {url}", key=f"job {url}")
+        # numbered here: each of the page's checks is a wait() of its own, polling once
+        polls = [e for e in list(visit.exchanges) if e.url == url and e.method == "GET"]
+        return [{"reason": f"job poll {n}", "status": e.status, "outcome": e.outcome,
+                 "ms": round(e.elapsed * 1000), "location": e.response_headers.get("Location")}
+                for n, e in enumerate(polls, start=1)]
 
     def _job_json(self, request: Request) -> Response:
         done, progress, result = self._poll(request.args.get("u", ""))
         body = {"done": done, "progress": progress,
-                "next": self.route("/u", u=result) if result else None}
+                "next": self.route("/u", u=result) if result else None,
+                "polls": self._polls(request.args.get("u", ""))}
         return Response(json.dumps(body), mimetype="application/json")
 
     # -- by URL, the map, errors ----------------------------------------------------------------
@@ -401,8 +569,33 @@ class ExplorerApp:
                   "href": self.route("/u", u=graph.samples[k]) if k in graph.samples and
                   self.client.scope.trusts(graph.samples[k]) else None}
                  for k, c in sorted(graph.nodes.items())]
+        picture = map_picture(graph, {str(k["kind"]): str(k["href"]) for k in kinds
+                                      if k["href"]})
         return self._render("map.html", kinds=kinds, edges=sorted(graph.edges),
-                            requests=graph.requests)
+                            requests=graph.requests, picture=picture)
+
+    def _relayout(self, request: Request) -> Response:
+        """The demo moves every URL (teaching: a saved explorer URL still lands)."""
+        form = self._relayout_form(request)
+        if form is None:
+            raise BookmarkError("relayout needs 'hyperkm explore --demo' (it moves the "
+                                "emulator's URLs; a real API moves its own)")
+        layout = request.form.get("layout", form["to"])
+        if layout not in ("km", "alt"):
+            layout = form["to"]
+        self.demo.switch_layout(layout, mode="404")
+        self.client.root_url = self.demo.root_url  # as a client configured anew would
+        self._shown.clear()  # every remembered resource's URL is gone
+        return _redirect(self._back(request))
+
+    def _back(self, request: Request) -> str:
+        """Where a POST form returns to: an explorer page (never another site)."""
+        back = request.form.get("back", "")
+        parts = urlsplit(back)
+        if not back.startswith("/") or back.startswith("//") or parts.scheme or parts.netloc \
+                or "\\" in back:
+            return self.route("/")
+        return back
 
     def _error(self, request: Request, exc: HyperkmError) -> Response:
         return self._render("error.html", status=_status_for(exc),
@@ -433,6 +626,67 @@ def _shortened(text: str) -> str:
     if len(text) <= RAW_SHOWN:
         return text
     return text[:RAW_SHOWN] + f"\n… ({len(text) - RAW_SHOWN:,} more characters)"
+
+
+def decode_trail_or_empty(text: str) -> Trail:
+    try:
+        return decode_trail(text)
+    except BookmarkError:
+        return Trail(())
+
+
+def map_picture(graph: Any, urls: dict[str, str]) -> Markup | None:
+    """The map as inline SVG (Graphviz), each kind a link to one of them; ``None`` without
+    Graphviz or when its output does not read as XML.
+
+    The links are added here, not by Graphviz (which writes a ``URL`` attribute without
+    escaping ``&``); the SVG is cleaned before it is inlined: no scripts, no event handlers,
+    no foreign objects or styles, and no link but the ones added here."""
+    import shutil
+
+    if shutil.which("dot") is None:
+        return None
+    from lxml import etree
+
+    from ..cli.mapper import render_graph
+
+    try:
+        svg, kind = render_graph(graph, "svg")
+        if kind != "svg":
+            return None
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                 huge_tree=False)
+        root = etree.fromstring(svg, parser)
+    except (HyperkmError, etree.XMLSyntaxError, OSError, subprocess.SubprocessError):
+        return None
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):  # comments, processing instructions
+            element.getparent().remove(element)
+            continue
+        if etree.QName(element).localname in ("script", "foreignObject", "iframe", "style",
+                                              "a", "image", "use"):
+            element.getparent().remove(element)
+            continue
+        for name in list(element.attrib):
+            local = etree.QName(name).localname.lower()
+            if local.startswith("on") or local in ("href", "src", "style"):
+                del element.attrib[name]
+    svg_ns = "http://www.w3.org/2000/svg"
+    for node in root.iter(f"{{{svg_ns}}}g"):
+        if node.get("class") != "node":
+            continue
+        title = node.find(f"{{{svg_ns}}}title")
+        href = urls.get(title.text or "") if title is not None else None
+        if href is None:
+            continue
+        anchor = etree.SubElement(node, f"{{{svg_ns}}}a")
+        anchor.set("href", href)
+        anchor.set("class", "kind")
+        for child in [c for c in node if c is not anchor and c is not title]:
+            anchor.append(child)  # the node's shape and label become the link
+    root.attrib.pop("width", None)
+    root.attrib.pop("height", None)  # let the page's CSS size it
+    return Markup(etree.tostring(root, encoding="unicode"))
 
 
 def _origin(url: str) -> str:

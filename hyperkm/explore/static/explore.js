@@ -30,11 +30,26 @@ function previewTemplates() {
   });
 }
 
-// A running job: poll its status, show the progress, then go to the result.
+// A running job: poll its status, show the progress and each poll, then go to the result
+// (after a moment, so that what was sent, the Location and the polls can be read).
 function followJob() {
   var bar = document.getElementById("job-progress");
   if (!bar) return;
   var percent = document.getElementById("job-percent");
+  var rows = document.querySelector("#job-polls tbody");
+  var showPolls = function (polls) {
+    if (!rows || !Array.isArray(polls)) return;
+    rows.textContent = "";
+    polls.forEach(function (p) {
+      var tr = document.createElement("tr");
+      [p.reason, p.status, p.outcome, p.ms, p.location || ""].forEach(function (value) {
+        var td = document.createElement("td");
+        td.textContent = String(value);  // text, never markup: these come from the API
+        tr.appendChild(td);
+      });
+      rows.appendChild(tr);
+    });
+  };
   var poll = function () {
     fetch(bar.dataset.poll, {credentials: "omit"})
       .then(function (r) { return r.json(); })
@@ -43,8 +58,11 @@ function followJob() {
           bar.value = body.progress;
           percent.textContent = Math.round(body.progress * 100) + " %";
         }
-        if (body.done && body.next) { window.location.href = body.next; }
-        else { setTimeout(poll, 300); }
+        showPolls(body.polls);
+        if (body.done && body.next) {
+          document.getElementById("job-state").textContent = "The job is done: opening the result…";
+          setTimeout(function () { window.location.href = body.next; }, 1200);
+        } else { setTimeout(poll, 300); }
       });
   };
   setTimeout(poll, 200);
