@@ -388,13 +388,17 @@ class Links(Sequence[Link]):
 
     def docs(self, rel: str) -> str | None:
         """The documentation URL a HAL CURIE gives for ``rel`` (``km:events`` with a ``km``
-        CURIE), else ``None``."""
+        CURIE) — or the rel itself when it is an http(s) URI (an extension rel, RFC 8288) —
+        else ``None``."""
         link = self.get(rel)
         name = link.rel if link is not None else rel
         prefix, sep, reference = name.partition(":")
         template = self._curies.get(prefix) if sep else None
-        return None if template is None else str(
-            parse_template(template).expand({"rel": reference}))
+        if template is None:
+            # An extension rel is a URI (RFC 8288 2.1.2) that should lead to its documentation
+            return name if sep and prefix.lower() in ("http", "https") and \
+                reference.startswith("//") else None
+        return str(parse_template(template).expand({"rel": reference}))
 
     def table(self) -> str:
         """A plain-text table: rel, name or title, href (templates with their variables)."""

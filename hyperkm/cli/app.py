@@ -536,16 +536,64 @@ def map_command(url: str | None, depth: int, budget: int, fmt: str, output: str 
         sys.stdout.flush()
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "help_option_names": []},
-             add_help_option=False)
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def demo(args: tuple[str, ...]) -> None:
-    """Run the KISSmetrics emulator in the foreground (--help for its options)."""
+DEMO_FORMATS = ("km", "hal", "array", "siren", "jsonapi", "collection+json", "html")
+
+
+@cli.command(epilog=EPILOG)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind (loopback: this machine only).")
+@click.option("--port", type=int, default=DEMO_PORT, show_default=True,
+              help="Port (0: any free port).")
+@click.option("--token", metavar="TOKEN", help="Accept this token for 'My SaaS Account' too "
+              "(demo-token always works).")
+@click.option("--format", "format_", type=click.Choice(DEMO_FORMATS), default="km",
+              show_default=True, help="The format it serves by default: km (KISSmetrics "
+              "envelopes), hal (with HAL-FORMS), array (bare arrays + Link headers), siren, "
+              "jsonapi, collection+json, html.")
+@click.option("--formats", default="", metavar="F1,F2", help="More formats served by "
+              "content negotiation (Accept), e.g. hal,siren; 'all' for every one.")
+@click.option("--layout", type=click.Choice(["km", "alt"]), default="km", show_default=True,
+              help="URL layout: the real API's, or an alternative one.")
+@click.option("--tls", is_flag=True, help="Serve HTTPS with a throw-away CA (plain HTTP on "
+              "port+1 answers 301).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed for generated records.")
+@click.option("--events", type=int, default=45, show_default=True,
+              help="Generated events in 'My SaaS Product' (up to millions).")
+@click.option("--properties", type=int, default=8, show_default=True,
+              help="Generated properties per product.")
+@click.option("--page-size", type=int, default=20, show_default=True,
+              help="Members per page when a request does not say (1..100).")
+@click.option("--max-age", type=int, default=0, show_default=True,
+              help="Cache-Control max-age, in seconds.")
+@click.option("--latency-ms", type=float, default=0.0, show_default=True,
+              help="Delay every request by this many milliseconds.")
+@click.option("--fail-rate", type=float, default=0.0, show_default=True,
+              help="Fraction of requests answered 503 with Retry-After.")
+@click.option("--drop-rate", type=float, default=0.0, show_default=True,
+              help="Fraction of requests whose connection is dropped.")
+@click.option("--job-polls", type=int, default=2, show_default=True,
+              help="Status polls before a report run completes.")
+def demo(**options: Any) -> None:
+    """Run the bundled emulator of the KISSmetrics Core and Query APIs.
+
+    It serves on loopback in the foreground (Ctrl+C stops it) and prints its root URL and
+    token. The same options work as 'python -m hyperkm.demo'.
+
+    \b
+    Examples:
+      hyperkm demo
+      hyperkm demo --format hal --formats all
+      hyperkm demo --latency-ms 20 --fail-rate 0.1
+    """
+    import argparse
+
     try:
-        from ..demo.__main__ import main as demo_main
+        from ..demo.__main__ import serve
     except ImportError as exc:
         raise click.UsageError(str(exc)) from exc
-    sys.exit(demo_main(list(args), prog="hyperkm demo"))
+    options["format"] = options.pop("format_")
+    sys.exit(serve(argparse.Namespace(**options)))
 
 
 @cli.group()

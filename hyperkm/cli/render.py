@@ -48,11 +48,18 @@ def table(rows: Sequence[Sequence[Any]], header: Sequence[str], *, max_width: in
 
 def links_table(links: Links) -> str:
     """rel, name/title, href (or the template with its variables), type/profile, and where
-    the link came from (the body or the ``Link`` header); CURIE documentation below."""
+    the link came from (the body or the ``Link`` header), and the rel's documentation where
+    the API gives one (its CURIEs are listed below)."""
     rows = links.detail_rows()
     if not rows:
         return "(no links)"
-    text = table(rows, ("rel", "name", "href", "type", "from"), max_width=100)
+    # The API's own documentation of each rel (a HAL CURIE's URL, an extension rel's URI)
+    docs = [links.docs(row[0]) or "" for row in rows]
+    if any(docs):
+        text = table([(*row, doc) for row, doc in zip(rows, docs, strict=True)],
+                     ("rel", "name", "href", "type", "from", "docs"), max_width=100)
+    else:
+        text = table(rows, ("rel", "name", "href", "type", "from"), max_width=100)
     curies = links.curies
     if curies:
         text += "\n" + "\n".join(f"CURIE {prefix}: {href}   ('docs REL' shows one)"

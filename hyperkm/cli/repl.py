@@ -170,8 +170,19 @@ def show(output: str, *, highlight: bool = False) -> None:
     say(output)
 
 
+class _Line:
+    """Whether a progress bar holds the terminal's current line (drawn with ``\r``, no
+    newline): anything else printed first ends that line, so a trace line never lands on
+    the bar's line and the bar is redrawn below it."""
+
+    open = False
+
+
 def say(text: str) -> None:
     """Print text from the API: nothing in it may drive the terminal (see ``terminal``)."""
+    if _Line.open:
+        sys.stdout.write("\n")
+        _Line.open = False
     print(terminal_safe(text))
 
 
@@ -190,7 +201,8 @@ def _asker(session: PromptSession[str]) -> Any:
     def ask(field: Any) -> str | None:
         hints = [field.type]
         if field.pattern:
-            hints.append(f"/{field.pattern}/")
+            shown = field.example
+            hints.append(f"/{field.pattern}/" + (f", e.g. {shown}" if shown else ""))
         options = [str(o).lower() if isinstance(o, bool) else str(o)
                    for o in field.options or ()]
         if options:
@@ -213,8 +225,10 @@ def _progress_printer() -> Any:
         else:
             filled = int(progress * 30)
             sys.stdout.write(f"\r  [{'#' * filled}{'.' * (30 - filled)}] {progress:4.0%}")
-        sys.stdout.flush()
+        _Line.open = True
         if progress is not None and progress >= 1:
             sys.stdout.write("\n")
+            _Line.open = False
+        sys.stdout.flush()
 
     return show

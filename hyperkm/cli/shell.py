@@ -168,9 +168,11 @@ def format_exchange(exchange: Exchange, *, prefetch: bool = False, verbose: bool
                     ) -> str:
     outcome = {"network": "network", "hit": "cache hit (no request)",
                "revalidated": "revalidated"}
+    # why it was sent, when hyperkm knows (an OPTIONS probe, a job poll, a prefetch, ...)
+    why = "" if exchange.reason.startswith("prefetch") else exchange.reason
     line = (f"  ↳ {'(prefetch) ' if prefetch else ''}{exchange.method} {exchange.url}  "
             f"{exchange.status}  {outcome.get(exchange.outcome, exchange.outcome)}  "
-            f"{exchange.elapsed * 1000:.0f} ms")
+            f"{exchange.elapsed * 1000:.0f} ms" + (f"  ({why})" if why else ""))
     if not verbose:
         return line
     return line + "\n" + _headers_text(exchange)

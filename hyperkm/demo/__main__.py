@@ -13,7 +13,7 @@ from .dataset import TOKENS
 from .render import FORMATS
 from .server import DemoServer
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "serve"]
 
 
 def build_parser(prog: str = "python -m hyperkm.demo") -> argparse.ArgumentParser:
@@ -86,7 +86,12 @@ def _tls_context(host: str) -> tuple[ssl.SSLContext, str]:
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m hyperkm.demo") -> int:
-    args = build_parser(prog).parse_args(argv)
+    return serve(build_parser(prog).parse_args(argv))
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the emulator in the foreground with the parsed options (``hyperkm demo`` builds
+    the same namespace from its click options)."""
     try:
         config = config_from_args(args)
     except ValueError as exc:
