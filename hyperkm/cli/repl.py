@@ -14,7 +14,7 @@ from prompt_toolkit.history import FileHistory, InMemoryHistory
 
 from .. import HyperkmError
 from .paths import state_dir
-from .shell import COMMANDS, Quit, ShellState, execute
+from .shell import COMMANDS, Quit, ShellState, error_line, execute
 from .terminal import JSON_UNSAFE, terminal_safe
 
 __all__ = ["ShellCompleter", "run"]
@@ -189,8 +189,8 @@ def say(text: str) -> None:
 def _safe(state: ShellState, fn: Any) -> str:
     try:
         return str(fn())
-    except HyperkmError as exc:
-        return f"error: {str(exc).splitlines()[0]}"
+    except HyperkmError as exc:  # the first screen speaks the shell's language too
+        return error_line(exc, state)
 
 
 def _asker(session: PromptSession[str]) -> Any:

@@ -682,7 +682,8 @@ def error_line(exc: errors.HyperkmError, state: ShellState) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     # The library's advice names Python arguments; in the shell the user speaks in options.
     for python, option in (("pass token= to hyperkm.connect() or set HYPERKM_TOKEN",
-                            "start the shell with HYPERKM_TOKEN set (or --token -)"),
+                            "type 'token' to enter one unseen, or start the shell with "
+                            "HYPERKM_TOKEN set (or --token -)"),
                            ("pass verify='/path/to/ca.pem' to hyperkm.connect()",
                             "start the shell with --verify /path/to/ca.pem")):
         text = text.replace(python, option)

@@ -115,3 +115,98 @@ def test_demo_help_is_in_the_style_of_the_other_commands():
     bad = subprocess.run([sys.executable, "-m", "hyperkm", "demo", "--format", "xml"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "Invalid value for '--format'" in bad.stderr
+
+
+@pytest.mark.parametrize("fmt", ["hal", "siren", "collection+json"])
+def test_a_member_opened_from_a_listing_has_its_forms_and_results_their_columns(tmp_path, fmt):
+    child = spawn(tmp_path, "--demo", "--demo-format", fmt)
+    rel = "km:reports" if fmt == "hal" else "reports"
+    try:
+        child.expect("rels: ")
+        child.sendline(rel)
+        child.expect("a collection")
+        child.sendline("items")
+        child.expect(r"\n(\d+) +\S+ +My People Search")
+        position = child.match.group(1)
+        child.sendline(f"open {position}")
+        child.expect("My People Search")
+        child.sendline("actions")  # listed without forms: its own representation has them
+        if fmt == "collection+json":  # its template writes the collection: 'run' is a link
+            child.expect_exact("'run' takes POST but not GET")
+        else:
+            child.expect(r"run: POST \S+/run")
+            child.expect(r"start_date\*")
+        child.sendline("do run start_date=2015-06-02 end_date=2015-06-09")
+        child.expect_exact("(result) ›")
+        child.sendline("items")
+        child.expect(r"KMID\s+Person\s+Visited Site")
+        child.sendline("quit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+
+
+def test_refresh_after_the_demo_moved_its_urls_walks_the_trail_again(tmp_path):
+    child = spawn(tmp_path, "--demo")
+    try:
+        child.expect("rels: ")
+        child.sendline("products")
+        child.expect("a collection")
+        child.sendline("relayout")
+        child.expect("every URL moved.*re-walks their trail.")
+        child.sendline("refresh")
+        child.expect(r"/api/v9/\S*")  # the same resource at its new URL, not a 404
+        assert "error" not in child.before and "404" not in child.before
+        child.sendline("quit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+
+
+def test_a_401_speaks_in_shell_terms_and_token_is_asked_unseen(tmp_path):
+    with running() as demo:
+        child = pexpect.spawn(sys.executable, ["-m", "hyperkm", "browse", "--no-history",
+                                               demo.root_url],
+                              env={**{k: v for k, v in os.environ.items()
+                                      if k != "HYPERKM_TOKEN"},
+                                   "XDG_STATE_HOME": str(tmp_path), "TERM": "xterm"},
+                              encoding="utf-8", timeout=30, dimensions=(50, 160))
+        try:
+            child.expect("401")
+            child.expect("HYPERKM_TOKEN")
+            assert "connect()" not in child.before + child.after
+            assert "type 'token'" in child.before
+            child.expect_exact("/ ›")
+            child.sendline("token")
+            child.expect_exact("token (not shown):")
+            child.sendline(demo.token)
+            child.expect("token set for this session")
+            assert demo.token not in child.before  # never echoed
+            child.sendline("refresh")
+            child.expect("rels: ")
+            child.sendline("quit")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+
+
+def test_the_cli_as_a_subprocess(tmp_path):
+    def hyperkm_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "HYPERKM_TOKEN"}
+        return subprocess.run([sys.executable, "-m", "hyperkm", *args], capture_output=True,
+                              text=True, timeout=60, env=env)
+
+    schemeless = hyperkm_cli("get", "127.0.0.1:9/core", "accounts")
+    assert schemeless.returncode == 2 and "add http:// or https://" in schemeless.stderr
+    out = tmp_path / "events.jsonl"
+    every = hyperkm_cli("get", "--demo", "events", "--all", "-o", str(out))
+    assert every.returncode == 0, every.stderr
+    with running() as demo:
+        total = len(hyperkm.connect(demo.root_url, token=demo.token).follow("events").items())
+    assert total > 20  # more than one page
+    assert len(out.read_text().splitlines()) == total  # every page, not the first
+    started = hyperkm_cli("do", "--demo", "report", "--var", f"id={REPORT_PEOPLE}", "run",
+                          "-f", "start_date=2015-06-02", "-f", "end_date=2015-06-09")
+    assert started.returncode == 0, started.stderr
+    assert "--wait" in started.stderr  # how to wait for the job it started
