@@ -554,6 +554,9 @@ DEMO_FORMATS = ("km", "hal", "array", "siren", "jsonapi", "collection+json", "ht
               "content negotiation (Accept), e.g. hal,siren; 'all' for every one.")
 @click.option("--layout", type=click.Choice(["km", "alt"]), default="km", show_default=True,
               help="URL layout: the real API's, or an alternative one.")
+@click.option("--hrefs", type=click.Choice(["absolute", "relative"]), default="absolute",
+              show_default=True, help="Write links as absolute URLs (as the real API) or as "
+              "relative references (/core/accounts), as many servers do.")
 @click.option("--tls", is_flag=True, help="Serve HTTPS with a throw-away CA (plain HTTP on "
               "port+1 answers 301).")
 @click.option("--seed", type=int, default=0, show_default=True,

@@ -35,6 +35,9 @@ def build_parser(prog: str = "python -m hyperkm.demo") -> argparse.ArgumentParse
     parser.add_argument("--formats", default="", metavar="F1,F2",
                         help="more formats served by content negotiation (Accept), e.g. "
                              "hal,siren,jsonapi; 'all' for every one")
+    parser.add_argument("--hrefs", choices=["absolute", "relative"], default="absolute",
+                        help="write links as absolute URLs (the real API) or as relative "
+                             "references (/core/accounts), as many servers do")
     parser.add_argument("--layout", choices=["km", "alt"], default="km",
                         help="URL layout: the real API's, or an alternative one")
     parser.add_argument("--tls", action="store_true",
@@ -68,7 +71,7 @@ def config_from_args(args: argparse.Namespace) -> DemoConfig:
                       properties=args.properties, max_age=args.max_age,
                       latency_ms=args.latency_ms, fail_rate=args.fail_rate,
                       drop_rate=args.drop_rate, job_polls=args.job_polls, tokens=tokens,
-                      page_size=args.page_size)
+                      page_size=args.page_size, hrefs=args.hrefs)
 
 
 def _tls_context(host: str) -> tuple[ssl.SSLContext, str]:

@@ -79,6 +79,9 @@ class DemoConfig:
         tokens: token -> account id; defaults to `demo.dataset.TOKENS`.
         page_size: Members per page when a request does not say (``limit``; default 20, as
             the real API).
+        hrefs: ``"absolute"`` (the real API's, the default) or ``"relative"``: links,
+            templates and ``Location`` as absolute-path references (``/core/accounts``), as
+            many real servers write them.
     """
 
     def __init__(
@@ -100,10 +103,14 @@ class DemoConfig:
         result_rows: int = 137,
         tokens: dict[str, str] | None = None,
         page_size: int = 20,
+        hrefs: str = "absolute",
     ) -> None:
         for name in (format, *formats):
             if name not in FORMATS:
                 raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {name!r}")
+        if hrefs not in ("absolute", "relative"):
+            raise ValueError(f"hrefs must be 'absolute' or 'relative', got {hrefs!r}")
+        self.hrefs = hrefs
         if layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
         for name, rate in (("fail_rate", fail_rate), ("drop_rate", drop_rate)):
@@ -510,9 +517,11 @@ class DemoApp:
 
     # -- link helpers --------------------------------------------------------------------------
 
-    @staticmethod
-    def _url(adapter: MapAdapter, endpoint: str, **values: Any) -> str:
-        return str(adapter.build(endpoint, values, force_external=True))
+    def _url(self, adapter: MapAdapter, endpoint: str, **values: Any) -> str:
+        # hrefs="relative": absolute-path references ("/core/accounts/…"), as many real
+        # servers write them; a client resolves them against the document's URL (RFC 3986 5).
+        return str(adapter.build(endpoint, values,
+                                 force_external=self.config.hrefs == "absolute"))
 
     def _template(self, adapter: MapAdapter, endpoint: str, suffix: str = "") -> str:
         # Build with a placeholder and turn it into an RFC 6570 expression.

@@ -15,6 +15,7 @@ import hyperkm
 from hyperkm.cli import main
 from hyperkm.demo import running
 from hyperkm.demo.dataset import PRODUCT_SAAS, REPORT_PEOPLE
+from hyperkm.demo.layouts import LAYOUTS
 from hyperkm.demo.render import FORMATS, MEDIA_TYPES
 
 from .test_traversal import traverse
@@ -29,10 +30,19 @@ def state(resource) -> dict:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("layout", ["km", "alt"])
-def test_traversal(fmt, layout):
-    with running(format=fmt, layout=layout, events=45) as demo:
+@pytest.mark.parametrize(("layout", "hrefs"), [("km", "absolute"), ("alt", "absolute"),
+                                               ("km", "relative"), ("alt", "relative")])
+def test_traversal(fmt, layout, hrefs):
+    with running(format=fmt, layout=layout, events=45, hrefs=hrefs) as demo:
+        if hrefs == "relative":  # the server really writes references, not URLs
+            raw = requests.get(demo.root_url, headers={"Authorization": f"Bearer {demo.token}"},
+                               timeout=5).text
+            accounts = LAYOUTS[layout]["accounts"]
+            origin = demo.root_url[:demo.root_url.index("/", len("http://"))]
+            assert accounts in raw and origin + accounts not in raw
         account, product, members, chosen, event = traverse(demo.root_url, demo.token)
+        assert all(m.url.startswith(demo.root_url.split("/core")[0].split("/api")[0])
+                   for m in members)  # made absolute
         assert account.data["name"] == "My SaaS Account"
         assert product.data["id"] == PRODUCT_SAAS
         assert len(members) == 45 and len({m.data["id"] for m in members}) == 45
@@ -44,8 +54,9 @@ def test_traversal(fmt, layout):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_iteration_len_and_slicing(fmt):
-    with running(format=fmt) as demo:
+@pytest.mark.parametrize("hrefs", ["absolute", "relative"])
+def test_iteration_len_and_slicing(fmt, hrefs):
+    with running(format=fmt, hrefs=hrefs) as demo:
         root = hyperkm.connect(demo.root_url, token=demo.token)
         items = root.follow("events", limit=10).items()
         ids = [m.data["id"] for m in items]
@@ -78,8 +89,9 @@ def test_bookmarks_survive_the_layout_switch(fmt):
 
 
 @pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "array"])
-def test_report_run_poll_results(fmt):
-    with running(format=fmt, job_polls=1, result_rows=30) as demo:
+@pytest.mark.parametrize("hrefs", ["absolute", "relative"])
+def test_report_run_poll_results(fmt, hrefs):
+    with running(format=fmt, job_polls=1, result_rows=30, hrefs=hrefs) as demo:
         root = hyperkm.connect(demo.root_url, token=demo.token)
         report = root.follow("report", id=REPORT_PEOPLE)
         job = report.follow("run").post({"start_date": "2015-06-02", "end_date": "2015-06-09"})
