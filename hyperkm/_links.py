@@ -6,12 +6,12 @@ import difflib
 import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, overload
-from urllib.parse import urljoin
 
 import attrs
 
 from ._exceptions import DocumentError, LinkNotFound, TemplateError
 from ._templates import Template, parse_template
+from ._urls import resolve
 
 __all__ = ["Link", "Links"]
 
@@ -131,9 +131,8 @@ class Link:
             except TemplateError as exc:  # the server's template, so it is a document problem
                 raise DocumentError(f"link {rel!r}: {exc}" + (f" in {base}" if base else ""),
                                     url=base) from exc
-        if base and not (templated and href.startswith("{")) and not href.startswith(
-                ("https://", "http://")):  # absolute already: urljoin would change nothing
-            href = urljoin(base, href)
+        if base and not (templated and href.startswith("{")):
+            href = resolve(base, href)
         return cls(rel=rel, href=href, templated=templated, context=base, **attrs_)
 
     @property
@@ -169,7 +168,7 @@ class Link:
                     template=self.href, unknown=tuple(sorted(variables)), url=self.context)
             return self.href
         url = template.expand(variables, url=self.context)
-        return urljoin(self.context, url) if self.context else url
+        return resolve(self.context, url) if self.context else url
 
     def __str__(self) -> str:
         return self.href

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urljoin
 
 from .._exceptions import DocumentError, TemplateError
 from .._forms import Action
 from .._links import Link
 from .._templates import parse_template
+from .._urls import resolve
 
 __all__ = ["absolute", "actions_from_links", "count", "expect", "lenient", "looks_templated",
            "self_url"]
@@ -39,7 +39,7 @@ def expect(condition: bool, message: str, value: Any, base: str) -> None:
 def absolute(href: str, base: str) -> str:
     """``href`` resolved against ``base`` (RFC 3986 section 5); absolute ones untouched."""
     href = href.strip()
-    return href if href.startswith(("https://", "http://")) else urljoin(base, href)
+    return resolve(base, href)
 
 
 def looks_templated(href: str) -> bool:

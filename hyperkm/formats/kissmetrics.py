@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
-from urllib.parse import urljoin
 
 from .._exceptions import DocumentError
 from .._links import Link, Links, unique
+from .._urls import resolve
 from ._common import actions_from_links
 from ._document import Document, LazyMembers, Page
 from .plain import inferred_links
@@ -132,8 +132,7 @@ def _member(page_url: str, where: str, value: Any, i: int) -> Document:
                 href = obj.get("href")
                 if type(href) is str and href.strip():
                     href = href.strip()
-                    url = href if href.startswith(("https://", "http://")) else urljoin(
-                        page_url, href)
+                    url = resolve(page_url, href)
                     own = True
                     break
     elif raw_links is not None or "links" in value:
