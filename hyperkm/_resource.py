@@ -16,7 +16,7 @@ from ._forms import Action, Actions
 from ._links import Link, Links
 from ._steps import LABEL_FIELDS, Step
 from .formats import Document
-from .formats._document import LazyMembers
+from .formats._document import NOT_QUICK, LazyMembers
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._bookmarks import Trail
@@ -46,9 +46,9 @@ class Resource:
 
     # A collection's members are flyweights until used: ``_raw`` (the member's JSON value),
     # ``_source`` (how its page builds members) and ``_index`` stand for a document not
-    # built yet.
-    __slots__ = ("_client", "_document", "_index", "_raw", "_response", "_source", "_step",
-                 "_url", "base_trail", "parent", "write_response")
+    # built yet; ``_quick`` is its state when that was read straight from ``_raw``.
+    __slots__ = ("_client", "_document", "_index", "_quick", "_raw", "_response", "_source",
+                 "_step", "_url", "base_trail", "parent", "write_response")
 
     def __init__(
         self,
@@ -73,6 +73,7 @@ class Resource:
         self._source: _MemberSource | None = None
         self._raw: Any = None
         self._index = 0
+        self._quick: Any = NOT_QUICK  # a member's state, read before its document was built
 
     @classmethod
     def _members_of_page(cls, client: Client, parent: Resource, members: LazyMembers,
@@ -82,7 +83,7 @@ class Resource:
         # The source holds the page's builder, not its members: the last member a loop holds
         # must not keep the whole page (thousands of objects for the garbage collector to
         # walk) alive while the next page is read.
-        source = _MemberSource(members.builder, position)
+        source = _MemberSource(members.builder, position, members.quick_state)
         new = cls.__new__
         for index, raw in enumerate(members.raw):
             member = new(cls)
@@ -91,6 +92,7 @@ class Resource:
             member.parent = parent
             member._step = member.write_response = member.base_trail = None
             member._source, member._raw, member._index = source, raw, index
+            member._quick = NOT_QUICK
             yield member
 
     def _held(self) -> Document | None:
@@ -107,6 +109,9 @@ class Resource:
         # same member at once both build it right; the document is set before _source is
         # cleared, so whoever sees no source sees the document.
         document = source.build(self._raw, self._index)
+        quick = self._quick
+        if quick is not NOT_QUICK:
+            document.adopt_state(quick)  # data read earlier stays the same object
         if self._step is None:
             key = document.peek("id")
             label = (f"[id={key}]" if type(key) in (str, int)
@@ -160,6 +165,20 @@ class Resource:
     @property
     def data(self) -> Any:
         """The state without hypermedia controls (for a KISSmetrics item: its fields, no links)."""
+        source = self._source
+        if source is not None and source.quick_state is not None:
+            # A member whose state is all that is asked for (a walk reading one field of
+            # each): read it from the raw value, without building the document — no URL
+            # resolved, no link read, no step made — until something needs them.
+            quick = self._quick
+            if quick is NOT_QUICK:
+                quick = source.quick_state(self._raw)
+                if quick is NOT_QUICK:
+                    return self.document.data
+                self._quick = quick
+                if self._source is None:  # another thread built the document meanwhile
+                    return self.document.data
+            return quick
         return self.document.data
 
     @property
@@ -542,10 +561,11 @@ class Resource:
 class _MemberSource:
     """How a page builds its members, and the page's first position."""
 
-    __slots__ = ("build", "position")
+    __slots__ = ("build", "position", "quick_state")
 
-    def __init__(self, build: Callable[[Any, int], Document], position: int) -> None:
-        self.build, self.position = build, position
+    def __init__(self, build: Callable[[Any, int], Document], position: int,
+                 quick_state: Callable[[Any], Any] | None = None) -> None:
+        self.build, self.position, self.quick_state = build, position, quick_state
 
 
 def _summary(doc: Document) -> str:

@@ -12,7 +12,8 @@ from .._links import Link, Links
 if TYPE_CHECKING:  # pragma: no cover
     from .._forms import Action
 
-__all__ = ["CONTROL_KEYS", "PEEKERS", "Document", "LazyMembers", "Page", "strip_links"]
+__all__ = ["CONTROL_KEYS", "NOT_QUICK", "PEEKERS", "Document", "LazyMembers", "Page",
+           "strip_links"]
 
 _NO_LINKS = Links()
 _STATE_LOCK = threading.Lock()
@@ -28,6 +29,9 @@ def strip_links(raw: dict[str, Any]) -> dict[str, Any]:
 CONTROL_KEYS: dict[Callable[[Any], Any], frozenset[str]] = {strip_links: frozenset({"links"})}
 #: State functions with a cheaper way to read one field from the raw object.
 PEEKERS: dict[Callable[[Any], Any], Callable[[Any, str], Any]] = {}
+#: What a format's quick state function answers for a raw member it cannot read that way
+#: (an unusual shape, or one its full reading would refuse): build the member's document.
+NOT_QUICK: Any = object()
 
 
 class LazyMembers(Sequence["Document"]):
@@ -35,11 +39,16 @@ class LazyMembers(Sequence["Document"]):
     JSON and reads the page's links, and the consumer builds members while the next page is
     on its way."""
 
-    __slots__ = ("_build", "_built", "_raw")
+    __slots__ = ("_build", "_built", "_raw", "quick_state")
 
-    def __init__(self, raw: list[Any], build: Callable[[Any, int], Document]) -> None:
+    def __init__(self, raw: list[Any], build: Callable[[Any, int], Document],
+                 quick_state: Callable[[Any], Any] | None = None) -> None:
         self._raw, self._build = raw, build
         self._built: list[Document] | None = None
+        #: ``quick_state(raw)``: a member's state read straight from its raw value, without
+        #: building its document (no URL resolved, no link read) — what a walk that reads
+        #: one field of every member needs; ``NOT_QUICK`` where only the build will do.
+        self.quick_state = quick_state
 
     def _members(self) -> list[Document]:
         if self._built is None:
@@ -176,6 +185,13 @@ class Document:
                     self._data = state(self._data)
                     self._state = None
         return self._data
+
+    def adopt_state(self, state: Any) -> None:
+        """Use ``state``, already read from this member's raw value, as its data (so that a
+        resource's ``data`` stays the same object once its document is built)."""
+        with _STATE_LOCK:
+            if self._state is not None:
+                self._data, self._state = state, None
 
     @classmethod
     def member(cls, url: str, format: str, raw: Any, links_factory: Callable[[], Links] | None,

@@ -21,7 +21,7 @@ from typing import Any
 from .._forms import COLLECTION_JSON, Action, Field
 from .._links import Link, Links
 from ._common import absolute, count, expect, looks_templated
-from ._document import PEEKERS, Document, LazyMembers, Page
+from ._document import NOT_QUICK, PEEKERS, Document, LazyMembers, Page
 
 __all__ = ["CollectionJsonFormat"]
 
@@ -61,7 +61,7 @@ class CollectionJsonFormat:
         raw_items = coll.get("items", [])
         expect(isinstance(raw_items, list), "$.collection.items must be an array", raw_items,
                url)
-        members = LazyMembers(raw_items, partial(_member_at, url))
+        members = LazyMembers(raw_items, partial(_member_at, url), _quick_state)
         template = coll.get("template")
         collection_url = links[0].href if href is not None else url
         # A document about one item (its href is the URL retrieved): its state, its links,
@@ -189,6 +189,11 @@ def _member_at(base: str, item: Any, i: int) -> Document:
 
 def _member_state(item: Mapping[str, Any]) -> dict[str, Any]:
     return _data(item.get("data", []), item.get("href") or "an item", "data")
+
+
+def _quick_state(item: Any) -> Any:
+    """A member's state without building it (see `LazyMembers.quick_state`)."""
+    return _member_state(item) if type(item) is dict else NOT_QUICK
 
 
 def _peek(item: Mapping[str, Any], key: str) -> Any:

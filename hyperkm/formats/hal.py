@@ -23,7 +23,7 @@ from .._exceptions import DocumentError
 from .._forms import JSON, Action, Field
 from .._links import Link, Links
 from ._common import absolute, actions_from_links, count, expect, lenient, self_url
-from ._document import CONTROL_KEYS, Document, LazyMembers, Page
+from ._document import CONTROL_KEYS, NOT_QUICK, Document, LazyMembers, Page
 from .plain import inferred_links
 
 __all__ = ["HalFormat"]
@@ -78,7 +78,8 @@ def _parse(obj: Any, base: str, fallback_url: str, where: str, inherited: dict[s
         if rel == member_rel:
             # Members are many and often only counted or skimmed: built when first used (in
             # the consumer's thread), cheaply, their links parsed only when asked for.
-            items = LazyMembers(values, partial(_member_at, base, at, curies, depth + 1))
+            items = LazyMembers(values, partial(_member_at, base, at, curies, depth + 1),
+                                _quick_state)
             embedded[rel] = items
             continue
         # Embedded resources share the retrieved document's base URL (RFC 3986 5.1.3).
@@ -148,6 +149,16 @@ def _member(obj: Any, base: str, where: str, curies: dict[str, str], depth: int)
 
 def _state(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k not in _CONTROLS}
+
+
+def _quick_state(obj: Any) -> Any:
+    """A member's state without building it (see `LazyMembers.quick_state`)."""
+    if type(obj) is dict and not obj.get("_embedded") and type(obj.get("_links", _NONE)) is dict:
+        return {k: v for k, v in obj.items() if k not in _CONTROLS}
+    return NOT_QUICK
+
+
+_NONE: dict[str, Any] = {}
 
 
 CONTROL_KEYS[_state] = frozenset(_CONTROLS)

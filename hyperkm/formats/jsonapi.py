@@ -24,7 +24,7 @@ from typing import Any
 from .._exceptions import DocumentError
 from .._links import Link, Links
 from ._common import count, expect, lenient, looks_templated
-from ._document import Document, LazyMembers, Page
+from ._document import NOT_QUICK, Document, LazyMembers, Page
 from .plain import inferred_links
 
 __all__ = ["JsonApiFormat"]
@@ -79,7 +79,7 @@ class JsonApiFormat:
             embedded.setdefault(f"{key[0]}:{key[1]}", []).append(doc)
         data = obj.get("data")
         if isinstance(data, list):
-            members = LazyMembers(data, partial(_member_at, url, by_key))
+            members = LazyMembers(data, partial(_member_at, url, by_key), _quick_state)
             return Document(url, format=self.name, items=members, links=Links(links),
                             embedded=embedded, page=Page(total=_total(meta)), meta=meta)
         if data is None:  # an empty to-one relationship, or a resource that is not there
@@ -114,6 +114,17 @@ def _not_a_resource(data: dict[str, Any], url: str, links: list[Link], meta: Any
             "its URL-valued members are read as links (inferred)", url)
     return Document(url, format="jsonapi", data=data, links=Links([*inferred, *links]),
                     meta=meta)
+
+
+def _quick_state(res: Any) -> Any:
+    """A member's state without building it (see `LazyMembers.quick_state`)."""
+    if type(res) is dict and type(res.get("type")) is str and ("id" in res or "lid" in res):
+        attributes = res.get("attributes")
+        if attributes is None:
+            return {"id": res.get("id"), "type": res["type"]}
+        if type(attributes) is dict:
+            return {"id": res.get("id"), "type": res["type"], **attributes}
+    return NOT_QUICK
 
 
 def _is_resource(obj: Mapping[str, Any]) -> bool:

@@ -22,7 +22,7 @@ from .._exceptions import DocumentError
 from .._links import Link, Links, unique
 from .._urls import resolve
 from ._common import actions_from_links
-from ._document import Document, LazyMembers, Page
+from ._document import NOT_QUICK, Document, LazyMembers, Page, strip_links
 from .plain import inferred_links
 
 __all__ = ["KissmetricsFormat"]
@@ -116,7 +116,17 @@ def _page(value: Any) -> Page:
 
 
 def _members(values: list[Any], page_url: str, where: str) -> Sequence[Document]:
-    return LazyMembers(values, partial(_member, page_url, where))
+    return LazyMembers(values, partial(_member, page_url, where), _quick_state)
+
+
+def _quick_state(value: Any) -> Any:
+    """A member's state without building it (see `LazyMembers.quick_state`)."""
+    if type(value) is not dict:
+        return value  # a row of query results: plain state
+    raw_links = value.get("links")
+    if type(raw_links) is list or (raw_links is None and "links" not in value):
+        return strip_links(value)
+    return NOT_QUICK  # malformed links: the build raises the DocumentError
 
 
 def _member(page_url: str, where: str, value: Any, i: int) -> Document:

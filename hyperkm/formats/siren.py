@@ -24,7 +24,7 @@ from .._exceptions import DocumentError
 from .._forms import FORM_URLENCODED, Action, Field
 from .._links import Link, Links
 from ._common import absolute, count, expect, lenient, looks_templated, self_url
-from ._document import Document, LazyMembers, Page
+from ._document import NOT_QUICK, Document, LazyMembers, Page
 
 __all__ = ["SirenFormat"]
 
@@ -85,7 +85,7 @@ def _entity(obj: Any, base: str, fallback: str, where: str, depth: int) -> Docum
             lenient("siren-member-rel", "Siren: %s names its members %r, not 'item'; read as "
                     "the collection's members, since every sub-entity shares that rel "
                     "(fastapi-hypermodel writes a field's name)", base, member_rel)
-        lazy = LazyMembers(raw_entities, partial(_member_at, base, where))
+        lazy = LazyMembers(raw_entities, partial(_member_at, base, where), _quick_state)
         embedded[member_rel] = lazy
         if member_rel != "item":
             embedded["item"] = lazy
@@ -177,6 +177,20 @@ def _member_at(base: str, where: str, sub: Any, i: int) -> Document:
 
 def _properties(sub: dict[str, Any]) -> dict[str, Any]:
     return dict(sub.get("properties") or {})
+
+
+def _quick_state(sub: Any) -> Any:
+    """A member's state without building it (see `LazyMembers.quick_state`)."""
+    if type(sub) is dict and type(sub.get("links", _NO_LIST)) is list:
+        properties = sub.get("properties")
+        if properties is None:
+            return {}
+        if type(properties) is dict:
+            return dict(properties)
+    return NOT_QUICK
+
+
+_NO_LIST: list[Any] = []
 
 
 def _member_links(raw: Any, base: str, where: str) -> Links:

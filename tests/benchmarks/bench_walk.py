@@ -45,6 +45,9 @@ import hyperkm  # noqa: E402
 TOKEN = "demo-token"
 VENVS = os.path.join(HERE, ".bench-venvs")
 PEERS = {"halchemy": "halchemy==1.0.9", "restnavigator": "restnavigator==1.0.1"}
+#: The emulator writes hrefs as absolute URLs (the real API) or as absolute-path references
+#: (many real servers): both are measured.
+HREFS = ("absolute", "relative")
 
 # Each walk runs in a fresh process: one warm-up walk (imports, connections), then one timed.
 WALKER = r'''
@@ -52,19 +55,36 @@ import json, sys, time
 CLIENT, ROOT, TOKEN, CACHE = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 AUTH = {"Authorization": "Bearer " + TOKEN}
 
-def bare(accept, links_of, members_of):
-    import requests
-    s = requests.Session()
-    s.headers.update({**AUTH, "Accept": accept})
-    get = lambda url: s.get(url).json()
+def bare(accept, links_of, members_of, field_of, transport="requests"):
+    """A careful hand-written client: hrefs resolved against the document's URL where they
+    are relative (urljoin), absolute ones used as they are."""
+    from urllib.parse import urljoin
+    if transport == "urllib3":  # the floor: no requests at all
+        import urllib3
+        pool = urllib3.PoolManager(headers={**AUTH, "Accept": accept})
+        get = lambda url: json.loads(pool.request("GET", url).data)
+    else:
+        import requests
+        s = requests.Session()
+        s.headers.update({**AUTH, "Accept": accept})
+        get = lambda url: s.get(url).json()
+
+    def at(base, href):
+        return href if href.startswith(("http://", "https://")) else urljoin(base, href)
+
     n = 0
-    for account in members_of(get(links_of(get(ROOT))["accounts"])):
-        for product in members_of(get(links_of(account)["products"])):
-            url = links_of(product)["events"]
+    root = get(ROOT)
+    accounts_url = at(ROOT, links_of(root)["accounts"])
+    for account in members_of(get(accounts_url)):
+        products_url = at(accounts_url, links_of(account)["products"])
+        for product in members_of(get(products_url)):
+            url = at(products_url, links_of(product)["events"])
             while url:
                 page = get(url)
-                n += len(members_of(page))
-                url = links_of(page).get("next")
+                for member in members_of(page):  # the consumer reads one field of each
+                    n += field_of(member) is not None
+                following = links_of(page).get("next")
+                url = at(url, following) if following else None
     return n
 
 def strip(href):
@@ -106,19 +126,10 @@ def cj_links(doc):
     return {x["rel"]: strip(x["href"]) for x in links}
 
 def walk(phase):
-    if CLIENT == "bare-km":
-        return bare("application/json", km_links, lambda d: d["data"])
-    if CLIENT == "bare-hal":
-        return bare("application/hal+json", hal_links, lambda d: d["_embedded"]["item"])
-    if CLIENT == "bare-siren":
-        return bare("application/vnd.siren+json", siren_links, siren_members)
-    if CLIENT == "bare-jsonapi":
-        return bare("application/vnd.api+json", jsonapi_links, lambda d: d["data"])
-    if CLIENT == "bare-collection+json":
-        return bare("application/vnd.collection+json",
-                    lambda d: cj_links(d) if "collection" in d else
-                    {x["rel"]: strip(x["href"]) for x in d.get("links", [])},
-                    lambda d: d["collection"]["items"])
+    if CLIENT.startswith("urllib3-"):
+        return BARE[CLIENT[len("urllib3-"):]](transport="urllib3")
+    if CLIENT.startswith("bare-"):
+        return BARE[CLIENT[len("bare-"):]]()
     if CLIENT.startswith("hyperkm"):
         import hyperkm
         if CACHE in ("off", "memory"):
@@ -131,20 +142,25 @@ def walk(phase):
         n = 0
         for account in root.follow("accounts").items():
             for product in account.follow("products").items():
-                for _ in product.follow("events").items():
-                    n += 1
+                for event in product.follow("events").items():
+                    n += event.data["name"] is not None  # one field of each
         return n
     if CLIENT == "halchemy":
+        from urllib.parse import urlsplit
         from halchemy import Api
-        api = Api(ROOT, headers=AUTH)
-        root = api.root.get()
+        # halchemy joins every href to its base URL: give it the origin, then the root's path
+        # (with the root itself as the base, "/core/accounts" became "/core/core/accounts")
+        parts = urlsplit(ROOT)
+        api = Api(f"{parts.scheme}://{parts.netloc}", headers=AUTH)
+        root = api.using_endpoint(parts.path or "/", is_home=True).get()
         n = 0
         for account in api.follow(root).to("km:accounts").get().embedded_many("item"):
             products = api.follow(account).to("km:products").get()
             for product in products.embedded_many("item"):
                 page = api.follow(product).to("km:events").get()
                 while True:
-                    n += len(page.embedded_many("item"))
+                    for member in page.embedded_many("item"):
+                        n += member["name"] is not None
                     if not page.has_rel("next"):
                         break
                     page = api.follow(page).to("next").get()
@@ -157,12 +173,33 @@ def walk(phase):
             for product in account["km:products"].embedded()["item"]:
                 page = product["km:events"]
                 while True:
-                    n += len(page.embedded().get("item", []))
+                    for member in page.embedded().get("item", []):
+                        n += member.state["name"] is not None
                     page = page.links().get("next")
                     if page is None:
                         break
         return n
     raise SystemExit("unknown client " + CLIENT)
+
+def cj_field(item):
+    return next(d["value"] for d in item["data"] if d["name"] == "name")
+
+
+BARE = {
+    "km": lambda **t: bare("application/json", km_links, lambda d: d["data"],
+                           lambda m: m["name"], **t),
+    "hal": lambda **t: bare("application/hal+json", hal_links, lambda d: d["_embedded"]["item"],
+                            lambda m: m["name"], **t),
+    "siren": lambda **t: bare("application/vnd.siren+json", siren_links, siren_members,
+                              lambda m: m["properties"]["name"], **t),
+    "jsonapi": lambda **t: bare("application/vnd.api+json", jsonapi_links, lambda d: d["data"],
+                                lambda m: m["attributes"]["name"], **t),
+    "collection+json": lambda **t: bare(
+        "application/vnd.collection+json",
+        lambda d: cj_links(d) if "collection" in d else
+        {x["rel"]: strip(x["href"]) for x in d.get("links", [])},
+        lambda d: d["collection"]["items"], cj_field, **t),
+}
 
 walk("warmup")
 started = time.perf_counter()
@@ -202,27 +239,28 @@ def one_walk(python: str, client: str, root: str, token: str, cache: str,
 def cold_walks(events: int, rounds: int, url: str | None, token: str,
                formats: list[str] | None = None) -> list[tuple]:
     """Rows (format, client, median seconds, × bare, count)."""
-    plan = {
-        "km": [("bare-km", "memory"), ("hyperkm", "memory"), ("hyperkm", "off"),
-               ("hyperkm", "dir"), ("hyperkm", "dir-again")],
-        "hal": [("bare-hal", "memory"), ("hyperkm", "memory"), ("halchemy", "memory"),
-                ("restnavigator", "memory")],
-        "siren": [("bare-siren", "memory"), ("hyperkm", "memory")],
-        "jsonapi": [("bare-jsonapi", "memory"), ("hyperkm", "memory")],
-        "collection+json": [("bare-collection+json", "memory"), ("hyperkm", "memory")],
-        "km, heap kept": [("bare-km", "memory"), ("hyperkm", "memory")],
-        "collection+json, heap kept": [("bare-collection+json", "memory"),
-                                       ("hyperkm", "memory")],
-    }
+    plan: dict[str, list[tuple[str, str]]] = {}
+    for hrefs in HREFS if url is None else ["given"]:
+        for fmt in ("km", "hal", "siren", "jsonapi", "collection+json"):
+            clients = [(f"bare-{fmt}", "memory"), (f"urllib3-{fmt}", "memory"),
+                       ("hyperkm", "memory"), ("hyperkm", "off")]
+            if fmt == "km" and hrefs != "given":
+                clients += [("hyperkm", "dir"), ("hyperkm", "dir-again")]
+            if fmt == "hal" and url is None:
+                clients += [("halchemy", "memory"), ("restnavigator", "memory")]
+            plan[f"{fmt}, {hrefs}"] = clients
+    if url is None:
+        plan["km, absolute, heap kept"] = [("bare-km", "memory"), ("hyperkm", "memory")]
     if formats:
-        plan = {fmt: clients for fmt, clients in plan.items() if fmt.split(",")[0] in formats}
-    if url is not None:
-        plan = {"given": [("bare-km", "memory"), ("hyperkm", "memory"), ("hyperkm", "off")]}
+        plan = {key: clients for key, clients in plan.items() if key.split(",")[0] in formats}
+    if url is not None and formats is None:
+        plan = {"km, given": plan["km, given"]}
     rows = []
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
-        served = {fmt.split(",")[0] for fmt in plan}
-        roots = {fmt: url if url else stack.enter_context(demo_process(
-            "--format", fmt, "--events", str(events), "--page-size", "100")) for fmt in served}
+        served = {",".join(key.split(",")[:2]) for key in plan}  # "hal, relative"
+        roots = {key: url if url else stack.enter_context(demo_process(
+            "--format", key.split(",")[0], "--hrefs", key.split(", ")[1], "--events",
+            str(events), "--page-size", "100")) for key in served}
         pythons = {"halchemy": peer_python("halchemy"),
                    "restnavigator": peer_python("restnavigator")} if url is None else {}
         samples: dict[tuple[str, str, str], list[float]] = {}
@@ -233,7 +271,7 @@ def cold_walks(events: int, rounds: int, url: str | None, token: str,
                     spec = (f"{cache}:" + os.path.join(tmp, f"{cache}{round_number}")
                             if cache.startswith("dir") else cache)
                     seconds, count = one_walk(pythons.get(client, sys.executable), client,
-                                              roots[fmt.split(",")[0]], token, spec,
+                                              roots[",".join(fmt.split(",")[:2])], token, spec,
                                               keep_heap=fmt.endswith("heap kept"))
                     samples.setdefault((fmt, client, cache), []).append(seconds)
                     counts[(fmt, client, cache)] = count
@@ -241,7 +279,9 @@ def cold_walks(events: int, rounds: int, url: str | None, token: str,
             base = statistics.median(samples[(fmt, clients[0][0], clients[0][1])])
             for client, cache in clients:
                 median = statistics.median(samples[(fmt, client, cache)])
-                label = client if client != "hyperkm" else {
+                label = ("bare urllib3 (the floor)" if client.startswith("urllib3-") else
+                         "bare requests" if client.startswith("bare-") else client)
+                label = label if client != "hyperkm" else {
                     "memory": "hyperkm (default cache)", "off": "hyperkm (cache=False)",
                     "dir": "hyperkm (directory cache)",
                     "dir-again": "  same, second run (304s)"}[cache]

@@ -178,3 +178,57 @@ def test_members_of_every_format_used_from_many_threads_agree(fmt):
                         assert got == want and peeked == want[0]["id"]
     finally:
         sys.setswitchinterval(interval)
+
+
+@pytest.mark.parametrize("fmt", ["km", "hal", "siren", "jsonapi", "collection+json", "array"])
+@pytest.mark.parametrize("hrefs", ["absolute", "relative"])
+def test_a_members_state_is_read_without_building_it_and_stays_the_same(fmt, hrefs):
+    with running(format=fmt, hrefs=hrefs) as demo:
+        events = hyperkm.connect(demo.root_url, token=demo.token).follow("events")
+        quick, built = list(events.items()), list(events.items())
+        for member in built:
+            _ = member.url  # builds the document first: the ordinary road
+        for fast, slow in zip(quick, built, strict=True):
+            data = fast.data
+            assert fast._source is not None  # read from the raw value: nothing built
+            assert data == slow.data and data is fast.data
+            assert fast.url == slow.url and fast.url.startswith("http")  # now built
+            assert fast.data is data and fast.document.data is data  # the same object
+            assert fast.links.rels == slow.links.rels
+
+
+@pytest.mark.parametrize(("fmt", "member"), [
+    ("hal", {"_links": [], "name": "x"}),          # _links must be an object
+    ("hal", "not an object"),
+    ("siren", {"rel": ["item"], "properties": [1], "links": []}),
+    ("siren", {"rel": ["item"], "properties": {}, "links": {"self": 1}}),
+    ("jsonapi", {"id": "1", "attributes": {}}),    # no type: not a resource object
+    ("jsonapi", {"id": "1", "type": "t", "attributes": [1]}),
+    ("collection+json", {"href": "/x", "data": {"name": "a"}}),
+    ("km", {"name": "x", "links": {"self": "/x"}}),
+])
+def test_a_malformed_member_is_refused_the_same_on_the_quick_road(fmt, member):
+    from hyperkm import formats
+
+    bodies = {
+        "hal": ({"_links": {"self": {"href": "/c"}}, "_embedded": {"item": [member]}},
+                "application/hal+json"),
+        "siren": ({"class": ["collection"], "entities": [member], "links": []},
+                  "application/vnd.siren+json"),
+        "jsonapi": ({"data": [member]}, "application/vnd.api+json"),
+        "collection+json": ({"collection": {"version": "1.0", "href": "/c", "items": [member]}},
+                            "application/vnd.collection+json"),
+        "km": ({"data": [member], "links": []}, "application/json"),
+    }
+    import json
+
+    body, media = bodies[fmt]
+    page = hyperkm.Resource(hyperkm.connect("http://127.0.0.1:9/c").client, "http://h/c",
+                            document=formats.parse(json.dumps(body).encode(), "http://h/c",
+                                                   {"Content-Type": media}))
+    try:
+        [first] = list(page.items(max_pages=1))
+    except hyperkm.DocumentError:
+        return  # refused with the page (Siren's members must be sub-entities)
+    with pytest.raises(hyperkm.DocumentError):
+        _ = first.data
