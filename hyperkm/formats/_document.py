@@ -21,7 +21,9 @@ _STATE_LOCK = threading.Lock()
 
 def strip_links(raw: dict[str, Any]) -> dict[str, Any]:
     """A KISSmetrics member's state: its object without ``links``."""
-    return {k: v for k, v in raw.items() if k != "links"}
+    state = raw.copy()
+    state.pop("links", None)
+    return state
 
 
 #: State functions whose state is the raw object minus some keys, by those keys: ``peek``

@@ -148,13 +148,17 @@ def _member(obj: Any, base: str, where: str, curies: dict[str, str], depth: int)
 
 
 def _state(obj: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in obj.items() if k not in _CONTROLS}
+    state = obj.copy()  # a copy in C, then the few controls out: faster than a comprehension
+    for key in _CONTROLS:
+        if key in state:
+            del state[key]
+    return state
 
 
 def _quick_state(obj: Any) -> Any:
     """A member's state without building it (see `LazyMembers.quick_state`)."""
     if type(obj) is dict and not obj.get("_embedded") and type(obj.get("_links", _NONE)) is dict:
-        return {k: v for k, v in obj.items() if k not in _CONTROLS}
+        return _state(obj)
     return NOT_QUICK
 
 
