@@ -10,12 +10,12 @@ concurrently. hyperkm never guesses a URL: it derives page *k* from
 
 and then **verifies** the derivation against the server's own ``next`` link of the first page
 before fanning out. If the derivation is not provable, the walk follows ``next`` as usual (and
-says so). Pages are yielded in order, at most N held at once.
+says so). Pages are yielded in order; at most N are in flight and 2N held at once.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -170,17 +170,47 @@ def parallel_pages(first: Resource, collection: Resource, concurrency: int,
         _ = page.document
         return page
 
+    # Requests are started as others *complete*, not as the consumer takes pages in order: a
+    # worker is never idle because an earlier page is late. At most ``concurrency`` are in
+    # flight, at most twice that held; a page that comes back empty (past the real end,
+    # whatever the total said) or fails stops further starts.
+    lock = threading.RLock()  # a callback may run at once, in the thread that added it
+    futures: dict[int, Future[Resource]] = {}
+    plan = {"next": 1, "in_flight": 0, "taken": 0, "stop": False}
+
+    def start_more() -> None:
+        with lock:
+            while (not plan["stop"] and plan["next"] < pages
+                   and plan["in_flight"] < concurrency
+                   and plan["next"] - plan["taken"] <= 2 * concurrency):
+                k = plan["next"]
+                plan["next"] += 1
+                plan["in_flight"] += 1
+                future = pool.submit(fetch, k)
+                futures[k] = future
+                future.add_done_callback(finished)
+
+    def finished(future: Future[Resource]) -> None:
+        with lock:
+            plan["in_flight"] -= 1
+            if future.cancelled() or future.exception() is not None or \
+                    not future.result().document.items:
+                plan["stop"] = True
+            start_more()
+
     with ThreadPoolExecutor(max_workers=concurrency,
                             thread_name_prefix="hyperkm-pages") as pool:
-        window: deque[Future[Resource]] = deque()
-        next_page = 1
         try:
-            while next_page < pages or window:
-                while next_page < pages and len(window) < concurrency:
-                    window.append(pool.submit(fetch, next_page))
-                    next_page += 1
-                page = window.popleft().result()  # in order; errors raise here, in order
-                if next_page >= pages and not window and not capped:
+            for k in range(1, pages):
+                start_more()
+                with lock:
+                    future = futures.pop(k, None)
+                if future is None:  # not started: an earlier page ended the walk
+                    return
+                page = future.result()  # in order; errors raise here, in order
+                with lock:
+                    plan["taken"] = k
+                if k == pages - 1 and not capped:
                     # The last derived page: a total that said too few must not lose the
                     # members the server's own `next` links still lead to.
                     yield from fallback(page)
@@ -191,5 +221,7 @@ def parallel_pages(first: Resource, collection: Resource, concurrency: int,
                     # rule, or a wrong total would fetch empty pages for ever.
                     return
         finally:
-            for future in window:
-                future.cancel()
+            with lock:
+                plan["stop"] = True
+                for future in futures.values():
+                    future.cancel()
