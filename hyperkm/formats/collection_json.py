@@ -111,13 +111,25 @@ def _links(raw: Any, base: str, where: str) -> list[Link]:
 
 
 def _data(raw: Any, base: str, where: str) -> dict[str, Any]:
+    if type(raw) is list:  # the usual shape, checked in one tight loop (thousands of members)
+        state: dict[str, Any] = {}
+        for pair in raw:
+            if type(pair) is not dict:
+                break
+            name = pair.get("name")
+            if type(name) is not str:
+                break
+            state[name] = pair.get("value")
+        else:
+            return state
+    # something is off: find it, and say where
     expect(isinstance(raw, list), f"{where} must be an array of name/value objects", raw, base)
-    state: dict[str, Any] = {}
+    found: dict[str, Any] = {}
     for i, pair in enumerate(raw):
         expect(isinstance(pair, dict) and isinstance(pair.get("name"), str),
                f"{where}[{i}]: expected {{\"name\", \"value\"}}", pair, base)
-        state[pair["name"]] = pair.get("value")
-    return state
+        found[pair["name"]] = pair.get("value")
+    return found
 
 
 def _fields(template: Any, base: str, where: str) -> tuple[Field, ...]:
