@@ -473,7 +473,7 @@ class ExplorerApp:
 
     def _do(self, request: Request) -> Response:
         trail = decode_trail(request.form.get("t", ""))
-        resource = self._known(trail)
+        resource = self._walk(trail)  # a write goes where the API says now, not where it said
         name = request.form.get("action", "")
         action = resource.action(name)
         values: dict[str, Any] = {k[2:]: v for k, v in request.form.items()
