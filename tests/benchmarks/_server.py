@@ -25,3 +25,22 @@ def demo_process(*args: str) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@contextmanager
+def fast_process(upstream_root: str) -> Iterator[str]:
+    """Put ``_fastserver.py`` in front of an emulator: yield the same root on its origin."""
+    import os
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(upstream_root)
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_fastserver.py")
+    proc = subprocess.Popen([sys.executable, script, f"{parts.scheme}://{parts.netloc}"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline().split()[1])
+        yield f"http://127.0.0.1:{port}{parts.path}"
+    finally:
+        proc.terminate()
+        proc.wait(10)

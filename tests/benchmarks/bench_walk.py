@@ -13,11 +13,20 @@
 2. The events of one product at 20 ms latency: a sequential bare loop against
    ``items(concurrency=N)`` and a hand-written thread pool.
 
-The emulator runs in its own process on its keep-alive HTTP/1.1 server; ``--url`` measures any
-other server (section 1, formats as it serves them).
+The emulator runs in its own process on its keep-alive HTTP/1.1 server; for section 1, a server
+of its own process in front of it (``_fastserver.py``) answers from memory in microseconds,
+with a strong ETag and ``Cache-Control: private, no-cache`` as real servers do, so that what
+is measured is the clients' own cost (``--server emulator`` walks the emulator itself).
+``--url`` measures any other server (section 1, formats as it serves them).
+
+Each format is walked twice: the emulator writing absolute URLs (as the real API does), and
+writing absolute-path references (``/core/accounts``, ``--hrefs relative``) as many real servers
+do; the bare clients resolve those with ``urljoin`` as a careful hand-written client would, and
+a bare ``urllib3`` loop shows the transport's own floor. Every consumer reads one field of
+every event.
 
 Run: python tests/benchmarks/bench_walk.py [--events N] [--rounds N] [--quick] [--url ROOT]
-     [--formats km,hal,...] [--no-parallel]
+     [--formats km,hal,...] [--no-parallel] [--before DIR]
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ import requests
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from _server import demo_process  # noqa: E402
+from _server import demo_process, fast_process  # noqa: E402
 
 import hyperkm  # noqa: E402
 
@@ -224,11 +233,25 @@ def peer_python(name: str) -> str:
 KEEP_HEAP = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30), "MALLOC_TOP_PAD_": str(64 << 20)}
 
 
+#: ``--server``: "fast" (default) puts _fastserver.py in front of the emulator — every answer
+#: from memory in microseconds, with a strong ETag and ``private, no-cache``, as real servers
+#: answer —, "emulator" measures against the emulator itself (~0.2 ms more a page).
+SERVER = "fast"
+#: ``--before DIR``: a checkout of an earlier hyperkm, measured as "hyperkm@before" in the
+#: same run (its walkers import hyperkm from DIR), for the before/after of a change.
+BEFORE: str | None = None
+
+
 def one_walk(python: str, client: str, root: str, token: str, cache: str,
              keep_heap: bool = False) -> tuple[float, int]:
     env = {**os.environ, **KEEP_HEAP} if keep_heap else None
+    if client == "hyperkm@before":
+        env = {**(env or os.environ), "PYTHONPATH": str(BEFORE)}
+        client = "hyperkm"
+    # Not run in the checkout: "python -c" puts the current directory first on sys.path,
+    # which would shadow --before's PYTHONPATH with this checkout's hyperkm.
     done = subprocess.run([python, "-c", WALKER, client, root, token, cache],
-                          capture_output=True, text=True, env=env)
+                          capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
     if done.returncode:
         raise RuntimeError(f"{client} failed:\n{done.stderr[-2000:]}")
     out = done.stdout
@@ -248,6 +271,8 @@ def cold_walks(events: int, rounds: int, url: str | None, token: str,
                 clients += [("hyperkm", "dir"), ("hyperkm", "dir-again")]
             if fmt == "hal" and url is None:
                 clients += [("halchemy", "memory"), ("restnavigator", "memory")]
+            if BEFORE:
+                clients += [("hyperkm@before", "memory"), ("hyperkm@before", "off")]
             plan[f"{fmt}, {hrefs}"] = clients
     if url is None:
         plan["km, absolute, heap kept"] = [("bare-km", "memory"), ("hyperkm", "memory")]
@@ -258,9 +283,16 @@ def cold_walks(events: int, rounds: int, url: str | None, token: str,
     rows = []
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         served = {",".join(key.split(",")[:2]) for key in plan}  # "hal, relative"
-        roots = {key: url if url else stack.enter_context(demo_process(
-            "--format", key.split(",")[0], "--hrefs", key.split(", ")[1], "--events",
-            str(events), "--page-size", "100")) for key in served}
+        roots = {}
+        for key in served:
+            if url:
+                roots[key] = url
+                continue
+            emulator = stack.enter_context(demo_process(
+                "--format", key.split(",")[0], "--hrefs", key.split(", ")[1], "--events",
+                str(events), "--page-size", "100"))
+            roots[key] = stack.enter_context(fast_process(emulator)) if SERVER == "fast" \
+                else emulator
         pythons = {"halchemy": peer_python("halchemy"),
                    "restnavigator": peer_python("restnavigator")} if url is None else {}
         samples: dict[tuple[str, str, str], list[float]] = {}
@@ -281,6 +313,8 @@ def cold_walks(events: int, rounds: int, url: str | None, token: str,
                 median = statistics.median(samples[(fmt, client, cache)])
                 label = ("bare urllib3 (the floor)" if client.startswith("urllib3-") else
                          "bare requests" if client.startswith("bare-") else client)
+                if client == "hyperkm@before":
+                    label = f"  before ({'cache=False' if cache == 'off' else 'default cache'})"
                 label = label if client != "hyperkm" else {
                     "memory": "hyperkm (default cache)", "off": "hyperkm (cache=False)",
                     "dir": "hyperkm (directory cache)",
@@ -356,7 +390,14 @@ def main() -> None:
     parser.add_argument("--token", default=TOKEN)
     parser.add_argument("--formats", help="comma-separated formats of section 1 (default: all)")
     parser.add_argument("--no-parallel", action="store_true", help="skip section 2")
+    parser.add_argument("--before", metavar="DIR", help="also walk with the hyperkm of this "
+                        "checkout (an earlier commit), side by side")
+    parser.add_argument("--server", choices=["fast", "emulator"], default="fast",
+                        help="what section 1 walks: the emulator behind a fast recording "
+                             "server (default), or the emulator itself")
     args = parser.parse_args()
+    global BEFORE, SERVER
+    BEFORE, SERVER = args.before, args.server
     rounds = 3 if args.quick else args.rounds
     print(f"{'format':<28}{'client':<28}{'s':>8}{'× bare':>9}{'events':>9}")
     formats = args.formats.split(",") if args.formats else None
