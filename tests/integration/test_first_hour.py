@@ -210,3 +210,17 @@ def test_the_cli_as_a_subprocess(tmp_path):
                           "-f", "start_date=2015-06-02", "-f", "end_date=2015-06-09")
     assert started.returncode == 0, started.stderr
     assert "--wait" in started.stderr  # how to wait for the job it started
+
+
+def test_demo_options_are_the_same_in_click_and_argparse():
+    """``hyperkm demo`` (click) and ``python -m hyperkm.demo`` (argparse) hand the same
+    namespace to one runner: an option added to one and not the other would break it."""
+    from hyperkm.cli.app import DEMO_FORMATS, demo
+    from hyperkm.demo.__main__ import build_parser
+    from hyperkm.demo.render import FORMATS
+
+    assert tuple(DEMO_FORMATS) == tuple(FORMATS)
+    parsed = {a.dest for a in build_parser()._actions if a.dest != "help"}
+    clicked = {p.name if p.name != "format_" else "format" for p in demo.params
+               if p.name != "help"}
+    assert parsed == clicked
