@@ -147,7 +147,7 @@ class Document:
         meta: Any = None,
         envelope: Mapping[str, Any] | None = None,
         has_own_url: bool = True,
-        actions: tuple[Action, ...] = (),
+        actions: tuple[Action, ...] | Callable[[], tuple[Action, ...]] = (),
     ) -> None:
         self.url = url
         self.format = format

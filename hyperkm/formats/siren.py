@@ -127,9 +127,13 @@ def _entity(obj: Any, base: str, fallback: str, where: str, depth: int) -> Docum
     title = obj.get("title")
     if isinstance(title, str) and "title" not in properties:
         envelope["title"] = title
+    # A page's forms are read when first asked for (as a member's are): a walk asks a page
+    # only for its members and its next link. A malformed one is refused then.
+    raw_actions = obj.get("actions", [])
+    actions = partial(_actions, raw_actions, base, where) if raw_actions != [] else ()
     return Document(self_url(links, fallback), format="siren", data=properties,
                     links=Links(links), embedded=embedded, items=items, page=page,
-                    envelope=envelope, actions=_actions(obj.get("actions", []), base, where))
+                    envelope=envelope, actions=actions)
 
 
 def _member(sub: dict[str, Any], base: str, where: str) -> Document:

@@ -232,3 +232,23 @@ def test_a_malformed_member_is_refused_the_same_on_the_quick_road(fmt, member):
         return  # refused with the page (Siren's members must be sub-entities)
     with pytest.raises(hyperkm.DocumentError):
         _ = first.data
+
+
+def test_a_siren_pages_forms_are_read_when_asked_and_a_bad_one_is_refused_then():
+    import json
+
+    from hyperkm import formats
+
+    page = {"class": ["collection"], "links": [{"rel": ["self"], "href": "/c"}],
+            "entities": [{"rel": ["item"], "properties": {"n": 1}}],
+            "actions": [{"name": "add", "href": "/c", "method": "POST",
+                         "fields": [{"name": "n", "type": "number"}]}]}
+    doc = formats.parse(json.dumps(page).encode(), "http://h/c",
+                        {"Content-Type": "application/vnd.siren+json"})
+    assert [a.name for a in doc.actions] == ["add"] and doc.actions[0].target == "http://h/c"
+    page["actions"] = [{"name": "add"}]  # no href
+    doc = formats.parse(json.dumps(page).encode(), "http://h/c",
+                        {"Content-Type": "application/vnd.siren+json"})
+    assert len(doc.items) == 1  # the page itself reads
+    with pytest.raises(hyperkm.DocumentError, match="href must be a non-empty string"):
+        _ = doc.actions
