@@ -24,8 +24,8 @@ _DEPTH = 32
 def example(pattern: str | None, kind: str = "text") -> str | None:
     """A value that matches all of ``pattern`` (preferring a typical one for ``kind``), or
     ``None`` when none is found or the pattern cannot be checked here."""
-    if not pattern:
-        return None
+    if not pattern or len(pattern) > _patterns.MAX_PATTERN:
+        return None  # a pattern too long to check is too long to spell out
     return _example(pattern, kind.lower(), _dt.date.today())
 
 

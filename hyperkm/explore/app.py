@@ -294,15 +294,14 @@ class ExplorerApp:
         return self._render("page.html", status=status, r=resource, trail=trail,
                             t=encode_trail(trail), errors=errors or {},
                             crumbs=self._crumbs(trail), view=self._view(resource, trail),
-                            relayout=self._relayout_form(request), back=request.full_path)
+                            relayout=self._relayout_form(), back=request.full_path)
 
-    def _relayout_form(self, request: Request) -> dict[str, Any] | None:
+    def _relayout_form(self) -> dict[str, Any] | None:
         """The demo's "move every URL" button, for teaching bookmarks that survive it."""
         if self.demo is None or not hasattr(self.demo, "switch_layout"):
             return None
         layout = self.demo.app.layout
-        return {"to": "alt" if layout == "km" else "km", "now": layout,
-                "back": request.full_path}
+        return {"to": "alt" if layout == "km" else "km", "now": layout}
 
     # -- a link that takes no GET: a request form ------------------------------------------------
 
@@ -333,6 +332,10 @@ class ExplorerApp:
         method = request.form.get("method", "POST").upper()
         text = request.form.get("body", "")
         resource = self._walk(trail, fetch_last=False)
+        if not method.isascii() or not method.isalpha() or len(method) > 16:
+            # a method is a token (RFC 9110 9.1); the transport would fail on anything else
+            return self._request_form_again(trail, resource, text,
+                                            f"not sent: {method[:20]!r} is not an HTTP method")
         try:
             values = json.loads(text) if text.strip() else {}
             if not isinstance(values, dict):
@@ -501,8 +504,7 @@ class ExplorerApp:
                 "request": f"{method} {target}",
                 "body": json.dumps(values, indent=2, ensure_ascii=False, default=str),
                 "status": response.status_code,
-                "location": response.headers.get("Location"),
-                "content_location": response.headers.get("Content-Location")}
+                "location": response.headers.get("Location")}
             while len(self._jobs) > 32:
                 self._jobs.popitem(last=False)
             return _redirect(self.route("/job", u=result.url, t=encode_trail(trail)))
@@ -576,7 +578,7 @@ class ExplorerApp:
 
     def _relayout(self, request: Request) -> Response:
         """The demo moves every URL (teaching: a saved explorer URL still lands)."""
-        form = self._relayout_form(request)
+        form = self._relayout_form()
         if form is None:
             raise BookmarkError("relayout needs 'hyperkm explore --demo' (it moves the "
                                 "emulator's URLs; a real API moves its own)")

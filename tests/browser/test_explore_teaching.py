@@ -165,3 +165,13 @@ def test_the_lesson_in_docs_teaching_md(explorer, page):
     page.click("#relayout button")  # and back
     page.wait_for_load_state()
     assert "/core/" in page.inner_text("#url")
+
+
+def test_a_method_that_is_no_token_is_refused_before_anything_is_sent(km_explorer, page):
+    open_run(page, km_explorer)
+    t = page.input_value("#request-form input[name=t]")
+    send = km_explorer.url.replace("/?", "/send?")
+    answer = page.request.post(send, form={"t": t, "method": "PO ST\r\nX: y", "body": "{}"})
+    assert answer.status == 422 and "is not an HTTP method" in answer.text()
+    assert "PO ST" not in km_explorer.demo.stats.snapshot()["by_method"]
+    assert km_explorer.demo.stats.snapshot()["by_method"].get("POST", 0) == 0

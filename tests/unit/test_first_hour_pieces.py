@@ -165,3 +165,8 @@ def test_hostile_kind_names_cannot_script_the_map():
     assert "<script>alert(1)</script>" in "".join(tree.itertext())  # shown as text
     links = re.findall(r'<a href="([^"]*)"', svg)
     assert sorted(links) == ["/u?s=S&amp;u=http%3A%2F%2Fh%2F", "/u?s=S&amp;u=x"]
+
+
+def test_a_huge_pattern_gets_no_example_and_costs_nothing():
+    assert example("a" * 200_000) is None
+    assert example("(" * 5_000 + "a" + ")" * 5_000) is None  # deep nesting: no example
