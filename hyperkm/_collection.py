@@ -145,9 +145,13 @@ class Items:
 
     def _pages_from(self, first: Resource) -> Iterator[Resource]:
         if self._concurrency > 1:
-            return parallel_pages(first, self._collection, self._concurrency,
+            return self._parallel(first)
+        return self._sequential(first)  # (the walk itself starts at a `first` page)
+
+    def _parallel(self, first: Resource) -> Iterator[Resource]:
+        start = _first_page(first, self._collection)
+        yield from parallel_pages(start or first, self._collection, self._concurrency,
                                   self._sequential, self._max_pages)
-        return self._sequential(first)
 
     def _sequential(self, first: Resource) -> Iterator[Resource]:
         walk = _walk(first, self._collection, self._max_pages)
@@ -246,6 +250,16 @@ def _member_count(document: Document) -> int:
 RECENT_PAGES = 4096
 
 
+def _first_page(page: Resource, collection: Resource) -> Resource | None:
+    """Where the members of a collection that lists none itself begin (ActivityStreams
+    ``first``), or ``None``."""
+    document = page.document
+    if document.page.first is None or document.items:
+        return None
+    return type(collection)(collection.client, document.page.first, parent=collection,
+                            step=Step("first", label="page 1"))
+
+
 def _walk(first: Resource, collection: Resource, max_pages: int | None = None
           ) -> Iterator[Resource]:
     page = first
@@ -257,6 +271,10 @@ def _walk(first: Resource, collection: Resource, max_pages: int | None = None
         document = page.document
         if number == 0 and normalised(page.url) == normalised(collection.url):
             stated = document.page.total  # a walk from the start: it should meet the total
+            start = _first_page(page, collection)
+            if start is not None:
+                page = start
+                document = page.document
         if document.items is None and document.links.get("item") is None:
             raise DocumentError(
                 f"{page.url} is not a collection: its {document.format} representation lists "

@@ -41,12 +41,21 @@ class Client(HttpClient):
         return Resource(self, urljoin(self.root_url, url))
 
 
-def connect(url: str, *, token: str | None = None, **options: Any) -> Resource:
+#: RFC 9727's well-known URI (RFC 8615): the one path a standard lets a client assume.
+API_CATALOG = "/.well-known/api-catalog"
+
+
+def connect(url: str, *, token: str | None = None, catalog: bool = False,
+            **options: Any) -> Resource:
     """Connect to a hypermedia API and return its root [`Resource`][hyperkm.Resource] (not yet
     fetched).
 
     Args:
         url: The API root, e.g. ``"https://api.kissmetrics.com/core"``.
+        catalog: Start from the origin's API catalog instead (RFC 9727:
+            ``/.well-known/api-catalog`` on ``url``'s origin, a linkset whose ``item`` links
+            are the APIs published there; iterate it, or follow ``item``). The token is
+            scoped to that origin as always.
         token: Bearer token; defaults to the ``HYPERKM_TOKEN`` environment variable. It is sent
             only to the root's origin, and never over plain HTTP except to loopback hosts.
         **options: Passed to [`Client`][hyperkm.Client]: ``timeout`` (seconds or a (connect, read)
@@ -60,6 +69,8 @@ def connect(url: str, *, token: str | None = None, **options: Any) -> Resource:
     Raises:
         ConfigurationError: ``url`` is not an absolute http(s) URL, or an option is unusable.
     """
+    if catalog:
+        url = urljoin(url, API_CATALOG)
     try:
         client = Client(url, token=token, **options)
     except TypeError as exc:  # an unknown keyword

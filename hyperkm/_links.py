@@ -51,6 +51,8 @@ class Link:
         templated: Whether ``href`` is an RFC 6570 template (see `expand`).
         name, title, type, hreflang, profile, deprecation: Target attributes, when given.
         extra: Any other attributes the format provided, as sorted ``(key, value)`` pairs.
+        anchor: The link's context, when it is about another resource than the document
+            that carries it (linksets; ``None`` otherwise).
     """
 
     rel: str
@@ -63,6 +65,9 @@ class Link:
     profile: str | None = None
     deprecation: str | None = None
     extra: tuple[tuple[str, Any], ...] = ()
+    #: The link's context when it is not the document that carries it (RFC 8288 ``anchor``;
+    #: each link of an RFC 9264 linkset has one). ``None``: the document itself.
+    anchor: str | None = None
     # The URL of the document the link came from: a template such as "{/id}" can only be
     # resolved against it after expansion. Not part of the link's identity.
     context: str | None = attrs.field(default=None, eq=False, repr=False)

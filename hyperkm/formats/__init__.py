@@ -23,27 +23,36 @@ from attrs import evolve
 from .._exceptions import DocumentError
 from .._links import Links
 from ._document import Document, Page
+from .activitystreams import ActivityStreamsFormat
 from .collection_json import CollectionJsonFormat
 from .hal import HalFormat
 from .html import HtmlFormat
+from .hydra import HydraFormat
 from .jsonapi import JsonApiFormat
 from .kissmetrics import KissmetricsFormat
 from .link_header import parse_link_header, parse_link_template
+from .linkset import LinksetFormat
+from .odata import ODataFormat
 from .options import described_fields
 from .plain import PlainJsonFormat
 from .siren import SirenFormat
 
 __all__ = [
+    "ActivityStreamsFormat",
     "CollectionJsonFormat",
     "Document",
     "Format",
     "HalFormat",
     "HtmlFormat",
+    "HydraFormat",
     "JsonApiFormat",
     "KissmetricsFormat",
+    "LinksetFormat",
+    "ODataFormat",
     "Page",
     "PlainJsonFormat",
     "SirenFormat",
+    "accept_header",
     "described_fields",
     "loads",
     "parse",
@@ -57,7 +66,14 @@ __all__ = [
 
 
 class Format(Protocol):
-    """What a format plug-in provides."""
+    """What a format plug-in provides.
+
+    Optional, besides: ``accept`` (the ``Accept`` header entries it asks servers for, e.g.
+    ``("application/hal+json",)``; by default its media types at ``q=0.95``),
+    ``claims(content_type) -> bool`` (for a media type its ``media_types`` cannot name: a
+    parameter, as OData's ``odata.metadata``) and ``parse_text(text, url)`` for formats that
+    are not JSON.
+    """
 
     name: str
     media_types: tuple[str, ...]
@@ -71,12 +87,31 @@ class Format(Protocol):
 
 
 # Shape sniffing order: the formats with the most specific shapes first; KISSmetrics envelopes
-# (the seed's own) after them, so an envelope is never read as anything else.
+# (the seed's own) after them, so an envelope is never read as anything else. ActivityStreams
+# before Hydra: both are JSON-LD, and only its context tells them apart.
 _FORMATS: list[Format] = [HalFormat(), SirenFormat(), JsonApiFormat(), CollectionJsonFormat(),
-                          KissmetricsFormat(), HtmlFormat()]
+                          ActivityStreamsFormat(), HydraFormat(), ODataFormat(),
+                          LinksetFormat(), KissmetricsFormat(), HtmlFormat()]
 #: Nesting hyperkm reads (HAL ``_embedded`` levels); deeper documents are refused.
 MAX_DEPTH = 64
 _PLAIN = PlainJsonFormat()
+
+
+def accept_header() -> str:
+    """The ``Accept`` header for the formats registered now: each format's ``accept``
+    entries (by default its media types at ``q=0.95``), in registration order, then plain
+    JSON, problem details and HTML. A client builds it when it is made."""
+    entries: list[str] = []
+    for fmt in _FORMATS:
+        wanted = getattr(fmt, "accept", None)
+        if wanted is None:
+            wanted = tuple(f"{m};q=0.95" for m in fmt.media_types
+                           if m not in ("text/html", "application/json"))
+        entries += [e for e in wanted if e not in entries]
+    entries += ["application/json;q=0.9", "application/problem+json;q=0.5"]
+    if any(e.startswith("text/html") for e in entries):  # HTML last: JSON is preferred
+        entries = [e for e in entries if not e.startswith("text/html")] + ["text/html;q=0.3"]
+    return ", ".join(entries)
 
 
 def register(fmt: Format, *, first: bool = True) -> None:
@@ -109,8 +144,15 @@ def _is_json_media_type(media_type: str) -> bool:
     return subtype == "json" or subtype.endswith("+json")
 
 
-def parse_json(obj: Any, url: str, *, media_type: str = "") -> Document:
+def parse_json(obj: Any, url: str, *, media_type: str = "", content_type: str = ""
+               ) -> Document:
     """Parse an already-decoded JSON value retrieved from ``url``.
+
+    Args:
+        obj: The decoded JSON.
+        url: Where it came from (relative references resolve against it).
+        media_type: Its media type without parameters, if known.
+        content_type: The whole ``Content-Type``, if known (formats that claim a parameter).
 
     Raises:
         DocumentError: ``obj`` is a JSON scalar, or a link in it is malformed.
@@ -120,6 +162,11 @@ def parse_json(obj: Any, url: str, *, media_type: str = "") -> Document:
             f"expected a JSON object or array from {url}, got the JSON "
             f"{type(obj).__name__} {json.dumps(obj)[:80]}. The server sent a value, "
             "not a document; check that this URL is an API resource.", url=url)
+    if content_type and ";" in content_type:
+        for fmt in _FORMATS:
+            claims = getattr(fmt, "claims", None)
+            if claims is not None and claims(content_type):
+                return fmt.parse(obj, url)
     for fmt in _FORMATS:
         if media_type and media_type in fmt.media_types:
             return fmt.parse(obj, url)
@@ -188,7 +235,8 @@ def parse(
                                  link_template)
     obj = loads(text, url, content_type)
     try:
-        document = parse_json(obj, url, media_type=media_type)
+        document = parse_json(obj, url, media_type=media_type,
+                              content_type=content_type or "")
     except RecursionError as exc:  # absurdly nested HAL _embedded
         raise _too_deep(url) from exc
     document.raw = obj
@@ -207,7 +255,8 @@ def _header_total(document: Document, headers: Mapping[str, str]) -> Document:
         value = (_get(headers, name) or "").strip()
         if value.isdigit() and len(value) <= 15:  # an absurd total is no total
             page = document.page
-            document.page = Page(total=int(value), offset=page.offset, limit=page.limit)
+            document.page = Page(total=int(value), offset=page.offset, limit=page.limit,
+                                 first=page.first)
             break
     return document
 

@@ -84,13 +84,15 @@ def self_url(links: Iterable[Link], fallback: str) -> str:
 def actions_from_links(links: Iterable[Link]) -> tuple[Action, ...]:
     """Link objects with a ``method`` member (``{"rel", "href", "method": "POST"}``, as PayPal
     and others write them): a method other than GET makes the link an action named by its
-    rel. Its fields are not listed, so any values are sent."""
+    rel. Its fields are not listed, so any values are sent. PayPal's ``REDIRECT`` says to send
+    a person's browser there: it stays a link, and makes no action."""
     actions = []
     for link in links:
         if not link.extra:
             continue
         method = dict(link.extra).get("method")
-        if isinstance(method, str) and method.strip().upper() not in ("", "GET", "HEAD"):
+        if isinstance(method, str) and method.strip().upper() not in (
+                "", "GET", "HEAD", "REDIRECT"):
             actions.append(Action(name=link.rel, method=method.strip().upper(),
                                   target=link.href, title=link.title or link.name,
                                   templated=link.templated, free_form=True))

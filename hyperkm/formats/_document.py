@@ -83,22 +83,31 @@ class LazyMembers(Sequence["Document"]):
 
 
 class Page:
-    """Paging facts a collection document states about itself (all optional)."""
+    """Paging facts a collection document states about itself (all optional).
 
-    __slots__ = ("limit", "offset", "total")
+    Attributes:
+        total: How many members the whole collection has.
+        offset, limit: Where this page starts, and its size.
+        first: The URL of the first page, when the collection's own document lists no
+            members and they begin there (ActivityStreams ``first``): iteration starts there.
+    """
+
+    __slots__ = ("first", "limit", "offset", "total")
 
     def __init__(self, total: int | None = None, offset: int | None = None,
-                 limit: int | None = None) -> None:
+                 limit: int | None = None, first: str | None = None) -> None:
         self.total = total
         self.offset = offset
         self.limit = limit
+        self.first = first
 
     def __repr__(self) -> str:
-        return f"Page(total={self.total}, offset={self.offset}, limit={self.limit})"
+        return (f"Page(total={self.total}, offset={self.offset}, limit={self.limit}"
+                + (f", first={self.first!r})" if self.first else ")"))
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Page) and (self.total, self.offset, self.limit) == (
-            other.total, other.offset, other.limit)
+        return isinstance(other, Page) and (self.total, self.offset, self.limit, self.first) \
+            == (other.total, other.offset, other.limit, other.first)
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -40,6 +40,7 @@ class HalFormat:
 
     name = "hal"
     media_types: tuple[str, ...] = ("application/hal+json", "application/prs.hal-forms+json")
+    accept = ("application/hal+json", "application/prs.hal-forms+json;q=0.95")
 
     def sniff(self, obj: Any) -> bool:
         return isinstance(obj, dict) and ("_links" in obj or "_embedded" in obj)

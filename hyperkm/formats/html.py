@@ -55,6 +55,7 @@ class HtmlFormat:
 
     name = "html"
     media_types: tuple[str, ...] = ("text/html", "application/xhtml+xml")
+    accept = ("text/html;q=0.3",)  # last: a server with JSON and HTML should answer JSON
 
     def sniff(self, obj: Any) -> bool:
         return False  # never claims JSON

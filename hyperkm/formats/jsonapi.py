@@ -40,6 +40,9 @@ class JsonApiFormat:
 
     name = "jsonapi"
     media_types: tuple[str, ...] = (MEDIA_TYPE,)
+    # No parameters: servers read ";q=" as a media-type parameter and answer 406 (JSON:API
+    # 1.0, "Content Negotiation"), so it goes at the default weight.
+    accept = (MEDIA_TYPE,)
 
     def sniff(self, obj: Any) -> bool:
         """Only JSON:API's top-level members, with ``data`` holding resource objects (or

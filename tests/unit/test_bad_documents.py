@@ -99,6 +99,14 @@ json_values = st.recursive(
         "id", "attributes", "relationships", "included", "errors", "jsonapi", "related",
         "collection", "items", "queries", "template", "prompt", "version", "error",
         "_templates", "regex", "required", "options", "inline", "page", "totalElements",
+        # Hydra, OData, ActivityStreams, linksets
+        "@context", "@id", "@type", "member", "hydra:member", "view", "hydra:view",
+        "totalItems", "search", "mapping", "variable", "property", "operation", "expects",
+        "supportedProperty", "first", "previous", "last", "IriTemplate", "@odata.context",
+        "@odata.nextLink", "@odata.count", "@odata.id", "@odata.editLink",
+        "x@odata.navigationLink", "#NS.run", "target", "title", "orderedItems", "partOf",
+        "prev", "actor", "url", "Link", "OrderedCollection", "linkset", "anchor", "title*",
+        "hreflang",
     ]) | st.text(max_size=4),
                       children, max_size=5),
     max_leaves=25)
@@ -120,8 +128,9 @@ def _touch(doc):
 @given(json_values)
 def test_property_every_format_raises_only_hyperkm_errors(value):
     body = json.dumps(value).encode()
-    media_types = ["application/json", *(m for f in formats.registered() for m in f.media_types
-                                         if "json" in m)]
+    media_types = ["application/json", "application/json;odata.metadata=minimal",
+                   'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+                   *(m for f in formats.registered() for m in f.media_types if "json" in m)]
     for media_type in media_types:
         with contextlib.suppress(HyperkmError):
             _touch(formats.parse(body, URL, {"Content-Type": media_type}))
