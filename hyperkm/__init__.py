@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the names, for type checkers and documentation tools
     from ._client import Exchange
     from ._collection import Items
     from ._connect import Client, connect, open
+    from ._deprecation import Deprecation
     from ._exceptions import (
         ActionNotFound,
         BadRequest,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # the names, for type checkers and documentation tools
     )
     from ._forms import Action, Actions, Field
     from ._links import Link, Links
+    from ._problem import Problem
     from ._resource import Resource
     from ._steps import Step
     from .formats import Document
@@ -61,6 +63,7 @@ __all__ = [
     "Client",
     "ClientError",
     "ConfigurationError",
+    "Deprecation",
     "DirectoryCache",
     "Document",
     "DocumentError",
@@ -81,6 +84,7 @@ __all__ = [
     "NotAcceptable",
     "NotFound",
     "PreconditionFailed",
+    "Problem",
     "RedisCache",
     "Resource",
     "ServerError",
@@ -118,6 +122,7 @@ _LAZY = {
     **dict.fromkeys(("Action", "Actions", "Field"), "._forms"),
     **dict.fromkeys(("Link", "Links"), "._links"),
     "Resource": "._resource", "Step": "._steps", "Document": ".formats",
+    "Problem": "._problem", "Deprecation": "._deprecation",
 }
 
 

@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections import Counter
@@ -27,6 +28,7 @@ from ._cache import (
     namespace_for,
     retry_notes,
 )
+from ._deprecation import read_deprecation
 from ._exceptions import (
     ConfigurationError,
     DocumentError,
@@ -47,6 +49,7 @@ from ._http import (
     origin_of,
     translate,
 )
+from ._problem import Problem, read_problem
 from ._urls import as_written, check_url
 
 __all__ = ["Exchange", "HttpClient"]
@@ -54,15 +57,8 @@ __all__ = ["Exchange", "HttpClient"]
 log = logging.getLogger("hyperkm")
 
 _DEFAULT: Any = object()
-# Every media type hyperkm reads; HAL first (the most common), plain JSON after the hypermedia
-# formats, HTML last (a server with both JSON and HTML should answer JSON).
-# JSON:API without parameters: servers read ";q=" as a media-type parameter and answer 406
-# (JSON:API 1.0, "Content Negotiation"), so it goes at the default weight.
-ACCEPT = ("application/hal+json, application/vnd.api+json, "
-          "application/prs.hal-forms+json;q=0.95, application/vnd.siren+json;q=0.95, "
-          "application/vnd.collection+json;q=0.95, application/json;q=0.9, "
-          "application/problem+json;q=0.5, text/html;q=0.3")
 _REDIRECTS = (301, 302, 303, 307, 308)
+_MAY_DEPRECATE = re.compile(r"deprecation|sunset", re.IGNORECASE)
 #: How many redirects one request may follow before hyperkm gives up.
 MAX_REDIRECTS = 10
 
@@ -82,6 +78,8 @@ class Exchange:
         size: Body bytes received over the wire (0 for a hit or a 304).
         reason: Why hyperkm sent it, when it knows ("re-walking the trail", "OPTIONS: which
             methods does this link accept?", "job poll", "prefetch: …"); "" otherwise.
+        warning: What the server warned of, the first time this client met it for this URL
+            (a ``Deprecation`` or ``Sunset`` header: RFC 9745, RFC 8594); "" otherwise.
     """
 
     method: str
@@ -94,6 +92,7 @@ class Exchange:
     response_headers: Mapping[str, str]
     size: int
     reason: str = ""
+    warning: str = ""
 
 
 class HttpClient:
@@ -166,7 +165,9 @@ class HttpClient:
         self.max_document_bytes = max_document_bytes
         self.verify = verify
         self.credential_headers = CREDENTIAL_HEADERS | {h.lower() for h in credential_headers}
-        self.headers = {"Accept": ACCEPT, "User-Agent": _user_agent(), **(headers or {})}
+        # Every media type of the formats registered now (see formats.accept_header).
+        self.headers = {"Accept": formats.accept_header(), "User-Agent": _user_agent(),
+                        **(headers or {})}
         self.session = _own_session(session)
         self._given_session = session  # its credentials name the cache namespace too
         self.cache = make_cache(None if cache is _DEFAULT else cache,
@@ -182,6 +183,7 @@ class HttpClient:
         #: Exchanges by outcome (``network``, ``hit``, ``revalidated``) and bytes received.
         self.stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()  # prefetch and member threads report too
+        self._deprecated: set[str] = set()  # URLs whose deprecation was already told
         #: Callables receiving each [`Exchange`][hyperkm.Exchange] (the CLI trace, tests,
         #: your logging).
         self.on_exchange: list[Callable[[Exchange], None]] = []
@@ -519,6 +521,7 @@ class HttpClient:
             self.stats[outcome] += 1
             if outcome == "network":
                 self.stats["bytes"] += size
+        warning = self._warn_deprecated(url, response.headers)
         if not self.on_exchange:
             return
         # The headers as they went out: conditional ones (If-None-Match) are added by the
@@ -530,9 +533,27 @@ class HttpClient:
         status = getattr(response, "hyperkm_wire_status", response.status_code)
         exchange = Exchange(method, url, status, outcome, elapsed, token_sent, shown,
                             dict(response.headers), size if outcome == "network" else 0,
-                            _why.current())
+                            _why.current(), warning)
         for hook in list(self.on_exchange):
             hook(exchange)
+
+    def _warn_deprecated(self, url: str, headers: Mapping[str, str]) -> str:
+        """Log, once per URL, a server's ``Deprecation``/``Sunset`` word; the line to show."""
+        if "deprecation" not in headers and "sunset" not in headers and (
+                "link" not in headers or not _MAY_DEPRECATE.search(headers["link"])):
+            return ""
+        found = read_deprecation(headers, url)
+        if found is None:
+            return ""
+        with self._stats_lock:
+            if url in self._deprecated:
+                return ""
+            if len(self._deprecated) > 4096:
+                self._deprecated.clear()
+            self._deprecated.add(url)
+        message = found.message()
+        log.warning("hyperkm: %s", message)
+        return message
 
     def _http_error(self, response: requests.Response, token_sent: bool) -> HTTPError:
         status = response.status_code
@@ -541,15 +562,19 @@ class HttpClient:
         document = None
         with contextlib.suppress(DocumentError):
             document = formats.parse(response.content, url, response.headers, allow_empty=True)
-        server_message = _server_message(response, document)
+        problem = read_problem(_error_body(response), response.headers.get("Content-Type"),
+                               url, status)
+        server_message = _server_message(response, document, problem)
         reason = response.reason or ""
         message = f"{status} {reason} from {method} {url}".rstrip()
         if server_message:
             message += f": {server_message}"
+        if problem is not None and problem.type != "about:blank":
+            message += f" (problem type {problem.type})"
         message += f". {self._hint(status, url, token_sent, response)}"
         cls = http_error_class(status)
         return cls(message, url=url, status=status, server_message=server_message,
-                   response=response, document=document)
+                   response=response, document=document, problem=problem)
 
     def _hint(self, status: int, url: str, token_sent: bool, response: requests.Response
               ) -> str:
@@ -628,13 +653,31 @@ def _own_session(caller: requests.Session | None) -> requests.Session:
     return own
 
 
-def _server_message(response: requests.Response, document: formats.Document | None) -> str | None:
-    """The server's own words about an error, from any of the error bodies we know."""
+def _error_body(response: requests.Response) -> Any:
     try:
-        body = json.loads(response.content) if response.content else None
+        return json.loads(response.content) if response.content else None
     except (ValueError, RecursionError):
-        body = None
+        return None
+
+
+def _server_message(response: requests.Response, document: formats.Document | None,
+                    problem: Problem | None = None) -> str | None:
+    """The server's own words about an error, from any of the error bodies we know."""
+    if problem is not None:  # RFC 9457 first: its "errors" extension is not JSON:API's
+        said = problem.message()
+        if said:
+            return said
+    body = _error_body(response)
     if isinstance(body, dict):
+        odata = body.get("error")
+        if isinstance(odata, dict) and isinstance(odata.get("message"), str):
+            # OData (and Microsoft Graph): {"error": {"code", "message", "details": [...]}}
+            code = odata.get("code")
+            details = [d["message"] for d in (odata.get("details") or [])[:5]
+                       if isinstance(d, dict) and isinstance(d.get("message"), str)] \
+                if isinstance(odata.get("details"), list) else []
+            return (str(odata["message"]) + (f" ({code})" if isinstance(code, str) and code else "")
+                    + (f": {'; '.join(details)}" if details else ""))
         errors = body.get("errors")
         if isinstance(errors, list) and errors and all(isinstance(e, dict) for e in errors):
             # JSON:API error objects: title and detail of each

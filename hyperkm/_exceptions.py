@@ -269,6 +269,8 @@ class HTTPError(HyperkmError):
         server_message: The server's own error message, when its body gave one.
         response: The `requests.Response`.
         document: The parsed error body (a [`formats.Document`][hyperkm.Document]) when it was JSON.
+        problem: The RFC 9457 problem details (a [`Problem`][hyperkm.Problem]: type, title,
+            status, detail, instance, extensions) when the body was one, else ``None``.
     """
 
     def __init__(
@@ -280,12 +282,14 @@ class HTTPError(HyperkmError):
         server_message: str | None = None,
         response: requests.Response | None = None,
         document: Any = None,
+        problem: Any = None,
     ) -> None:
         super().__init__(message, url=url)
         self.status = status
         self.server_message = server_message
         self.response = response
         self.document = document
+        self.problem = problem
 
 
 class ClientError(HTTPError):

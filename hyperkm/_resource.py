@@ -11,6 +11,7 @@ import requests
 
 from . import _actions, _bookmarks, _deadline, _jobs, _why
 from ._collection import Items
+from ._deprecation import Deprecation, read_deprecation
 from ._exceptions import HyperkmError, TemplateError
 from ._forms import Action, Actions
 from ._links import Link, Links
@@ -200,6 +201,14 @@ class Resource:
     def etag(self) -> str | None:
         """The ``ETag`` of the state at hand, if the server sent one."""
         return self.headers.get("ETag")
+
+    @property
+    def deprecation(self) -> Deprecation | None:
+        """What the last response said about this resource going away (``Deprecation``,
+        ``Sunset`` headers and their links), or ``None``. hyperkm also logs it, once."""
+        if self._response is None:
+            return None
+        return read_deprecation(self._response.headers, self.url)
 
     def _load(self, revalidate: bool = False) -> None:
         if self._url is None:  # a flyweight member: its URL comes with its document

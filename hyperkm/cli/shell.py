@@ -65,6 +65,8 @@ class ShellState:
         if len(self.exchanges) > 512:
             self.exchanges.clear()
         self.exchanges[exchange.url] = exchange
+        if exchange.warning:  # shown whether or not the trace is on: the server means it
+            self._emit(f"  ⚠ warning: {exchange.warning}")
         if self.trace:
             thread = threading.current_thread().name
             background = thread.startswith(("hyperkm-prefetch", "hyperkm-pages",

@@ -441,7 +441,9 @@ class ExplorerApp:
                 # A trail may lead off the API's origin (links go where the API says): the
                 # page says so, and that no credentials were sent there.
                 "foreign": None if self.client.scope.trusts(resource.url) else
-                _origin(resource.url)}
+                _origin(resource.url),
+                # The server's Deprecation / Sunset headers (RFC 9745, RFC 8594)
+                "deprecation": _said(resource.deprecation)}
 
     def _form(self, action: Any) -> dict[str, Any]:
         return {"action": action, "fields": [f for f in action.fields if not f.read_only],
@@ -689,6 +691,10 @@ def map_picture(graph: Any, urls: dict[str, str]) -> Markup | None:
     root.attrib.pop("width", None)
     root.attrib.pop("height", None)  # let the page's CSS size it
     return Markup(etree.tostring(root, encoding="unicode"))
+
+
+def _said(deprecation: Any) -> str | None:
+    return deprecation.message() if deprecation is not None else None
 
 
 def _origin(url: str) -> str:
