@@ -86,8 +86,9 @@ def fail(exc: BaseException, debug: bool = False) -> None:
 def connection(url: str | None, token: str | None, demo: bool, cache: str | None,
                verify: str | None, demo_options: dict[str, Any] | None = None,
                client_options: dict[str, Any] | None = None,
-               servers: list[Any] | None = None) -> Iterator[Any]:
-    """The root Resource: of the given URL, or of an emulator started in-process."""
+               servers: list[Any] | None = None, warn: bool = True) -> Iterator[Any]:
+    """The root Resource: of the given URL, or of an emulator started in-process (``warn``:
+    a server's deprecation warnings go to stderr; the shell shows them itself)."""
     import hyperkm
 
     options: dict[str, Any] = dict(client_options or {})
@@ -115,21 +116,26 @@ def connection(url: str | None, token: str | None, demo: bool, cache: str | None
             servers.append(server)
         with server:
             yield _announcing_retries(hyperkm.connect(server.root_url,
-                                                      token=token or server.token, **options))
+                                                      token=token or server.token, **options),
+                                      warn)
         return
     if not url:
         url = os.environ.get("HYPERKM_URL")
     if not url:
         raise click.UsageError("give the API's root URL (or set HYPERKM_URL), or use --demo "
                                "to browse the bundled KISSmetrics emulator")
-    yield _announcing_retries(hyperkm.connect(url, token=token, **options))
+    yield _announcing_retries(hyperkm.connect(url, token=token, **options), warn)
 
 
-def _announcing_retries(root: Any) -> Any:
+def _announcing_retries(root: Any, warn: bool = True) -> Any:
     """Retries and their waits go to stderr as they happen: a script that seems to hang is
-    waiting out a 503's Retry-After."""
+    waiting out a 503's Retry-After. So do a server's deprecation warnings (once a URL)."""
     root.client.on_note.append(lambda note: echo(f"hyperkm: {note}", err=True)
                                if "retrying in" in note else None)
+    if warn:
+        root.client.on_exchange.append(
+            lambda exchange: echo(f"hyperkm: warning: {exchange.warning}", err=True)
+            if exchange.warning else None)
     return root
 
 
@@ -146,6 +152,11 @@ def _token(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     return value.strip() or None
 
 
+#: The formats the emulator serves (kept equal to hyperkm.demo.render.FORMATS by a test;
+#: not imported from there, so that --help does not load the emulator).
+DEMO_FORMATS = ("km", "hal", "array", "siren", "jsonapi", "collection+json", "html", "hydra",
+                "odata", "activitystreams")
+
 common = [
     click.option("--token", envvar="HYPERKM_TOKEN", callback=_token,
                  help="Bearer token. On a command line it is visible to other local users "
@@ -153,10 +164,9 @@ common = [
                       "it unseen (or pipe it on stdin)."),
     click.option("--demo", is_flag=True, help="Start the bundled KISSmetrics emulator and use it."),
     click.option("--demo-format", default="km", metavar="FORMAT",
-                 type=click.Choice(["km", "hal", "array", "siren", "jsonapi", "collection+json",
-                                    "html"]),
-                 help="With --demo: the format it serves (default km; hal, siren and "
-                      "collection+json carry forms)."),
+                 type=click.Choice(DEMO_FORMATS),
+                 help="With --demo: the format it serves (default km; hal, siren, "
+                      "collection+json and hydra carry forms)."),
     click.option("--cache", metavar="SPEC",
                  help="A cache directory, a redis:// URL, or 'off' (default: in memory)."),
     click.option("--verify", metavar="CA_BUNDLE", help="CA bundle for HTTPS, or 'off'."),
@@ -200,7 +210,7 @@ def browse(url: str | None, token: str | None, demo: bool, demo_format: str,
     try:
         servers: list[Any] = []
         with connection(url, token, demo, cache, verify, {"format": demo_format},
-                        servers=servers) as root:
+                        servers=servers, warn=False) as root:
             state = ShellState(root)
             state.demo = servers[0] if servers else None
             sys.exit(run(state, debug=debug, history=not no_history))
@@ -534,9 +544,6 @@ def map_command(url: str | None, depth: int, budget: int, fmt: str, output: str 
             data = terminal_safe(data.decode("utf-8", "replace")).encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
-
-
-DEMO_FORMATS = ("km", "hal", "array", "siren", "jsonapi", "collection+json", "html")
 
 
 @cli.command(epilog=EPILOG)

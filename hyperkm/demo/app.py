@@ -479,7 +479,8 @@ class DemoApp:
         fmt = self._format_for(request) or self.config.format
         body = error_body(fmt, exc.status, exc.message, exc.errors,
                           (self.base_url or "") + request.path)
-        mimetype = MEDIA_TYPES[fmt] if fmt not in ("hal", "km", "array") else "application/json"
+        mimetype = ("application/problem+json" if fmt == "hydra" else MEDIA_TYPES[fmt]
+                    if fmt not in ("hal", "km", "array") else "application/json")
         response = Response(body if isinstance(body, str) else json.dumps(body),
                             status=exc.status, mimetype=mimetype)
         for key, value in exc.headers.items():

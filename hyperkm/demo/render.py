@@ -18,12 +18,16 @@ from typing import Any
 __all__ = ["FORMATS", "MEDIA_TYPES", "A", "F", "L", "Rep", "error_body", "link_header",
            "link_template_header", "render"]
 
-FORMATS = ("km", "hal", "array", "siren", "jsonapi", "collection+json", "html")
+FORMATS = ("km", "hal", "array", "siren", "jsonapi", "collection+json", "html", "hydra",
+           "odata", "activitystreams")
 
 MEDIA_TYPES = {"km": "application/json", "array": "application/json",
                "hal": "application/hal+json", "siren": "application/vnd.siren+json",
                "jsonapi": "application/vnd.api+json",
-               "collection+json": "application/vnd.collection+json", "html": "text/html"}
+               "collection+json": "application/vnd.collection+json", "html": "text/html",
+               "hydra": "application/ld+json",
+               "odata": "application/json;odata.metadata=minimal",
+               "activitystreams": "application/activity+json"}
 
 # IANA-registered relations (RFC 8288 registry) stay unprefixed in HAL; the API's own get a CURIE.
 _IANA = {"self", "next", "prev", "first", "last", "item", "collection", "up", "related",
@@ -129,6 +133,12 @@ def render(rep: Rep, fmt: str, curie_href: str) -> Any:
         return _cj(rep)
     if fmt == "html":
         return _html(rep)
+    if fmt == "hydra":
+        return _hydra(rep, top=True)
+    if fmt == "odata":
+        return _odata(rep)
+    if fmt == "activitystreams":
+        return _as2(rep, top=True)
     if rep.members is not None:
         members = [_km_item(m) for m in rep.members]
         if fmt == "array":
@@ -391,6 +401,178 @@ def _cj_field(f: F) -> dict[str, Any]:
     return obj
 
 
+# -- Hydra (JSON-LD) ----------------------------------------------------------------------------
+
+_HYDRA_CONTEXT = "http://www.w3.org/ns/hydra/context.jsonld"
+_VIEW = {"first": "first", "prev": "previous", "next": "next", "last": "last"}
+
+
+def _variables(href: str) -> list[str]:
+    import re
+
+    return [name.strip().rstrip("*") for expr in re.findall(r"\{([^}]*)\}", href)
+            for name in expr.lstrip("?&/.;#+").split(",") if name.strip()]
+
+
+def _hydra_link(x: L) -> dict[str, Any]:
+    if x.templated:  # an IriTemplate: its mapping names the variables
+        return {"@type": "IriTemplate", "template": x.href, "title": x.name,
+                "variableRepresentation": "BasicRepresentation",
+                "mapping": [{"@type": "IriTemplateMapping", "variable": v,
+                             "required": "{" + v + "}" in x.href or "{/" + v + "}" in x.href}
+                            for v in _variables(x.href)]}
+    return {"@id": x.href, "title": x.name}
+
+
+def _hydra_operation(a: A) -> dict[str, Any]:
+    return {"@type": "Operation", "method": a.method, "title": a.title,
+            "expects": {"@type": "Class", "supportedProperty": [
+                {"@type": "SupportedProperty", "property": f.name, "required": f.required,
+                 "writeable": not f.read_only, "title": f.prompt or f.name}
+                for f in a.fields]}}
+
+
+def _hydra_node(rep: Rep, columns: list[str] | None, top: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    self_href = rep.self_href()
+    if self_href:
+        body["@id"] = self_href
+    body["@type"] = rep.kind
+    if rep.members is None:
+        body.update(_row_state(rep, columns) if rep.state is not None else {})
+        body.update(rep.extra)
+    for x in rep.flat_links():
+        if x.rel == "self" or (x.rel in _VIEW and rep.members is not None):
+            continue
+        key = x.rel if x.rel not in body else f"{x.rel}Link"
+        body[key] = _hydra_link(x)
+    if top:
+        # Each form on a node of its own, named as the API names it (its link if it has one)
+        for a in rep.actions:
+            if a.method == "GET":  # a query: an IriTemplate whose mapping is its fields
+                body[a.name] = {
+                    "@type": "IriTemplate", "title": a.title,
+                    "template": a.href + "{?" + ",".join(f.name for f in a.fields) + "}",
+                    "variableRepresentation": "BasicRepresentation",
+                    "mapping": [{"@type": "IriTemplateMapping", "variable": f.name,
+                                 "property": f.prompt or f.name, "required": f.required}
+                                for f in a.fields]}
+                continue
+            node = body.get(a.name) if isinstance(body.get(a.name), dict) else None
+            if node is None or node.get("@id") != a.href:
+                node = body[a.name if a.name not in body else f"{a.name}Action"] = {
+                    "@id": a.href}
+            node.setdefault("operation", []).append(_hydra_operation(a))
+    return body
+
+
+def _hydra(rep: Rep, top: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {"@context": _HYDRA_CONTEXT}
+    if rep.members is None:
+        body.update(_hydra_node(rep, None, top))
+        return body
+    cols = _columns(rep)
+    body.update(_hydra_node(rep, None, top))
+    body["@type"] = "Collection"
+    if rep.pagination and "total" in rep.pagination:
+        body["totalItems"] = rep.pagination["total"]
+    body["member"] = [_hydra_node(m, cols, False) for m in rep.members]
+    view: dict[str, Any] = {"@type": "PartialCollectionView"}
+    if rep.self_href():
+        view["@id"] = rep.self_href()
+    for x in rep.flat_links():
+        if x.rel in _VIEW and not x.templated:
+            view[_VIEW[x.rel]] = x.href
+    body["view"] = view
+    body.update(rep.extra)
+    return body
+
+
+# -- OData v4 JSON -----------------------------------------------------------------------------
+
+def _odata_entity(rep: Rep, columns: list[str] | None) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    self_href = rep.self_href()
+    if self_href:
+        body["@odata.id"] = self_href
+        if any(a.method in ("PATCH", "PUT") and a.href == self_href for a in rep.actions):
+            body["@odata.editLink"] = self_href
+    body.update(_row_state(rep, columns) if rep.state is not None else {})
+    if rep.members is None:
+        body.update(rep.extra)
+    for x in rep.flat_links():
+        if x.rel != "self":
+            body.setdefault(f"{x.rel}@odata.navigationLink", x.href)
+    # OData advertises its actions as "#Namespace.Name": {"title", "target"} (POSTs)
+    for a in rep.actions:
+        if a.method == "POST":
+            body[f"#KM.{a.name}"] = {"title": a.title, "target": a.href}
+    return body
+
+
+def _odata(rep: Rep) -> dict[str, Any]:
+    if rep.members is None:
+        return _odata_entity(rep, None)
+    cols = _columns(rep)
+    body: dict[str, Any] = {}
+    if rep.self_href():
+        body["@odata.id"] = rep.self_href()
+    if rep.pagination and "total" in rep.pagination:
+        body["@odata.count"] = rep.pagination["total"]
+    for x in rep.flat_links():
+        if x.rel == "next":
+            body["@odata.nextLink"] = x.href
+        elif x.rel != "self":
+            body.setdefault(f"{x.rel}@odata.navigationLink", x.href)
+    body.update({f"{k}@KM.meta": v for k, v in rep.extra.items()})  # annotations, not state
+    body["value"] = [_odata_entity(m, cols) for m in rep.members]
+    return body
+
+
+# -- ActivityStreams 2.0 ------------------------------------------------------------------------
+
+_AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+_AS_PAGING = ("first", "prev", "next", "last")
+
+
+def _as2_node(rep: Rep, columns: list[str] | None) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    self_href = rep.self_href()
+    if self_href:
+        body["id"] = self_href
+    body["type"] = rep.kind
+    if rep.members is None:
+        state = _row_state(rep, columns) if rep.state is not None else {}
+        if "id" in state:  # ActivityStreams' "id" is the object's IRI: the API's id moves
+            state["kmId"] = state.pop("id")
+        body.update(state)
+        body.update(rep.extra)
+    for x in rep.flat_links():
+        if x.rel == "self" or (x.rel in _AS_PAGING and rep.members is not None):
+            continue
+        key = x.rel if x.rel not in body else f"{x.rel}Link"
+        body[key] = {"type": "Link", "href": x.href, "name": x.name}
+    return body
+
+
+def _as2(rep: Rep, top: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {"@context": _AS_CONTEXT}
+    if rep.members is None:
+        body.update(_as2_node(rep, None))
+        return body
+    cols = _columns(rep)
+    body.update(_as2_node(rep, None))
+    body["type"] = "OrderedCollectionPage"
+    if rep.pagination and "total" in rep.pagination:
+        body["totalItems"] = rep.pagination["total"]
+    for x in rep.flat_links():
+        if x.rel in _AS_PAGING and not x.templated:
+            body[x.rel] = x.href
+    body["orderedItems"] = [_as2_node(m, cols) for m in rep.members]
+    body.update(rep.extra)
+    return body
+
+
 # -- HTML ---------------------------------------------------------------------------------------
 
 def _html_value(value: Any) -> str:
@@ -455,6 +637,15 @@ def error_body(fmt: str, status: int, message: str, errors: list[str], url: str)
     if fmt == "siren":
         return {"class": ["error"], "properties": {"status": status, "message": message,
                                                    "errors": errors}}
+    if fmt == "hydra":  # API Platform 3+: problem details, with Hydra's own error members
+        return {"@context": _HYDRA_CONTEXT, "@type": "hydra:Error",
+                "type": f"/errors/{status}", "title": (errors or ["error"])[0].replace(
+                    "_", " ").capitalize(), "status": status, "detail": message,
+                "hydra:title": "An error occurred", "hydra:description": message}
+    if fmt == "odata":
+        return {"error": {"code": (errors or ["error"])[0], "message": message}}
+    if fmt == "activitystreams":
+        return {"error": message}  # as Mastodon answers
     if fmt == "html":
         return (f"<!doctype html><html><head><title>{status}</title></head><body>"
                 f"<h1>{status}</h1><p itemprop=\"message\">{html.escape(message)}</p>"

@@ -14,8 +14,10 @@ from hyperkm.cli import main
 from hyperkm.demo import running
 from hyperkm.demo.dataset import REPORT_PEOPLE
 
-FORM_FORMATS = ["hal", "siren", "collection+json"]
-RUN_FORMATS = ["hal", "siren"]  # Collection+JSON's one template edits a document; runs POST a link
+FORM_FORMATS = ["hal", "siren", "collection+json", "hydra"]
+# Hydra's vocabulary has no field constraints (pattern, min, max) beyond "required"
+CONSTRAINT_FORMATS = ["hal", "siren", "collection+json"]
+RUN_FORMATS = ["hal", "siren", "hydra"]  # Collection+JSON's one template edits a document; runs POST a link
 
 
 def connect(demo):
@@ -35,7 +37,7 @@ def test_run_a_report_through_its_action(fmt):
         assert len(rows) == 42 and "KMID" in rows[0].data  # rows with their column names
 
 
-@pytest.mark.parametrize("fmt", RUN_FORMATS)
+@pytest.mark.parametrize("fmt", [f for f in RUN_FORMATS if f in CONSTRAINT_FORMATS])
 @pytest.mark.parametrize("values,problem", [
     ({"end_date": "2015-06-09"}, "'start_date' is required"),
     ({"start_date": "last tuesday", "end_date": "2015-06-09"}, "must match"),
@@ -92,10 +94,24 @@ def test_a_get_query_form(fmt):
         result = page.submit(limit=4, offset=8)
         assert "limit=4" in result.url and "offset=8" in result.url
         assert len(result.document.items) == 4
+        if fmt not in CONSTRAINT_FORMATS:
+            return
         with pytest.raises(hyperkm.FormError, match="at most 100"):
             page.submit(limit=1000)
         with pytest.raises(hyperkm.FormError, match="must be a number"):
             page.submit(limit="many")
+
+
+def test_hydra_required_and_unknown_fields_are_refused_with_zero_requests():
+    with running(format="hydra") as demo:
+        run = connect(demo).follow("report", id=REPORT_PEOPLE).action("run")
+        before = demo.stats.requests
+        for values, problem in (({"end_date": "2015-06-09"}, "'start_date' is required"),
+                                ({"start_date": "2015-06-02", "end_date": "2015-06-09",
+                                  "limit": 5}, "unknown field")):
+            with pytest.raises(hyperkm.FormError, match=problem):
+                run.submit(values)
+        assert demo.stats.requests == before
 
 
 def test_unknown_action_lists_what_exists():

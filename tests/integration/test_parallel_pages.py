@@ -12,6 +12,7 @@ from hyperkm.demo import running
 from hyperkm.demo.render import FORMATS
 
 from ..support import ScriptedServer
+from .test_traversal import ident
 
 JSON = {"Content-Type": "application/json"}
 
@@ -33,7 +34,7 @@ def raw_pages_server():
 
 
 def ids(items) -> list:
-    return [m.data["id"] for m in items]
+    return [ident(m) for m in items]
 
 
 @pytest.mark.parametrize("fmt", [f for f in FORMATS if f not in ("array", "html")])

@@ -7,6 +7,13 @@ from hyperkm.demo import running
 from hyperkm.demo.dataset import PRODUCT_SAAS
 
 
+def ident(resource) -> str:
+    """A resource's KISSmetrics id: ``id``, or ``kmId`` where the format keeps ``id`` for the
+    resource's IRI (ActivityStreams)."""
+    data = resource.data
+    return data["id"] if "id" in data else data["kmId"]
+
+
 def traverse(root_url, token):
     """root -> accounts -> (the account) -> products -> (the product) -> events (all pages)
     -> follow("event", id=...). Written once; knows rels only, never a path."""
@@ -17,7 +24,7 @@ def traverse(root_url, token):
     events = product.follow("events")
     members = list(events.items())
     chosen = members[-1]
-    event = events.follow("event", id=chosen.data["id"])
+    event = events.follow("event", id=ident(chosen))
     return account, product, members, chosen, event
 
 
