@@ -218,7 +218,8 @@ def test_the_map_links_to_each_kind(explorer, page):
     assert "KISSmetrics API" in page.inner_text("#state")
 
 
-@pytest.mark.parametrize("fmt", ["siren", "jsonapi", "collection+json", "html", "km"])
+@pytest.mark.parametrize("fmt", ["siren", "jsonapi", "collection+json", "html", "km", "hydra",
+                                 "odata", "activitystreams"])
 def test_every_format_the_library_reads(browser, fmt):
     from hyperkm.demo import running
     from hyperkm.explore import ExplorerServer

@@ -17,7 +17,8 @@ from hyperkm.demo.dataset import REPORT_PEOPLE
 FORM_FORMATS = ["hal", "siren", "collection+json", "hydra"]
 # Hydra's vocabulary has no field constraints (pattern, min, max) beyond "required"
 CONSTRAINT_FORMATS = ["hal", "siren", "collection+json"]
-RUN_FORMATS = ["hal", "siren", "hydra"]  # Collection+JSON's one template edits a document; runs POST a link
+# (Collection+JSON's one template edits a document; its runs POST a link)
+RUN_FORMATS = ["hal", "siren", "hydra"]
 
 
 def connect(demo):
