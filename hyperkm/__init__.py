@@ -15,7 +15,7 @@ from ._version import __version__
 if TYPE_CHECKING:  # the names, for type checkers and documentation tools
     from ._bookmarks import Bookmark, Trail, TrailStep
     from ._cache import DirectoryCache, MemoryCache, RedisCache
-    from ._client import Exchange
+    from ._client import Exchange, Outgoing, Reply
     from ._collection import Items
     from ._connect import Client, connect, open
     from ._deprecation import Deprecation
@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # the names, for type checkers and documentation tools
     )
     from ._forms import Action, Actions, Field
     from ._links import Link, Links
+    from ._oauth import OAuth2
     from ._problem import Problem
     from ._resource import Resource
     from ._steps import Step
@@ -83,9 +84,12 @@ __all__ = [
     "MemoryCache",
     "NotAcceptable",
     "NotFound",
+    "OAuth2",
+    "Outgoing",
     "PreconditionFailed",
     "Problem",
     "RedisCache",
+    "Reply",
     "Resource",
     "ServerError",
     "Step",
@@ -117,7 +121,8 @@ _LAZY = {
     **dict.fromkeys(_EXCEPTIONS, "._exceptions"),
     **dict.fromkeys(("Bookmark", "Trail", "TrailStep"), "._bookmarks"),
     **dict.fromkeys(("DirectoryCache", "MemoryCache", "RedisCache"), "._cache"),
-    "Exchange": "._client", "Items": "._collection",
+    "Exchange": "._client", "Outgoing": "._client", "Reply": "._client",
+    "Items": "._collection", "OAuth2": "._oauth",
     **dict.fromkeys(("Client", "connect", "open"), "._connect"),
     **dict.fromkeys(("Action", "Actions", "Field"), "._forms"),
     **dict.fromkeys(("Link", "Links"), "._links"),

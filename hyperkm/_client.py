@@ -49,8 +49,9 @@ from ._http import (
     origin_of,
     translate,
 )
+from ._oauth import OAuth2, check_auth
 from ._problem import Problem, read_problem
-from ._urls import as_written, check_url
+from ._urls import Origin, as_written, check_url
 
 __all__ = ["Exchange", "HttpClient"]
 
@@ -128,6 +129,9 @@ class HttpClient:
         retries: Retries for GET/HEAD on connection errors, 429, 502, 503 and 504 (default 3;
             ``0`` for none, or a ``urllib3.Retry``). POST and PATCH are never retried once sent.
         retry_after_cap: The longest ``Retry-After`` honoured, in seconds (default 30).
+        auth: An [`OAuth2`][hyperkm.OAuth2] credential (or an authlib OAuth2 client run as
+            one) instead of a fixed token: its access tokens follow the token's rules, and
+            are renewed before they expire or when a GET is answered 401 ``invalid_token``.
     """
 
     def __init__(
@@ -145,12 +149,21 @@ class HttpClient:
         cache: Any = _DEFAULT,
         retries: Any = None,
         retry_after_cap: float = 30.0,
+        auth: Any = None,
     ) -> None:
         origin_of(root_url)  # validates: an absolute http(s) URL every parser reads alike
         self.root_url = urldefrag(root_url)[0]
-        if token is None:
+        self._oauth: OAuth2 | None = None
+        if auth is not None:
+            if token:
+                raise ConfigurationError("give token= or auth=, not both: an OAuth2 "
+                                         "credential brings its own tokens")
+            self._oauth = check_auth(auth)
+        elif token is None:
             token = os.environ.get("HYPERKM_TOKEN") or None
         self._token = _checked_token(token)
+        #: Middleware (see `use`): (function, origin) in registration order.
+        self._middleware: list[tuple[Callable[[Outgoing], Any], Origin]] = []
         self._scope = TokenScope(self.root_url)
         if timeout is not None and not isinstance(timeout, (int, float, tuple)):
             raise ConfigurationError(f"timeout must be seconds or a (connect, read) pair, "
@@ -172,6 +185,8 @@ class HttpClient:
         self._given_session = session  # its credentials name the cache namespace too
         self.cache = make_cache(None if cache is _DEFAULT else cache,
                                 self._credential_identity(session))
+        if self._oauth is not None:
+            self._oauth.attach(verify, self._timeout(None), self._report_token_exchange)
         retry = make_retry(retries, retry_after_cap)
         adapter = (CachingAdapter(self.cache, max_retries=retry) if self.cache is not None
                    else TransportAdapter(max_retries=retry))
@@ -194,7 +209,7 @@ class HttpClient:
 
     def _credential_identity(self, session: requests.Session | None) -> str | None:
         """Everything that makes a request speak for someone, for the cache's namespace."""
-        parts = [self._token or ""]
+        parts = [self._token or (self._oauth.identity if self._oauth is not None else "")]
         sources = [self.headers] + ([session.headers] if session is not None else [])
         for source in sources:
             parts += sorted(f"{k.lower()}={v!r}" for k, v in source.items()
@@ -228,8 +243,33 @@ class HttpClient:
 
     @property
     def has_token(self) -> bool:
-        return self._token is not None
+        return self._token is not None or self._oauth is not None
 
+    @property
+    def oauth(self) -> OAuth2 | None:
+        """The OAuth2 credential given as ``auth=``, if any."""
+        return self._oauth
+
+    def use(self, middleware: Callable[[Outgoing], Any], *, origin: str | None = None
+            ) -> None:
+        """Run ``middleware`` on every request to ``origin`` (default: the root's), in
+        registration order: it gets an [`Outgoing`][hyperkm.Outgoing] request (method, URL,
+        headers to change) before it is sent. A generator function sees the answer too: what
+        it yields is sent back the [`Reply`][hyperkm.Reply] (status, headers, elapsed).
+
+        The credential rules apply after every middleware: a request to another origin
+        carries no credential of this client's, whatever a middleware put in it.
+
+        Raises:
+            ConfigurationError: ``origin`` is not an http(s) origin.
+        """
+        if not callable(middleware):
+            raise ConfigurationError(f"use() takes a function, got {middleware!r}")
+        try:
+            where = origin_of(origin) if origin is not None else self._scope.root
+        except DocumentError as exc:
+            raise ConfigurationError(f"use(origin=...): {exc.message}") from exc
+        self._middleware.append((middleware, where))
     def use_token(self, token: str | None) -> None:
         """Send ``token`` from now on (``None``: none) — with the same rules as a token given
         to [`connect`][hyperkm.connect]: only to the root's origin, never over plain HTTP
@@ -248,7 +288,7 @@ class HttpClient:
         """Why the token would not be sent to ``url`` — or ``None`` if it would be (or there is
         no token). The token goes only to the root's origin, never over plain HTTP except to
         loopback."""
-        if self._token is None:
+        if self._token is None and self._oauth is None:
             return None
         return self._scope.reason_withheld(url)
 
@@ -373,6 +413,16 @@ class HttpClient:
         with _deadline.running(self.deadline), retry_notes(self._retry_note):  # one for all hops
             response, token_sent, redirects = self._follow_redirects(method, url, data, extra,
                                                                      stream)
+            if (response.status_code == 401 and token_sent and self._oauth is not None
+                    and method in ("GET", "HEAD", "OPTIONS") and _invalid_token(response)):
+                # The access token was refused before its time (revoked, keys rotated): one
+                # new token, one retry — of a request that changes nothing, never a write.
+                used = _bearer_of(response)
+                response.close()
+                if used is not None and self._oauth.rejected(used) is not None:
+                    with _why.because("retried with a renewed OAuth2 access token"):
+                        response, token_sent, redirects = self._follow_redirects(
+                            method, url, data, dict(headers or {}), stream)
         response.hyperkm_redirects = redirects  # type: ignore[attr-defined]
         if raise_for_status and response.status_code >= 400:
             raise self._http_error(response, token_sent)
@@ -407,10 +457,14 @@ class HttpClient:
         # Credentials go where the token may go: the root's origin, over HTTPS or to loopback.
         trusted = self._scope.allows(url)
         headers = {**self.headers, **extra}
-        token_sent = bool(self._token) and trusted
+        flows = self._run_middleware(method, url, headers) if self._middleware else ()
+        token = self._token
+        if trusted and self._oauth is not None:
+            token = self._oauth.bearer()
+        token_sent = bool(token) and trusted
         kwargs: dict[str, Any] = {}
         if token_sent:
-            headers["Authorization"] = f"Bearer {self._token}"
+            headers["Authorization"] = f"Bearer {token}"
             kwargs["auth"] = _no_auth  # the token wins over a session's auth, which would
             # otherwise overwrite the header
         if not trusted:
@@ -419,6 +473,10 @@ class HttpClient:
             # session's auth, nor its cookies.
             headers = {k: v for k, v in headers.items()
                        if k.lower() not in self.credential_headers}
+            if self._middleware:  # nor a credential a middleware copied into another header
+                held = self._secrets()
+                headers = {k: v for k, v in headers.items()
+                           if not isinstance(v, str) or not any(s in v for s in held)}
             for name in self.session.headers:
                 if name.lower() in self.credential_headers:
                     headers[name] = None  # type: ignore[assignment]  # requests: drop it
@@ -450,7 +508,54 @@ class HttpClient:
         elapsed = time.perf_counter() - started
         self._report(method, url, response, token_sent,
                      elapsed, {k: v for k, v in headers.items() if v is not None})
+        if flows:
+            reply = Reply(response.status_code, url, response.headers, elapsed)
+            for flow in flows:
+                with contextlib.suppress(StopIteration):
+                    flow.send(reply)
         return response, token_sent
+
+    def _run_middleware(self, method: str, url: str, headers: dict[str, Any]) -> list[Any]:
+        """Apply the middleware registered for ``url``'s origin to ``headers`` (in place);
+        the generators among them, waiting for the answer."""
+        try:
+            origin = origin_of(url)
+        except DocumentError:
+            return []
+        outgoing = Outgoing(method, url, headers)
+        flows = []
+        for middleware, where in self._middleware:
+            if where != origin and not (where == self._scope.root and self._scope.trusts(url)):
+                continue
+            result = middleware(outgoing)
+            if hasattr(result, "send") and hasattr(result, "__next__"):
+                with contextlib.suppress(StopIteration):
+                    next(result)  # up to its yield: the request is about to go
+                    flows.append(result)
+        return flows
+
+    def _secrets(self) -> set[str]:
+        """The credentials this client holds now (none may reach another origin)."""
+        held = {v for k, v in self.headers.items()
+                if k.lower() in self.credential_headers and isinstance(v, str) and len(v) > 3}
+        if self._token:
+            held.add(self._token)
+        if self._oauth is not None:
+            held |= self._oauth.secrets()
+        return held
+
+    def _report_token_exchange(self, method: str, url: str, response: requests.Response,
+                               elapsed: float, reason: str) -> None:
+        """An exchange with the OAuth2 token endpoint, for the trace (credentials masked)."""
+        self.note(f"{reason}: {response.status_code} from {url}")
+        if not self.on_exchange:
+            return
+        exchange = Exchange(method, url, response.status_code, "network", elapsed, False,
+                            {"Authorization": "***", "Content-Type":
+                             "application/x-www-form-urlencoded"},
+                            dict(response.headers), 0, reason)
+        for hook in list(self.on_exchange):
+            hook(exchange)
 
     def _send_without_credentials(self, method: str, url: str, data: bytes | None,
                                   headers: Mapping[str, Any], deadline: Any
@@ -579,6 +684,11 @@ class HttpClient:
     def _hint(self, status: int, url: str, token_sent: bool, response: requests.Response
               ) -> str:
         if status == 401:
+            if self._oauth is not None:
+                if not token_sent:
+                    return f"The token was withheld: {self._scope.reason_withheld(url)}."
+                return ("The server rejected the OAuth2 access token even after it was "
+                        "renewed; check the client's scopes and registration.")
             if self._token and not token_sent:
                 return (f"The token was withheld: {self._scope.reason_withheld(url)}.")
             if not self._token:
@@ -727,6 +837,48 @@ def _server_message(response: requests.Response, document: formats.Document | No
     return None
 
 
+def _invalid_token(response: requests.Response) -> bool:
+    """A 401 saying the bearer token is no good (RFC 6750 ``error="invalid_token"``)."""
+    return "invalid_token" in response.headers.get("WWW-Authenticate", "")
+
+
+def _bearer_of(response: requests.Response) -> str | None:
+    sent = response.request.headers.get("Authorization", "") if response.request else ""
+    return sent[7:] if sent.startswith("Bearer ") else None
+
+
+@attrs.define
+class Outgoing:
+    """A request on its way, as middleware sees it (see `Client.use`).
+
+    Attributes:
+        method, url: What is asked (the URL is not middleware's to change: where credentials
+            may go is decided by it).
+        headers: The headers to send; change them in place.
+    """
+
+    method: str
+    url: str
+    headers: dict[str, Any]
+
+
+@attrs.frozen
+class Reply:
+    """The answer to a request, as a middleware generator gets it back.
+
+    Attributes:
+        status: The HTTP status (as it crossed the wire).
+        url: The URL asked.
+        headers: The response's headers (case-insensitive).
+        elapsed: Seconds it took, body included.
+    """
+
+    status: int
+    url: str
+    headers: Mapping[str, str]
+    elapsed: float
+
+
 def _checked_token(token: Any) -> str | None:
     if token is not None and (not isinstance(token, str) or not token.strip()
                               or any(c in token for c in "\r\n")):
@@ -754,5 +906,5 @@ def _user_agent() -> str:
 
 
 # Public classes report the module users import them from (tracebacks, reprs, help()).
-for _name in ("Exchange",):
+for _name in ("Exchange", "Outgoing", "Reply"):
     globals()[_name].__module__ = "hyperkm"

@@ -64,7 +64,8 @@ def connect(url: str, *, token: str | None = None, catalog: bool = False,
             ``max_document_bytes`` (default 64 MiB), ``verify`` (bool or CA bundle path),
             ``session`` (your ``requests.Session``, never modified), ``headers``,
             ``credential_headers``, ``cache`` (default in-memory; ``False``, a directory path,
-            a ``redis://`` URL or a cache object), ``retries``, ``retry_after_cap``.
+            a ``redis://`` URL or a cache object), ``retries``, ``retry_after_cap``,
+            ``auth`` (an [`OAuth2`][hyperkm.OAuth2] credential instead of ``token``).
 
     Raises:
         ConfigurationError: ``url`` is not an absolute http(s) URL, or an option is unusable.
@@ -76,7 +77,8 @@ def connect(url: str, *, token: str | None = None, catalog: bool = False,
     except TypeError as exc:  # an unknown keyword
         raise ConfigurationError(f"hyperkm.connect(): {exc}. Known options: timeout, deadline, "
                                  "max_document_bytes, verify, session, headers, "
-                                 "credential_headers, cache, retries, retry_after_cap.") from exc
+                                 "credential_headers, cache, retries, retry_after_cap, "
+                                 "auth.") from exc
     return client.root
 
 
@@ -111,7 +113,7 @@ def open(bookmark: str | Bookmark, *, token: str | None = None, root: str | None
     """
     mark = Bookmark.from_json(bookmark)
     if root is None and (token or os.environ.get("HYPERKM_TOKEN") or options.get("session")
-                         or options.get("headers")):
+                         or options.get("headers") or options.get("auth")):
         raise ConfigurationError(
             "hyperkm.open(): pass root= (the API root you trust with your credentials). A "
             "bookmark file never chooses where a token goes; this one names "

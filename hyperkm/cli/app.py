@@ -96,6 +96,7 @@ def connection(url: str | None, token: str | None, demo: bool, cache: str | None
         options["cache"] = False if cache == "off" else cache
     if verify is not None:
         options["verify"] = False if verify == "off" else verify
+    oauth_verify = options.get("verify")
     if demo:
         if url:
             raise click.UsageError("give a URL or --demo, not both")
@@ -115,15 +116,25 @@ def connection(url: str | None, token: str | None, demo: bool, cache: str | None
         if servers is not None:
             servers.append(server)
         with server:
-            yield _announcing_retries(hyperkm.connect(server.root_url,
-                                                      token=token or server.token, **options),
-                                      warn)
+            auth = _oauth(server.base_url, oauth_verify)
+            if auth is not None:
+                if token:
+                    raise click.UsageError("give --token or --client-id, not both")
+                options["auth"] = auth
+            yield _announcing_retries(hyperkm.connect(
+                server.root_url, token=None if auth is not None else token or server.token,
+                **options), warn)
         return
     if not url:
         url = os.environ.get("HYPERKM_URL")
     if not url:
         raise click.UsageError("give the API's root URL (or set HYPERKM_URL), or use --demo "
                                "to browse the bundled KISSmetrics emulator")
+    auth = _oauth(url, oauth_verify)
+    if auth is not None:
+        if token:
+            raise click.UsageError("give --token or --client-id, not both")
+        options["auth"] = auth
     yield _announcing_retries(hyperkm.connect(url, token=token, **options), warn)
 
 
@@ -146,7 +157,7 @@ def _token(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     if sys.stdin.isatty():
         import getpass
 
-        value = getpass.getpass("token (not shown): ")
+        value = getpass.getpass(f"{param.human_readable_name} (not shown): ")
     else:
         value = sys.stdin.readline()
     return value.strip() or None
@@ -171,7 +182,44 @@ common = [
                  help="A cache directory, a redis:// URL, or 'off' (default: in memory)."),
     click.option("--verify", metavar="CA_BUNDLE", help="CA bundle for HTTPS, or 'off'."),
     click.option("--debug", is_flag=True, help="Show tracebacks."),
+    click.option("--client-id", envvar="HYPERKM_CLIENT_ID", expose_value=False,
+                 callback=lambda ctx, _p, v: _remember(ctx, "client_id", v),
+                 help="OAuth2 client id (HYPERKM_CLIENT_ID): tokens from the API's "
+                      "authorization server instead of --token (client credentials with "
+                      "--client-secret, else a device sign-in)."),
+    click.option("--client-secret", envvar="HYPERKM_CLIENT_SECRET", expose_value=False,
+                 callback=lambda ctx, p, v: _remember(ctx, "client_secret", _token(ctx, p, v)),
+                 help="OAuth2 client secret (HYPERKM_CLIENT_SECRET, or '-' to type it)."),
+    click.option("--token-url", envvar="HYPERKM_TOKEN_URL", expose_value=False,
+                 callback=lambda ctx, _p, v: _remember(ctx, "token_url", v),
+                 help="OAuth2 token endpoint (default: found in the authorization server's "
+                      "metadata, RFC 8414, on the API's origin)."),
 ]
+
+
+def _remember(ctx: click.Context, key: str, value: Any) -> Any:
+    """Keep an OAuth2 option in the context (every command takes them; connection() reads
+    them)."""
+    ctx.meta.setdefault("hyperkm_oauth", {})[key] = value
+    return value
+
+
+def _oauth(base_url: str, verify: Any) -> Any:
+    """The OAuth2 credential the command line asks for, or ``None``."""
+    ctx = click.get_current_context(silent=True)
+    given = dict(ctx.meta.get("hyperkm_oauth", {})) if ctx is not None else {}
+    client_id, secret, token_url = (given.get("client_id"), given.get("client_secret"),
+                                    given.get("token_url"))
+    if not client_id:
+        if secret or token_url:
+            raise click.UsageError("--client-secret and --token-url go with --client-id")
+        return None
+    import hyperkm
+
+    if token_url and secret:
+        return hyperkm.OAuth2.client_credentials(token_url, client_id, secret)
+    return hyperkm.OAuth2.discover(token_url or base_url, client_id, client_secret=secret,
+                                   verify=verify if verify is not None else True)
 
 
 def with_common(fn: Any) -> Any:
@@ -204,6 +252,12 @@ def browse(url: str | None, token: str | None, demo: bool, demo_format: str,
     actions, do NAME [field=value], post/patch/run JSON, save FILE, bookmark save|go|list|
     delete, relayout (with --demo), clear, help, quit. Tab completes.
     """
+    _shell(url, token, demo, demo_format, cache, verify, debug, no_history)
+
+
+def _shell(url: str | None, token: str | None, demo: bool, demo_format: str,
+           cache: str | None, verify: str | None, debug: bool, no_history: bool,
+           signing_in: bool = False) -> None:
     from .repl import run
     from .shell import ShellState
 
@@ -211,11 +265,43 @@ def browse(url: str | None, token: str | None, demo: bool, demo_format: str,
         servers: list[Any] = []
         with connection(url, token, demo, cache, verify, {"format": demo_format},
                         servers=servers, warn=False) as root:
+            if signing_in:
+                _ = root.document  # signs in now: the device prompt shows here
+                echo(f"signed in to {root.url} (OAuth2 client "
+                     f"{root.client.oauth.client_id}); the tokens are kept in memory only, "
+                     "renewed as they expire, and end with this session.", err=True)
             state = ShellState(root)
             state.demo = servers[0] if servers else None
             sys.exit(run(state, debug=debug, history=not no_history))
     except errors.HyperkmError as exc:
         fail(exc, debug)
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("url", required=False)
+@with_common
+@click.option("--no-history", is_flag=True, help="Do not read or write the history file.")
+def login(url: str | None, token: str | None, demo: bool, demo_format: str,
+          cache: str | None, verify: str | None, debug: bool, no_history: bool) -> None:
+    """Sign in with OAuth2, then explore the API at URL (or --demo) as in 'browse'.
+
+    A client without a secret signs a person in with a device code (RFC 8628): open the URL
+    it prints, on any screen, and enter the code. With --client-secret it is a service
+    account (client credentials). The endpoints come from the authorization server's
+    metadata (RFC 8414) unless --token-url says. Tokens stay in memory, never on disk.
+
+    \b
+    Examples:
+      hyperkm login --demo --client-id demo-cli
+      hyperkm login https://api.example.com --client-id my-cli
+    """
+    given = click.get_current_context().meta.get("hyperkm_oauth", {})
+    if not given.get("client_id"):
+        raise click.UsageError("login needs --client-id (or HYPERKM_CLIENT_ID); for the "
+                               "demo: --client-id demo-cli")
+    if token:
+        raise click.UsageError("login signs in with OAuth2: give --client-id, not --token")
+    _shell(url, None, demo, demo_format, cache, verify, debug, no_history, signing_in=True)
 
 
 # A host with a path or a port, never a rel (rels may hold dots, not "/" or ":digits")
@@ -584,6 +670,8 @@ def map_command(url: str | None, depth: int, budget: int, fmt: str, output: str 
               help="Fraction of requests whose connection is dropped.")
 @click.option("--job-polls", type=int, default=2, show_default=True,
               help="Status polls before a report run completes.")
+@click.option("--token-ttl", type=float, default=300.0, show_default=True,
+              help="Seconds an OAuth2 access token of its token endpoint lives.")
 def demo(**options: Any) -> None:
     """Run the bundled emulator of the KISSmetrics Core and Query APIs.
 

@@ -53,6 +53,8 @@ def build_parser(prog: str = "python -m hyperkm.demo") -> argparse.ArgumentParse
                         help="members per page when a request does not say (1..100)")
     parser.add_argument("--job-polls", type=int, default=2,
                         help="status polls before a report run completes")
+    parser.add_argument("--token-ttl", type=float, default=300.0,
+                        help="seconds an OAuth2 access token lives (its token endpoint)")
     return parser
 
 
@@ -71,7 +73,7 @@ def config_from_args(args: argparse.Namespace) -> DemoConfig:
                       properties=args.properties, max_age=args.max_age,
                       latency_ms=args.latency_ms, fail_rate=args.fail_rate,
                       drop_rate=args.drop_rate, job_polls=args.job_polls, tokens=tokens,
-                      page_size=args.page_size, hrefs=args.hrefs)
+                      page_size=args.page_size, hrefs=args.hrefs, token_ttl=args.token_ttl)
 
 
 def _tls_context(host: str) -> tuple[ssl.SSLContext, str]:
@@ -117,6 +119,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"  HTTP URL : {server.http_url}  (answers 301 to HTTPS)")
         print(f"  CA bundle: {bundle}  (pass verify= this path)")
     print(f"  token    : {token}   (another account: demo-token-other)")
+    print(f"  OAuth2   : {server.token_url}  (client demo-client / demo-secret; device "
+          "flow: demo-cli)")
     verify = f" --verify {bundle}" if bundle else ""
     print(f"  browse it: hyperkm browse {server.root_url} --token {token}{verify}")
     print("Press Ctrl+C to stop.", flush=True)

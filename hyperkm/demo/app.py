@@ -23,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from .dataset import TOKENS, Dataset, Record
 from .layouts import LAYOUTS
+from .oauth import OAuthServer
 from .render import (
     FORMATS,
     MEDIA_TYPES,
@@ -82,6 +83,8 @@ class DemoConfig:
         hrefs: ``"absolute"`` (the real API's, the default) or ``"relative"``: links,
             templates and ``Location`` as absolute-path references (``/core/accounts``), as
             many real servers write them.
+        token_ttl: Seconds an OAuth2 access token from the emulator's token endpoint lives
+            (default 300; see `demo.oauth`).
     """
 
     def __init__(
@@ -104,6 +107,7 @@ class DemoConfig:
         tokens: dict[str, str] | None = None,
         page_size: int = 20,
         hrefs: str = "absolute",
+        token_ttl: float = 300.0,
     ) -> None:
         for name in (format, *formats):
             if name not in FORMATS:
@@ -137,6 +141,9 @@ class DemoConfig:
             raise ValueError(f"page_size must be between 1 and 100, got {page_size!r}")
         self.page_size = page_size
         self.tokens = dict(tokens or TOKENS)
+        if token_ttl <= 0:
+            raise ValueError(f"token_ttl must be positive, got {token_ttl!r}")
+        self.token_ttl = token_ttl
 
 
 class Stats:
@@ -215,6 +222,9 @@ class DemoApp:
         self._map = self._build_map(self.layout)
         self._old_map: Map | None = None
         self.moved_mode: str | None = None
+        #: The OAuth2 authorization server (its tokens see the first token's account).
+        self.oauth = OAuthServer(next(iter(self.config.tokens.values())),
+                                 token_ttl=self.config.token_ttl)
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -287,6 +297,8 @@ class DemoApp:
             response = self._error_response(request, _Error(
                 503, "Service temporarily unavailable (injected fault); retry later.",
                 ["unavailable"], {"Retry-After": str(fault[1])}))
+        elif self.oauth.handles(request.path):
+            response = self.oauth.handle(request, self.base_url or request.host_url.rstrip("/"))
         else:
             response = self._cached_dispatch(request)
         conditional = "If-None-Match" in request.headers or "If-Modified-Since" in request.headers
@@ -405,15 +417,26 @@ class DemoApp:
 
     def _account_for(self, header: str) -> str | None:
         """The account an ``Authorization`` header's bearer token belongs to, if any."""
+        return self._who(header)[0]
+
+    def _who(self, header: str) -> tuple[str | None, str]:
+        """The account of a bearer token (a fixed one, or an OAuth2 access token) and, if
+        none, why."""
         scheme, _, token = header.partition(" ")
-        return self.config.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if scheme.lower() != "bearer":
+            return None, "The bearer token is not valid."
+        token = token.strip()
+        account = self.config.tokens.get(token)
+        if account is not None:
+            return account, ""
+        return self.oauth.check(token)
 
     def _authenticate(self, request: Request) -> str:
         header = request.headers.get("Authorization", "")
-        account = self._account_for(header)
+        account, reason = self._who(header)
         if account is None:
             why = "Authentication required: send Authorization: Bearer <token>." if not header \
-                else "The bearer token is not valid."
+                else reason
             raise _Error(401, why, ["unauthorized"],
                          {"WWW-Authenticate": 'Bearer realm="hyperkm-demo"'
                           + ("" if not header else ', error="invalid_token"')})

@@ -108,6 +108,16 @@ class DemoServer:
     def stats(self) -> Any:
         return self.app.stats
 
+    @property
+    def oauth(self) -> Any:
+        """The emulator's OAuth2 authorization server (`hyperkm.demo.oauth.OAuthServer`)."""
+        return self.app.oauth
+
+    @property
+    def token_url(self) -> str:
+        """Its OAuth2 token endpoint."""
+        return self.base_url + "/oauth/token"
+
     def start(self) -> DemoServer:
         for server in (self._server, self._redirector):
             if server is None:
