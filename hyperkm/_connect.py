@@ -35,6 +35,19 @@ class Client(HttpClient):
         resource: Resource = _bookmarks.open_bookmark(self, bookmark, root=root)
         return resource
 
+    def check(self, *, max_requests: int = 200) -> Any:
+        """Lint the API from its root as a client meets it (``hyperkm check``): broken links
+        and templates, documents, caching, paging, forms, errors and deprecations. Only GET,
+        HEAD and OPTIONS are sent, never to another origin; the cache is bypassed.
+
+        Returns:
+            A [`hyperkm.check.Report`][hyperkm.check.Report]: ``findings``, ``text()``,
+            ``json()``, ``junit()``, ``sarif()``.
+        """
+        from .check import check
+
+        return check(self, max_requests=max_requests)
+
     def resource(self, url: str) -> Resource:
         """A lazy [`Resource`][hyperkm.Resource] for ``url`` (no request until its state is
         needed)."""

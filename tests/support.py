@@ -25,11 +25,14 @@ class ScriptedServer:
     Records every request (method, path, headers) in ``requests``.
     """
 
-    def __init__(self, routes: dict[str, Any] | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(self, routes: dict[str, Any] | None = None, host: str = "127.0.0.1",
+                 ssl_context: Any = None) -> None:
         self.routes: dict[str, Any] = dict(routes or {})
         self.requests: list[Request] = []
-        self._server = make_server(host, 0, self._app, threaded=True, request_handler=_Quiet)
-        self.url = f"http://{host}:{self._server.server_port}"
+        self._server = make_server(host, 0, self._app, threaded=True, request_handler=_Quiet,
+                                   ssl_context=ssl_context)
+        scheme = "https" if ssl_context is not None else "http"
+        self.url = f"{scheme}://{host}:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.05}, daemon=True)
 

@@ -35,7 +35,7 @@ EPILOG = """\b
 Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 link not found or bad template
 variables, 4 HTTP 4xx, 5 HTTP 5xx, 6 transport (connection, TLS, timeout),
 7 unreadable document, 8 asynchronous job failed or timed out, 9 values that do not
-fit an action's form (nothing was sent).
+fit an action's form (nothing was sent); 'check': 10/11/12 a note/warning/error found.
 The token comes from HYPERKM_TOKEN or --token ('--token -' reads it unseen; a token on
 the command line is visible to other local users); it is sent only to the root URL's
 origin."""
@@ -630,6 +630,61 @@ def map_command(url: str | None, depth: int, budget: int, fmt: str, output: str 
             data = terminal_safe(data.decode("utf-8", "replace")).encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+
+
+#: ``hyperkm check``'s exit codes by the most serious finding at or above --fail-on.
+CHECK_EXIT_CODES = {"note": 10, "warning": 11, "error": 12}
+
+
+@cli.command("check", epilog=EPILOG)
+@click.argument("url", required=False)
+@click.option("--max-requests", type=click.IntRange(1, 100_000), default=200,
+              show_default=True, help="At most this many requests.")
+@click.option("--format", "report_format", type=click.Choice(["text", "json", "junit",
+                                                              "sarif"]),
+              default="text", show_default=True, help="How to write the findings (JUnit XML "
+              "and SARIF for CI systems).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
+              default="error", show_default=True,
+              help="Exit non-zero when a finding at this level or above is found.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@with_common
+def check_command(url: str | None, max_requests: int, report_format: str, fail_on: str,
+                  output: str | None, token: str | None, demo: bool, demo_format: str,
+                  cache: str | None, verify: str | None, debug: bool) -> None:
+    """Lint a hypermedia API: crawl from its root as a client would, and report what breaks
+    clients — broken links and templates, documents that do not parse as what they claim,
+    caching, paging, forms, errors and deprecations (docs/check.md lists every rule).
+
+    Only GET, HEAD and OPTIONS are sent, never another origin. Exit codes: 0, or 10/11/12
+    when the most serious finding at or above --fail-on is a note/warning/error.
+
+    \b
+    Examples:
+      hyperkm check --demo
+      hyperkm check https://api.example.com --format sarif -o hyperkm.sarif
+    """
+    from ..check import check
+
+    try:
+        with connection(url, token, demo, "off", verify, {"format": demo_format},
+                        warn=False) as root:
+            report = check(root.client, max_requests=max_requests)
+    except errors.HyperkmError as exc:
+        fail(exc, debug)
+    text = {"text": report.text, "json": report.json, "junit": report.junit,
+            "sarif": report.sarif}[report_format]()
+    if output:
+        with replace_atomically(output) as fh:
+            fh.write(text.encode("utf-8") + b"\n")
+        echo(f"wrote {output} ({len(report.findings)} findings, {report.requests} requests)",
+             err=True)
+    else:
+        echo(text)
+    worst = report.at_least(fail_on) if fail_on != "never" else []
+    if worst:
+        highest = max((f.level for f in worst), key=lambda lv: CHECK_EXIT_CODES[lv])
+        sys.exit(CHECK_EXIT_CODES[highest])
 
 
 @cli.command(epilog=EPILOG)

@@ -168,3 +168,33 @@ def test_drf_options_describes_a_request_body(drf):
     assert fields["title"].required and fields["title"].max_length is not None
     assert "id" not in fields  # read-only fields are not asked for
     assert root.client.described_fields(articles.url, "DELETE") == ()
+
+
+# -- hyperkm check on servers nobody here wrote ---------------------------------------------------
+
+def test_check_reads_every_real_server_and_reports_their_faults(drf, hypermodel, json_server):
+    """``hyperkm check`` on the real servers: no crash, their documents read, and their known
+    faults reported — no validators (DRF, fastapi-hypermodel send no ETag), HTML error pages
+    (DRF's 404), no self link on DRF's JSON:API documents (it is optional there)."""
+    fmt, server = hypermodel
+    reports = {
+        "drf-jsonapi": hyperkm.connect(drf.url + "/jsonapi/").client.check(max_requests=150),
+        "drf-hal": hyperkm.connect(drf.url + "/hal/").client.check(max_requests=150),
+        "hypermodel": hyperkm.connect(server.url + "/items").client.check(max_requests=150),
+        "json-server": hyperkm.connect(
+            json_server.url + "/posts?_page=1&_limit=5").client.check(max_requests=150),
+    }
+    formats = {"drf-jsonapi": "jsonapi", "drf-hal": "hal", "hypermodel": fmt,
+               "json-server": "kissmetrics"}
+    for name, report in reports.items():
+        assert report.requests > 2 and formats[name] in report.formats, name
+        assert not report.exhausted, name
+        assert "broken-link" not in report.failed(), name  # their links work
+    def rules(name: str) -> set[str]:
+        return {f.rule for f in reports[name].findings}
+
+    assert {"no-validator", "error-not-problem-details"} <= rules("drf-jsonapi")
+    assert "missing-self" in rules("drf-jsonapi")
+    assert {"no-validator", "error-not-problem-details"} <= rules("drf-hal")
+    assert "no-validator" in rules("hypermodel")
+    assert any(f.evidence == "Content-Type: text/html" for f in reports["drf-hal"].findings)
