@@ -173,7 +173,10 @@ class _Checker:
         if media.startswith("text/") and media != "text/html":
             return None  # an export (CSV), not a document
         self.formats[document.format] += 1
-        self._document(response, document)
+        try:
+            self._document(response, document)
+        except DocumentError as exc:  # a member or a form read late, and malformed
+            self._unparseable(response.url, exc)
         return document, response
 
     def _unparseable(self, url: str, exc: DocumentError) -> None:
