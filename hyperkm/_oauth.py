@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
+import urllib3
 
 from ._exceptions import ConfigurationError, Unauthorized
 from ._http import TokenScope
@@ -401,7 +402,8 @@ class OAuth2:
                 "Accept": "application/json"}, allow_redirects=False, stream=True,
                 timeout=self._timeout, verify=self._verify)
             content = response.raw.read(MAX_TOKEN_RESPONSE + 1, decode_content=True)
-        except requests.RequestException as exc:
+            response.close()
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise Unauthorized(f"OAuth2: the token endpoint {url} cannot be reached ({exc})",
                                url=url, status=401) from exc
         finally:
