@@ -6,7 +6,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import threading
 import time
 from collections import Counter
@@ -59,7 +58,6 @@ log = logging.getLogger("hyperkm")
 
 _DEFAULT: Any = object()
 _REDIRECTS = (301, 302, 303, 307, 308)
-_MAY_DEPRECATE = re.compile(r"deprecation|sunset", re.IGNORECASE)
 #: How many redirects one request may follow before hyperkm gives up.
 MAX_REDIRECTS = 10
 
@@ -644,9 +642,14 @@ class HttpClient:
 
     def _warn_deprecated(self, url: str, headers: Mapping[str, str]) -> str:
         """Log, once per URL, a server's ``Deprecation``/``Sunset`` word; the line to show."""
-        if "deprecation" not in headers and "sunset" not in headers and (
-                "link" not in headers or not _MAY_DEPRECATE.search(headers["link"])):
-            return ""
+        if "deprecation" not in headers and "sunset" not in headers:
+            link = headers.get("link")
+            if not link:
+                return ""
+            # (a page's Link header can be long: one lower() and two finds, not a regex)
+            lowered = link.lower()
+            if "deprecation" not in lowered and "sunset" not in lowered:
+                return ""
         found = read_deprecation(headers, url)
         if found is None:
             return ""

@@ -76,6 +76,15 @@ class ActivityStreamsFormat:
         total = count(obj.get("totalItems"))
         if not kinds and raw_items is None:
             return Document(url, format=self.name, data=_state(obj), links=Links(links))
+        first_page = obj.get("first")
+        if raw_items is None and type(first_page) is dict and kinds & {
+                "Collection", "OrderedCollection"}:
+            # The first page embedded (Mastodon's replies): its items are the collection's
+            # first members, and its next link goes on from there.
+            raw_items = first_page.get("orderedItems", first_page.get("items"))
+            following = first_page.get("next")
+            if isinstance(following, str) and following.strip() and "next" not in obj:
+                links.append(Link.create("next", following.strip(), base=url))
         if raw_items is None:
             raw_items = []
         expect(isinstance(raw_items, list), "$.orderedItems must be an array", raw_items, url)

@@ -198,6 +198,16 @@ def _is_ref(value: Any, names: _Names) -> bool:
                     for k in value))
 
 
+def _is_node(value: Any) -> bool:
+    """An embedded node object: an ``@id`` and properties of its own."""
+    return type(value) is dict and isinstance(value.get("@id"), str) and bool(
+        value["@id"].strip()) and not value["@id"].startswith("_:")
+
+
+#: Hydra terms whose values are IRIs (its context types them "@id").
+_IRI_TERMS = frozenset({"entrypoint", "apiDocumentation"})
+
+
 def _is_template(value: Any, names: _Names) -> bool:
     if type(value) is not dict:
         return False
@@ -241,6 +251,13 @@ def _controls(obj: dict[str, Any], base: str, names: _Names, where: str
         elif type(value) is list and value and all(_is_ref(v, names) for v in value[:MAX_LINKS]):
             links += [Link.create(term, v["@id"].strip(), base=base, title=_title(v, names))
                       for v in value[:MAX_LINKS]]
+        elif _is_node(value) or (type(value) is list and value and all(
+                _is_node(v) for v in value[:MAX_LINKS])):
+            # Embedded resources with their own @id: state (shown as sent), and links
+            nodes = value if type(value) is list else [value]
+            links += [Link.create(term, v["@id"].strip(), base=base) for v in nodes[:MAX_LINKS]]
+        elif term in _IRI_TERMS and type(value) is str and value.strip():
+            links.append(Link.create(term, value.strip(), base=base))
         elif key in typed or inferred:
             values = value if type(value) is list else [value]
             links += [Link.create(term, v.strip(), base=base,

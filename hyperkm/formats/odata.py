@@ -60,13 +60,13 @@ class ODataFormat:
 
     def parse(self, obj: Any, url: str) -> Document:
         expect(isinstance(obj, dict), "$: expected an OData JSON object", obj, url)
-        context = obj.get("@odata.context")
+        context = _control(obj, "context")
         # Relative URLs in a payload are relative to its context URL (OData JSON 4.01,
         # "Relative URLs"), itself relative to the request URL.
         base = absolute(context, url) if isinstance(context, str) and context.strip() else url
         links = _own_links(obj, base, "$")
         for key, rel in _DOC_LINKS:
-            href = obj.get(key)
+            href = _control(obj, key[len("@odata."):])
             if href is not None:
                 expect(isinstance(href, str) and bool(href.strip()), f"$.{key} must be a URL",
                        href, url)
@@ -77,12 +77,21 @@ class ODataFormat:
         # A collection: "value" and control information only (an entity may have a
         # property called "value" among others).
         if isinstance(value, list) and all(k == "value" or _is_annotation(k) for k in obj):
-            total = count(obj.get("@odata.count"))
+            raw_count = _control(obj, "count")
+            # (IEEE754Compatible=true writes numbers as strings)
+            total = count(int(raw_count) if isinstance(raw_count, str) and raw_count.isdigit()
+                          and len(raw_count) <= 15 else raw_count)
             members = LazyMembers(value, partial(_member_at, base, url), _quick_state)
             return Document(url, format=self.name, items=members, links=Links(links),
                             actions=actions, page=Page(total=total))
         return Document(url, format=self.name, data=_state(obj), links=Links(links),
                         actions=actions)
+
+
+def _control(obj: Any, name: str) -> Any:
+    """Control information ``@odata.NAME`` — or ``@NAME``, as OData 4.01 allows."""
+    value = obj.get("@odata." + name)
+    return obj.get("@" + name) if value is None else value
 
 
 def _is_annotation(key: str) -> bool:
@@ -99,8 +108,10 @@ def _quick_state(raw: Any) -> Any:
 
 def _own_links(obj: dict[str, Any], base: str, where: str) -> list[Link]:
     links: list[Link] = []
-    own = obj.get("@odata.id", obj.get("@odata.readLink"))
-    edit = obj.get("@odata.editLink")
+    own = _control(obj, "id")
+    if own is None:
+        own = _control(obj, "readLink")
+    edit = _control(obj, "editLink")
     for key, value in (("@odata.id", own), ("@odata.editLink", edit)):
         if value is not None:
             expect(isinstance(value, str) and bool(value.strip()), f"{where}.{key} must be a URL",
@@ -108,15 +119,16 @@ def _own_links(obj: dict[str, Any], base: str, where: str) -> list[Link]:
     if own is not None or edit is not None:
         links.append(Link.create("self", str(own or edit).strip(), base=base))
     for key, rel in _OWN_LINKS:
-        href = obj.get(key)
+        href = _control(obj, key[len("@odata."):])
         if isinstance(href, str) and href.strip():
             links.append(Link.create(rel, href.strip(), base=base))
     for key, value in obj.items():
         if len(links) >= MAX_LINKS:
             break
-        if not isinstance(key, str) or "@odata." not in key or key.startswith("@"):
+        if not isinstance(key, str) or "@" not in key or key.startswith("@"):
             continue
-        name, _, annotation = key.partition("@odata.")
+        name, _, annotation = key.partition("@")
+        annotation = annotation.removeprefix("odata.")
         if annotation not in ("navigationLink", "associationLink"):
             continue
         expect(isinstance(value, str) and bool(value.strip()), f"{where}.{key} must be a URL",
@@ -147,7 +159,8 @@ def _member_at(base: str, page: str, raw: Any, i: int) -> Document:
     where = f"$.value[{i}]"
     if type(raw) is not dict:  # a collection of primitive values: plain state
         return Document.member(page, "odata", raw, None, False)
-    own = raw.get("@odata.id", raw.get("@odata.readLink", raw.get("@odata.editLink")))
+    own = next((v for v in (_control(raw, "id"), _control(raw, "readLink"),
+                            _control(raw, "editLink")) if v is not None), None)
     has_own = isinstance(own, str) and bool(own.strip())
     url = absolute(str(own), base) if has_own else page
     return Document.member(url, "odata", raw, partial(_member_links, raw, base, where),

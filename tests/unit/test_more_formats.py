@@ -283,3 +283,42 @@ def test_paypal_redirect_stays_a_link_and_post_is_an_action():
     doc = read("paypal_payment", "application/json")
     assert doc.links["approval_url"].href.startswith("https://www.sandbox.paypal.com/")
     assert [(a.name, a.method) for a in doc.actions] == [("execute", "POST")]
+
+
+def test_hydra_embedded_nodes_and_iri_terms_are_links_too():
+    body = {"@context": "http://www.w3.org/ns/hydra/context.jsonld", "@id": "/books/1",
+            "@type": "Book", "title": "Dune",
+            "author": {"@id": "/people/7", "@type": "Person", "name": "Frank Herbert"},
+            "reviews": [{"@id": "/reviews/1", "rating": 5}, {"@id": "/reviews/2", "rating": 4}],
+            "entrypoint": "/"}
+    doc = parse(json.dumps(body).encode(), "https://h.example/books/1",
+                {"Content-Type": "application/ld+json"})
+    assert doc.links["author"].href == "https://h.example/people/7"
+    assert doc.data["author"]["name"] == "Frank Herbert"  # still state
+    assert [x.href for x in doc.links.all("reviews")] == ["https://h.example/reviews/1",
+                                                           "https://h.example/reviews/2"]
+    assert doc.links["entrypoint"].href == "https://h.example/"
+
+
+def test_odata_401_control_information_without_the_prefix():
+    body = {"@context": "https://h.example/svc/$metadata#People", "@count": "3",
+            "@nextLink": "People?$skiptoken=2",
+            "value": [{"@id": "People('a')", "Name": "A"}, {"@id": "People('b')", "Name": "B"}]}
+    doc = parse(json.dumps(body).encode(), "https://h.example/svc/People",
+                {"Content-Type": "application/json;odata.metadata=minimal"})
+    assert doc.format == "odata" and doc.page.total == 3
+    assert doc.links["next"].href == "https://h.example/svc/People?$skiptoken=2"
+    assert doc.items[0].url == "https://h.example/svc/People('a')"
+
+
+def test_as2_collection_with_its_first_page_embedded():
+    body = {"@context": "https://www.w3.org/ns/activitystreams",
+            "id": "https://m.example/users/a/statuses/1/replies", "type": "Collection",
+            "first": {"type": "CollectionPage",
+                      "next": "https://m.example/users/a/statuses/1/replies?page=true",
+                      "partOf": "https://m.example/users/a/statuses/1/replies",
+                      "items": ["https://m.example/users/b/statuses/9"]}}
+    doc = parse(json.dumps(body).encode(), body["id"],
+                {"Content-Type": "application/activity+json"})
+    assert doc.links["next"].href.endswith("replies?page=true")
+    assert [x.href for x in doc.links.all("item")] == ["https://m.example/users/b/statuses/9"]
