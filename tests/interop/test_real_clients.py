@@ -14,7 +14,8 @@ from hyperkm.demo import running
 from .conftest import need_node
 
 SCRIPT = pathlib.Path(__file__).parent / "clients" / "ketting_walk.js"
-FORMATS = ["km", "hal", "array", "siren", "jsonapi", "collection+json", "html"]
+FORMATS = ["km", "hal", "array", "siren", "jsonapi", "collection+json", "html", "hydra", "odata",
+           "activitystreams"]
 
 
 def ketting(*args: str) -> dict:
