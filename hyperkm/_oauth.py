@@ -177,37 +177,29 @@ class OAuth2:
     def discover(cls, url: str, client_id: str, *, client_secret: str | None = None,
                  scope: str | None = None, prompt: Callable[[str, str], None] | None = None,
                  verify: Any = True, store: Any = None) -> OAuth2:
-        """Read the authorization server's metadata (RFC 8414,
-        ``/.well-known/oauth-authorization-server`` on ``url``'s origin) and choose the grant:
-        client credentials with a secret, the device grant without one.
+        """Read the authorization server's metadata and choose the grant: client credentials
+        with a secret, the device grant without one.
+
+        ``url`` is the API's root or the authorization server's issuer; the metadata is looked
+        for where RFC 8414 and OpenID Connect Discovery put it — on its origin
+        (``/.well-known/oauth-authorization-server``, ``/.well-known/openid-configuration``)
+        and, for an issuer with a path (Keycloak's ``…/realms/NAME``), under that path.
 
         Raises:
             ConfigurationError: no metadata there, or it names no usable endpoint.
         """
         from urllib.parse import urljoin
 
-        where = urljoin(url, "/.well-known/oauth-authorization-server")
-        why = TokenScope(where).reason_withheld(where)
-        if why is not None:
-            raise ConfigurationError(f"cannot read OAuth2 metadata at {where}: {why}")
-        try:
-            answer = requests.get(where, timeout=(5, 30), verify=verify, allow_redirects=False,
-                                  headers={"Accept": "application/json"})
-            meta = answer.json() if answer.status_code == 200 else None
-        except (requests.RequestException, ValueError) as exc:
-            raise ConfigurationError(f"cannot read OAuth2 metadata at {where}: {exc}") from exc
-        if not isinstance(meta, dict) or not isinstance(meta.get("token_endpoint"), str):
-            raise ConfigurationError(
-                f"{where} gives no OAuth2 metadata with a token_endpoint (RFC 8414); pass "
-                "the token endpoint yourself (--token-url, or OAuth2(token_url, ...))")
+        meta, where = _metadata(url, verify)
+        # (RFC 8414 wants absolute URLs; a relative one is read against the metadata's URL)
+        token_url = urljoin(where, meta["token_endpoint"])
         if client_secret:
-            return cls.client_credentials(meta["token_endpoint"], client_id, client_secret,
-                                          scope=scope)
+            return cls.client_credentials(token_url, client_id, client_secret, scope=scope)
         device_url = meta.get("device_authorization_endpoint")
         if not isinstance(device_url, str):
             raise ConfigurationError(f"{where} offers no device authorization endpoint; a "
                                      "client without a secret cannot sign in there")
-        return cls.device(meta["token_endpoint"], device_url, client_id, scope=scope,
+        return cls.device(token_url, urljoin(where, device_url), client_id, scope=scope,
                           prompt=prompt, store=store)
 
     @classmethod
@@ -427,6 +419,36 @@ class OAuth2:
             session = self._session = requests.Session()
             session.trust_env = False  # no ~/.netrc, no proxy credentials from the env
         return session
+
+
+def _metadata(url: str, verify: Any) -> tuple[dict[str, Any], str]:
+    """The first authorization server metadata found for ``url`` (see `OAuth2.discover`)."""
+    from urllib.parse import urljoin, urlsplit
+
+    path = urlsplit(url).path.rstrip("/")
+    candidates = [urljoin(url, "/.well-known/oauth-authorization-server"),
+                  urljoin(url, "/.well-known/openid-configuration")]
+    if path:
+        candidates += [urljoin(url, "/.well-known/oauth-authorization-server" + path),
+                       url.split("?")[0].rstrip("/") + "/.well-known/openid-configuration"]
+    tried = []
+    for where in dict.fromkeys(candidates):
+        why = TokenScope(where).reason_withheld(where)
+        if why is not None:
+            raise ConfigurationError(f"cannot read OAuth2 metadata at {where}: {why}")
+        try:
+            answer = requests.get(where, timeout=(5, 30), verify=verify, allow_redirects=False,
+                                  headers={"Accept": "application/json"})
+            meta = answer.json() if answer.status_code == 200 else None
+        except (requests.RequestException, ValueError):
+            meta = None
+        if isinstance(meta, dict) and isinstance(meta.get("token_endpoint"), str):
+            return meta, where
+        tried.append(where)
+    raise ConfigurationError(
+        f"no OAuth2 metadata with a token_endpoint at {', '.join(tried)} (RFC 8414, OpenID "
+        "Connect Discovery); pass the token endpoint yourself (--token-url, or "
+        "OAuth2(token_url, ...))")
 
 
 def _print_prompt(url: str, code: str) -> None:

@@ -325,3 +325,17 @@ def test_a_bookmark_never_chooses_where_oauth_tokens_go():
         with pytest.raises(hyperkm.ConfigurationError, match="root="):
             hyperkm.open(mark, auth=service(demo))
         assert hyperkm.open(mark, auth=service(demo), root=demo.root_url).data
+
+
+def test_discovery_finds_openid_connect_metadata_under_an_issuer_path():
+    # Keycloak's issuers are https://host/realms/NAME, their metadata under that path
+    meta = {"issuer": "x", "token_endpoint": "/realms/shop/protocol/openid-connect/token"}
+    with ScriptedServer({"/realms/shop/.well-known/openid-configuration": (200, JSON, meta)}
+                        ) as server:
+        auth = hyperkm.OAuth2.discover(server.url + "/realms/shop", "id", client_secret="s")
+        assert auth.token_url == server.url + "/realms/shop/protocol/openid-connect/token"
+        paths = [r.path for r in server.requests]
+        assert paths[-1] == "/realms/shop/.well-known/openid-configuration"
+    with ScriptedServer() as empty, pytest.raises(hyperkm.ConfigurationError,
+                                                   match="no OAuth2 metadata"):
+        hyperkm.OAuth2.discover(empty.url + "/api", "id")

@@ -136,3 +136,16 @@ def json_server(tmp_path: pathlib.Path) -> Iterator[Process]:
                       "--host", "127.0.0.1", "--quiet", "db.json"], port, "/posts", tmp_path)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def oauth2_server(tmp_path: pathlib.Path) -> Iterator[Process]:
+    """oauth2-mock-server (npm): an OAuth2 / OpenID Connect authorization server nobody here
+    wrote; its issuer is http://localhost:PORT, its metadata OpenID Connect Discovery's."""
+    package = need_node("oauth2-mock-server")
+    port = free_port()
+    server = Process(["node", str(package / "dist" / "oauth2-mock-server.js"), "-a",
+                      "127.0.0.1", "-p", str(port)], port,
+                     "/.well-known/openid-configuration", tmp_path)
+    yield server
+    server.stop()
