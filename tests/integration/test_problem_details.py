@@ -115,3 +115,23 @@ def test_the_cli_shows_the_problem(server, capsys):
     err = capsys.readouterr().err
     assert code != 0 and "This value should not be blank." in err
     assert "Traceback" not in err
+
+
+def test_the_shell_and_the_explorer_show_the_problem(server):
+    import re
+
+    import requests
+
+    from hyperkm.cli.shell import ShellState, execute
+    from hyperkm.explore import ExplorerServer
+
+    server.routes["/"] = (200, {"Content-Type": "application/json"},
+                          {"links": [{"rel": "books", "href": "/books"}], "data": {}})
+    root = hyperkm.connect(server.url + "/", cache=False)
+    out = execute(ShellState(root), "books")
+    assert "This value should not be blank." in out and "Traceback" not in out
+    with ExplorerServer(root) as explorer:
+        home = requests.get(explorer.url, timeout=5).text
+        href = re.search(r'href="(/\?[^"]*&amp;t=[^"]*)"', home).group(1).replace("&amp;", "&")
+        page = requests.get(explorer.url.split("/?")[0] + href, timeout=5).text
+        assert "This value should not be blank." in page
