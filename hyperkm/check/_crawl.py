@@ -5,7 +5,6 @@ the API itself gave, forms asked about with OPTIONS — each answer checked agai
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 import secrets
 from collections import Counter, deque
@@ -19,16 +18,13 @@ from .._exceptions import DocumentError, HyperkmError, TemplateError
 from .._forms import Action
 from .._links import Link
 from .._urls import normalised, origin_of
-from ..formats._common import looks_templated
+from ._judge import unsatisfiable
 from ._report import Finding, Report
 from ._rules import LEVELS, RULES
+from ._walks import check_collection, check_flags, check_templates
 
 __all__ = ["check"]
 
-#: Pages walked per collection (the first ones: enough to see how paging behaves).
-MAX_PAGES = 12
-#: Members per page whose own links are followed (a sample: the rest are alike).
-MEMBER_SAMPLE = 2
 #: Documents whose values are kept per field name.
 MAX_VALUES = 32
 _HYPERMEDIA = {"hal", "siren", "jsonapi", "collection+json", "hydra", "activitystreams",
@@ -36,7 +32,6 @@ _HYPERMEDIA = {"hal", "siren", "jsonapi", "collection+json", "hydra", "activitys
 #: Formats whose documents name themselves: a representation of them without one lacks it.
 _SELF_EXPECTED = _HYPERMEDIA | {"kissmetrics", "odata"}
 _LINK_HEADER_TEMPLATE = re.compile(r"<[^>]*\{[^>]*\}[^>]*>")
-_TOTAL_NOTE = re.compile(r"states ([\d,]+) members, but its 'next' links led to ([\d,]+)")
 
 
 def check(client: Any, root_url: str | None = None, *, max_requests: int = 200) -> Report:
@@ -119,7 +114,7 @@ class _Checker:
                 continue
             self._get(url, rel)
         if self._left():
-            self._check_templates()
+            check_templates(self)
         if self._left():
             self._probe_accept()
         if self._left():
@@ -291,37 +286,13 @@ class _Checker:
         if document.format in _SELF_EXPECTED and "self" not in document.links:
             self.find("missing-self", url, f"this {document.format} representation has no "
                       "self link")
-        self._flags(url, document)
+        check_flags(self, url, document)
         self._links(url, document.links)
         self._values(url, document.data)
         for action in document.actions:
             self._form(url, action)
         if document.items is not None:
-            self._collection(url, document)
-
-    def _flags(self, url: str, document: Any) -> None:
-        """``templated`` flags that disagree with their hrefs (formats that have the flag)."""
-        raw = document.raw
-        objects: list[Any] = []
-        if document.format == "hal" and isinstance(raw, dict):
-            for value in (raw.get("_links") or {}).values():
-                objects += value if isinstance(value, list) else [value]
-        elif document.format == "kissmetrics" and isinstance(raw, dict):
-            objects += raw.get("links") or []
-            data = raw.get("data")
-            if isinstance(data, dict):
-                objects += data.get("links") or []
-        for obj in objects[:1024]:
-            if not isinstance(obj, dict) or not isinstance(obj.get("href"), str):
-                continue
-            href, flag = obj["href"], obj.get("templated")
-            flagged = flag is True or (isinstance(flag, str) and flag.lower() == "true")
-            if flagged and "{" not in href:
-                self.find("templated-flag-lies", url, f"{href} is marked templated but has "
-                          "no expression", f"templated: {flag!r}")
-            elif not flagged and looks_templated(href):
-                self.find("templated-flag-lies", url, f"{href} has an RFC 6570 expression "
-                          "but is not marked templated", f"templated: {flag!r}")
+            check_collection(self, url, document)
 
     def _links(self, url: str, links: Iterable[Link]) -> None:
         secure = self.origin[0] == "https"
@@ -366,91 +337,12 @@ class _Checker:
 
     # -- collections ----------------------------------------------------------------------------
 
-    def _collection(self, url: str, document: Any) -> None:
-        if normalised(url) in self.walked:
-            return
-        self.walked.add(normalised(url))
-        self.applied("next-loop", "total-mismatch", "inconsistent-page-size",
-                     "prev-next-not-inverse")
-        for member in list(document.items)[:MEMBER_SAMPLE]:
-            try:
-                self._links(url, member.links)
-            except DocumentError as exc:
-                self._unparseable(url, exc)
-        for member in document.items:
-            try:
-                self._values(url, member.data)
-            except DocumentError:
-                break
-        budget = max(0, min(MAX_PAGES, self.budget - self.requests - 1))
-        if budget < 2:
-            return
-        resource = self.client.resource(url)
-        pages: list[tuple[str, int, str | None, str | None]] = []
-        members: list[list[str]] = []
-        before = len(self.notes)
-        stated = document.page.total
-        complete = False
-        try:
-            for page in resource.items(prefetch=0, max_pages=budget).pages():
-                doc = page.document
-                prev, own = doc.links.get("prev"), doc.links.get("self")
-                pages.append((page.url, len(doc.items or ()), prev.href if prev else None,
-                              own.href if own is not None and not own.templated else None))
-                members.append(_member_keys(doc))
-                self.visited.add(normalised(page.url))
-                for member in (doc.items or ())[:50]:
-                    self._values(page.url, member.data)
-            complete = len(pages) < budget
-        except DocumentError as exc:
-            if "loops" in exc.message:
-                self.find("next-loop", url, "the collection's next links loop", exc.message)
-            else:
-                self._unparseable(url, exc)
-            return
-        except HyperkmError as exc:
-            self.find("broken-link", url, "a page of the collection cannot be read",
-                      getattr(exc, "message", str(exc)))
-            return
-        for note in self.notes[before:]:
-            found = _TOTAL_NOTE.search(note)
-            if found:
-                self.find("total-mismatch", url, f"states {found.group(1)} members; its pages "
-                          f"hold {found.group(2)}", note)
-        if complete and stated is not None and len(pages) > 1:
-            walked = sum(p[1] for p in pages)
-            if walked != stated and not any(_TOTAL_NOTE.search(n) for n in self.notes[before:]):
-                self.find("total-mismatch", url, f"states {stated} members; its pages hold "
-                          f"{walked}", f"{len(pages)} pages")
-        sizes = [p[1] for p in pages]
-        full = sizes[:-1] if complete else sizes
-        if len(set(full)) > 1:
-            self.find("inconsistent-page-size", url, "its full pages differ in size",
-                      ", ".join(map(str, sizes)))
-        for i, ((before_url, _, _, before_self), (page_url, _, prev, _)) in enumerate(
-                itertools.pairwise(pages)):
-            # (the first page may be reached by the collection's URL and name itself otherwise)
-            if prev is None or normalised(prev) in {normalised(before_url),
-                                                    normalised(before_self or before_url)}:
-                continue
-            if self._left():  # another URL for the same page? Its members say.
-                try:
-                    answer = self.client.request("GET", prev, raise_for_status=False)
-                    doc = formats.parse(answer.content, answer.url, answer.headers)
-                    if answer.status_code < 400 and _member_keys(doc) == members[i]:
-                        continue
-                except HyperkmError:
-                    pass
-            self.find("prev-next-not-inverse", page_url, "its prev link does not lead "
-                      "back to the page whose next led here",
-                      f"prev: {prev}; came from: {before_url}")
-
     # -- forms ------------------------------------------------------------------------------------
 
     def _form(self, url: str, action: Action) -> None:
         self.applied("unsatisfiable-field")
         for field in action.fields:
-            problem = _unsatisfiable(field)
+            problem = unsatisfiable(field)
             if problem:
                 self.find("unsatisfiable-field", url, f"the field {field.name!r} of the form "
                           f"{action.name!r} cannot be filled: {problem}")
@@ -490,47 +382,6 @@ class _Checker:
 
     # -- templates, content negotiation, errors ---------------------------------------------------
 
-    def _check_templates(self) -> None:
-        self.applied("template-404")
-        for href, (link, source) in list(self.templates.items()):
-            if not self._left():
-                return
-            try:
-                if origin_of(href.split("{", 1)[0] or source) != self.origin:
-                    continue
-            except DocumentError:
-                continue
-            names = list(link.variables)
-            template = link.template
-            required = set(template.required) if template is not None else set()
-            pools = [self.values.get(name, {}) for name in names]
-            if not required or not all(self.values.get(n) for n in required):
-                continue  # nothing the API gave fits: not tested
-            statuses = []
-            # Values from the documents nearest the template first: an {id} of
-            # /events/{id} is an event's id, found on the events pages.
-            literal = href.split("{", 1)[0]
-            sources = sorted(self.values[next(iter(required))],
-                             key=lambda src: -_common_prefix(src, literal))[:3]
-            for src in sources:
-                chosen = {n: pool.get(src, next(iter(pool.values()))) for n, pool in
-                          zip(names, pools, strict=False) if pool and n in required}
-                try:
-                    target = link.expand(**chosen)
-                except TemplateError:
-                    continue
-                try:
-                    answer = self.client.request("GET", target, raise_for_status=False)
-                except HyperkmError:
-                    break
-                statuses.append((answer.status_code, target))
-                if answer.status_code < 400 or not self._left():
-                    break
-            if statuses and all(s == 404 for s, _ in statuses):
-                self.find("template-404", source, f"the template {link.rel!r} expanded with "
-                          "the API's own values answers 404",
-                          "; ".join(f"{s} {t}" for s, t in statuses))
-
     def _probe_accept(self) -> None:
         """Does the root's body depend on Accept, and does Vary say so?"""
         answers = []
@@ -556,54 +407,3 @@ class _Checker:
             return
         if answer.status_code >= 400:
             self._error_answer(answer)
-
-
-def _member_keys(document: Any) -> list[str]:
-    """What tells a page's members apart: their URLs, else their states."""
-    keys = []
-    for member in list(document.items or ())[:100]:
-        try:
-            keys.append(member.url if member.has_own_url else repr(member.data)[:200])
-        except DocumentError:
-            keys.append("?")
-    return keys
-
-
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def _unsatisfiable(field: Any) -> str | None:
-    if field.min is not None and field.max is not None and field.min > field.max:
-        return f"min {field.min} is above max {field.max}"
-    lo, hi = field.min_length, field.max_length
-    if lo is not None and hi is not None and lo > hi:
-        return f"minLength {lo} is above maxLength {hi}"
-    if field.pattern:
-        try:
-            re.compile(field.pattern)
-        except (re.error, RecursionError, OverflowError):
-            from .. import _patterns
-
-            if _patterns._compiled(field.pattern) is None:
-                return f"the pattern /{field.pattern[:80]}/ does not compile"
-    if field.required and field.read_only and field.value is None:
-        return "it is required and read-only, with no value"
-    if field.options is not None:
-        if field.required and not field.options:
-            return "it is required, and offers no option"
-        if field.value is not None and field.value not in field.options and not isinstance(
-                field.value, list):
-            return f"its value {field.value!r} is not one of its options"
-    value = field.value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if field.min is not None and value < field.min:
-            return f"its value {value} is below its min {field.min}"
-        if field.max is not None and value > field.max:
-            return f"its value {value} is above its max {field.max}"
-    return None
