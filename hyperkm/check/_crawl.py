@@ -50,10 +50,8 @@ def check(client: Any, root_url: str | None = None, *, max_requests: int = 200) 
 
 
 def _probe_client(client: Any) -> Any:
-    """A client with the same credentials and settings, and no cache."""
-    from .._connect import Client
-
-    return Client(client.root_url, token=client._token, auth=client._oauth,
+    """A client of the same class, credentials and settings, and no cache."""
+    return type(client)(client.root_url, token=client._token, auth=client._oauth,
                   headers={k: v for k, v in client.headers.items() if k != "Accept"},
                   credential_headers=client.credential_headers, verify=client.verify,
                   session=client._given_session, cache=False, retries=0,
