@@ -414,6 +414,11 @@ class Links(Sequence[Link]):
             width = max(len(line) for line in lines)
             lines = [f"{line:<{width}}  {source}" for line, source in zip(lines, ["from", *(
                 SOURCES.get(link.source, link.source) for link in self._links)], strict=True)]
+        if any(link.anchor for link in self._links):
+            # A linkset's links are about other resources too: say which (RFC 9264 anchor).
+            width = max(len(line) for line in lines)
+            lines = [f"{line:<{width}}  {about}" for line, about in zip(lines, ["about", *(
+                link.anchor or "(this document)" for link in self._links)], strict=True)]
         return "\n".join(line.rstrip() for line in lines)
 
 

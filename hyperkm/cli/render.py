@@ -50,16 +50,21 @@ def links_table(links: Links) -> str:
     """rel, name/title, href (or the template with its variables), type/profile, and where
     the link came from (the body or the ``Link`` header), and the rel's documentation where
     the API gives one (its CURIEs are listed below)."""
-    rows = links.detail_rows()
+    rows: list[tuple[str, ...]] = list(links.detail_rows())
     if not rows:
         return "(no links)"
     # The API's own documentation of each rel (a HAL CURIE's URL, an extension rel's URI)
     docs = [links.docs(row[0]) or "" for row in rows]
+    header = ["rel", "name", "href", "type", "from"]
     if any(docs):
-        text = table([(*row, doc) for row, doc in zip(rows, docs, strict=True)],
-                     ("rel", "name", "href", "type", "from", "docs"), max_width=100)
-    else:
-        text = table(rows, ("rel", "name", "href", "type", "from"), max_width=100)
+        rows = [(*row, doc) for row, doc in zip(rows, docs, strict=True)]
+        header.append("docs")
+    anchors = [link.anchor for link in links]
+    if any(anchors) and len(anchors) == len(rows):
+        # A linkset's links are about other resources too (RFC 9264 anchor): say which
+        rows = [(*row, anchor or "(here)") for row, anchor in zip(rows, anchors, strict=True)]
+        header.append("about")
+    text = table(rows, tuple(header), max_width=100)
     curies = links.curies
     if curies:
         text += "\n" + "\n".join(f"CURIE {prefix}: {href}   ('docs REL' shows one)"

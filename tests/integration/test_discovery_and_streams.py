@@ -86,3 +86,14 @@ def test_an_outbox_in_parallel_gives_the_same_members():
         sequential = [m.url for m in outbox.items()]
         parallel = [m.url for m in outbox.items(concurrency=4)]
         assert parallel == sequential and len(sequential) == 8
+
+
+def test_the_shell_says_what_each_catalog_link_is_about():
+    from hyperkm.cli.shell import ShellState, execute
+
+    with catalog_server() as api:
+        out = execute(ShellState(hyperkm.connect(api.url, catalog=True)), "links")
+    header = out.splitlines()[0].split()
+    assert header[-1] == "about"
+    row = next(line for line in out.splitlines() if line.startswith("service-desc"))
+    assert row.rstrip().endswith(api.url + "/books/v1")

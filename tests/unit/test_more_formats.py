@@ -322,3 +322,11 @@ def test_as2_collection_with_its_first_page_embedded():
                 {"Content-Type": "application/activity+json"})
     assert doc.links["next"].href.endswith("replies?page=true")
     assert [x.href for x in doc.links.all("item")] == ["https://m.example/users/b/statuses/9"]
+
+
+def test_a_linksets_table_says_what_each_link_is_about():
+    doc = read("rfc9727_api_catalog", "application/linkset+json")
+    table = doc.links.table()
+    assert table.splitlines()[0].split()[-1] == "about"
+    assert "https://developer.example.com/apis/foo_api" in table.splitlines()[-1]
+    assert "(this document)" in table
