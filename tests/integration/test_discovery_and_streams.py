@@ -97,3 +97,15 @@ def test_the_shell_says_what_each_catalog_link_is_about():
     assert header[-1] == "about"
     row = next(line for line in out.splitlines() if line.startswith("service-desc"))
     assert row.rstrip().endswith(api.url + "/books/v1")
+
+
+def test_the_explorer_says_what_each_catalog_link_is_about():
+    import requests
+
+    from hyperkm.explore import ExplorerServer
+
+    with catalog_server() as api:
+        with ExplorerServer(hyperkm.connect(api.url, catalog=True)) as explorer:
+            page = requests.get(explorer.url, timeout=5).text
+    assert "<th>about</th>" in page
+    assert f'<td class="about"><code>{api.url}/books/v1</code></td>' in page
