@@ -31,8 +31,8 @@ __all__ = ["OFFSET_VARIABLES", "PAGE_NUMBER_VARIABLES", "PAGE_SIZE_VARIABLES", "
 #: Template variable / query parameter names that mean "members per page", "position of the
 #: first member" and "page number".
 PAGE_SIZE_VARIABLES = ("limit", "page_size", "per_page", "pageSize", "size", "page[size]",
-                       "page[limit]")
-OFFSET_VARIABLES = ("offset", "start", "page[offset]")
+                       "page[limit]", "$top", "itemsPerPage")
+OFFSET_VARIABLES = ("offset", "start", "page[offset]", "$skip")
 PAGE_NUMBER_VARIABLES = ("page", "page[number]")
 
 # The Resource class sits a layer above: pages are made with type(collection).

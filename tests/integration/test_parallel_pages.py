@@ -174,3 +174,44 @@ def test_max_pages_still_caps_a_parallel_walk():
         root = hyperkm.connect(server.url + "/items?offset=0&limit=3")
         assert [m.data["n"] for m in root.items(concurrency=3, max_pages=2)] == list(range(6))
         assert [m.data["n"] for m in root.items(concurrency=3, max_pages=1)] == list(range(3))
+
+
+def test_odata_skip_and_top_pages_are_derived():
+    # OData's standard paging ($top/$skip in @odata.nextLink) with @odata.count
+    routes = {}
+    for k in range(4):
+        page = {"@odata.context": "/$metadata#People", "@odata.count": 20,
+                "value": [{"@odata.id": f"/People({k * 5 + i})", "n": k * 5 + i}
+                          for i in range(5)]}
+        if k < 3:
+            page["@odata.nextLink"] = f"/People?$top=5&$skip={(k + 1) * 5}"
+        routes["/People" if k == 0 else f"/People?$top=5&$skip={k * 5}"] = (
+            200, {"Content-Type": "application/json;odata.metadata=minimal"}, page)
+    with ScriptedServer(routes) as server:
+        people = hyperkm.connect(server.url + "/People")
+        notes: list[str] = []
+        people.client.on_note.append(notes.append)
+        assert [m.data["n"] for m in people.items(concurrency=4)] == list(range(20))
+        assert any("4 pages 4 at a time" in n for n in notes), notes
+
+
+def test_api_platform_page_numbers_are_derived():
+    # API Platform's Hydra collections: view.next "/books?page=N", totalItems
+    routes = {}
+    for k in range(1, 5):
+        view = {"@id": f"/books?page={k}", "first": "/books?page=1", "last": "/books?page=4"}
+        if k < 4:
+            view["next"] = f"/books?page={k + 1}"
+        page = {"@context": "/contexts/Book", "@id": "/books", "@type": "Collection",
+                "totalItems": 12, "view": view,
+                "member": [{"@id": f"/books/{(k - 1) * 3 + i}", "n": (k - 1) * 3 + i}
+                           for i in range(3)]}
+        routes["/books" if k == 1 else f"/books?page={k}"] = (
+            200, {"Content-Type": "application/ld+json"}, page)
+    with ScriptedServer(routes) as server:
+        books = hyperkm.connect(server.url + "/books")
+        notes: list[str] = []
+        books.client.on_note.append(notes.append)
+        assert [m.data["n"] for m in books.items(concurrency=4)] == list(range(12))
+        assert len(books.items()) == 12
+        assert any("4 pages 4 at a time" in n for n in notes), notes
