@@ -268,6 +268,7 @@ class HttpClient:
         except DocumentError as exc:
             raise ConfigurationError(f"use(origin=...): {exc.message}") from exc
         self._middleware.append((middleware, where))
+
     def use_token(self, token: str | None) -> None:
         """Send ``token`` from now on (``None``: none) — with the same rules as a token given
         to [`connect`][hyperkm.connect]: only to the root's origin, never over plain HTTP
@@ -860,8 +861,8 @@ class Outgoing:
         headers: The headers to send; change them in place.
     """
 
-    method: str
-    url: str
+    method: str = attrs.field(on_setattr=attrs.setters.frozen)
+    url: str = attrs.field(on_setattr=attrs.setters.frozen)
     headers: dict[str, Any]
 
 

@@ -196,6 +196,8 @@ def test_middleware_in_order_on_its_origin_only():
 
         def elsewhere(request):
             calls.append(("elsewhere", request.url))
+            with pytest.raises(AttributeError):  # where a request goes is not middleware's
+                request.url = api.url + "/stolen"
             request.headers["X-Signed"] = "for-other"
             request.headers["X-Copy"] = "Bearer s3cret"  # trying to move the token
 
