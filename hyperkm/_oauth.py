@@ -429,8 +429,13 @@ def _metadata(url: str, verify: Any) -> tuple[dict[str, Any], str]:
     candidates = [urljoin(url, "/.well-known/oauth-authorization-server"),
                   urljoin(url, "/.well-known/openid-configuration")]
     if path:
-        candidates += [urljoin(url, "/.well-known/oauth-authorization-server" + path),
-                       url.split("?")[0].rstrip("/") + "/.well-known/openid-configuration"]
+        candidates.append(urljoin(url, "/.well-known/oauth-authorization-server" + path))
+        # An issuer with a path (Keycloak's /realms/NAME) keeps its OpenID metadata under it;
+        # the URL given may be deeper (its token endpoint, the API): try each parent, at most 6.
+        segments = path.split("/")
+        for end in range(len(segments), max(1, len(segments) - 6), -1):
+            candidates.append(urljoin(url, "/".join(segments[:end]) +
+                                      "/.well-known/openid-configuration"))
     tried = []
     for where in dict.fromkeys(candidates):
         why = TokenScope(where).reason_withheld(where)

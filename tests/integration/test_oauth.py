@@ -341,3 +341,12 @@ def test_discovery_finds_openid_connect_metadata_under_an_issuer_path():
     with ScriptedServer() as empty, pytest.raises(hyperkm.ConfigurationError,
                                                    match="no OAuth2 metadata"):
         hyperkm.OAuth2.discover(empty.url + "/api", "id")
+
+
+def test_discovery_from_a_token_url_below_the_issuer():
+    meta = {"issuer": "x", "token_endpoint": "/realms/shop/protocol/openid-connect/token"}
+    with ScriptedServer({"/realms/shop/.well-known/openid-configuration": (200, JSON, meta)}
+                        ) as server:
+        auth = hyperkm.OAuth2.discover(
+            server.url + "/realms/shop/protocol/openid-connect/token", "id", client_secret="s")
+        assert auth.token_url == server.url + "/realms/shop/protocol/openid-connect/token"
