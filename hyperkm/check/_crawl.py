@@ -21,16 +21,12 @@ from .._urls import normalised, origin_of
 from ._judge import unsatisfiable
 from ._report import Finding, Report
 from ._rules import LEVELS, RULES
-from ._walks import check_collection, check_flags, check_templates
+from ._walks import check_collection, check_flags, check_templates, format_of
 
 __all__ = ["check"]
 
 #: Documents whose values are kept per field name.
 MAX_VALUES = 32
-_HYPERMEDIA = {"hal", "siren", "jsonapi", "collection+json", "hydra", "activitystreams",
-               "linkset"}
-#: Formats whose documents name themselves: a representation of them without one lacks it.
-_SELF_EXPECTED = _HYPERMEDIA | {"kissmetrics", "odata"}
 _LINK_HEADER_TEMPLATE = re.compile(r"<[^>]*\{[^>]*\}[^>]*>")
 
 
@@ -278,10 +274,12 @@ class _Checker:
                 self.find("content-type-mismatch", url,
                           f"served as {media} ({claimed.name}), but the body is "
                           f"{other.name}", f"Content-Type: {response.headers['Content-Type']}")
-        if media == "application/json" and document.format in _HYPERMEDIA:
+        fmt = format_of(document)
+        own_types = [m for m in getattr(fmt, "media_types", ()) if m.endswith("+json")]
+        if media == "application/json" and own_types:
             self.find("generic-content-type", url, f"a {document.format} document served as "
-                      "application/json", "Content-Type: application/json")
-        if document.format in _SELF_EXPECTED and "self" not in document.links:
+                      f"application/json, not {own_types[0]}", "Content-Type: application/json")
+        if getattr(fmt, "names_itself", False) and "self" not in document.links:
             self.find("missing-self", url, f"this {document.format} representation has no "
                       "self link")
         check_flags(self, url, document)

@@ -12,7 +12,7 @@ from .._urls import normalised, origin_of
 from ..formats._common import looks_templated
 from ._judge import common_prefix, member_keys
 
-__all__ = ["check_collection", "check_flags", "check_templates"]
+__all__ = ["check_collection", "check_flags", "check_templates", "format_of"]
 
 #: What the client notes when a stated total and the pages disagree (see _collection).
 _TOTAL_NOTE = re.compile(r"states ([\d,]+) members, but its 'next' links led to ([\d,]+)")
@@ -22,18 +22,16 @@ MAX_PAGES = 12
 MEMBER_SAMPLE = 2
 
 
+def format_of(document: Any) -> Any:
+    """The registered format that read ``document`` (None for one no longer registered)."""
+    return next((f for f in formats.registered() if f.name == document.format), None)
+
+
 def check_flags(checker: Any, url: str, document: Any) -> None:
     """``templated`` flags that disagree with their hrefs (formats that have the flag)."""
-    raw = document.raw
-    objects: list[Any] = []
-    if document.format == "hal" and isinstance(raw, dict):
-        for value in (raw.get("_links") or {}).values():
-            objects += value if isinstance(value, list) else [value]
-    elif document.format == "kissmetrics" and isinstance(raw, dict):
-        objects += raw.get("links") or []
-        data = raw.get("data")
-        if isinstance(data, dict):
-            objects += data.get("links") or []
+    fmt = format_of(document)
+    reader = getattr(fmt, "link_objects", None)  # formats that have the flag say where it is
+    objects: list[Any] = reader(document.raw) if reader is not None else []
     for obj in objects[:1024]:
         if not isinstance(obj, dict) or not isinstance(obj.get("href"), str):
             continue

@@ -52,6 +52,8 @@ class ActivityStreamsFormat:
 
     name = "activitystreams"
     media_types: tuple[str, ...] = (MEDIA_TYPE,)
+    #: Its documents name themselves: one without a self link lacks it (hyperkm check).
+    names_itself = True
 
     def claims(self, content_type: str) -> bool:
         """``application/ld+json; profile="https://www.w3.org/ns/activitystreams"``."""

@@ -33,6 +33,8 @@ class CollectionJsonFormat:
 
     name = "collection+json"
     media_types: tuple[str, ...] = (MEDIA_TYPE,)
+    #: Its documents name themselves: one without a self link lacks it (hyperkm check).
+    names_itself = True
 
     def sniff(self, obj: Any) -> bool:
         """An object whose only member is ``collection``, itself an object with a

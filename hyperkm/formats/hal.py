@@ -40,7 +40,18 @@ class HalFormat:
 
     name = "hal"
     media_types: tuple[str, ...] = ("application/hal+json", "application/prs.hal-forms+json")
+    #: Its documents name themselves: one without a self link lacks it (hyperkm check).
+    names_itself = True
     accept = ("application/hal+json", "application/prs.hal-forms+json;q=0.95")
+
+    def link_objects(self, obj: Any) -> list[Any]:
+        """The raw link objects of a document (``hyperkm check`` compares each ``templated``
+        flag with its href)."""
+        out: list[Any] = []
+        if isinstance(obj, dict) and isinstance(obj.get("_links"), dict):
+            for value in obj["_links"].values():
+                out += value if isinstance(value, list) else [value]
+        return out
 
     def sniff(self, obj: Any) -> bool:
         return isinstance(obj, dict) and ("_links" in obj or "_embedded" in obj)

@@ -58,6 +58,8 @@ class HydraFormat:
 
     name = "hydra"
     media_types: tuple[str, ...] = (MEDIA_TYPE,)
+    #: Its documents name themselves: one without a self link lacks it (hyperkm check).
+    names_itself = True
 
     def sniff(self, obj: Any) -> bool:
         """A JSON-LD object (``@context``) that is not ActivityStreams, or an object using

@@ -40,6 +40,8 @@ class JsonApiFormat:
 
     name = "jsonapi"
     media_types: tuple[str, ...] = (MEDIA_TYPE,)
+    #: Its documents name themselves: one without a self link lacks it (hyperkm check).
+    names_itself = True
     # No parameters: servers read ";q=" as a media-type parameter and answer 406 (JSON:API
     # 1.0, "Content Negotiation"), so it goes at the default weight.
     accept = (MEDIA_TYPE,)

@@ -35,6 +35,19 @@ class KissmetricsFormat:
 
     name = "kissmetrics"
     media_types: tuple[str, ...] = ()
+    #: Its documents name themselves: one without a self link lacks it (hyperkm check).
+    names_itself = True
+
+    def link_objects(self, obj: Any) -> list[Any]:
+        """The raw link objects of a document (``hyperkm check`` compares each ``templated``
+        flag with its href)."""
+        if not isinstance(obj, dict):
+            return []
+        out = list(obj.get("links") or []) if isinstance(obj.get("links"), list) else []
+        data = obj.get("data")
+        if isinstance(data, dict) and isinstance(data.get("links"), list):
+            out += data["links"]
+        return out
 
     def sniff(self, obj: Any) -> bool:
         """Claim bare arrays, objects whose ``links`` is an array, and ``data`` envelopes

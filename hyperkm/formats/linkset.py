@@ -34,6 +34,8 @@ class LinksetFormat:
 
     name = "linkset"
     media_types: tuple[str, ...] = (MEDIA_TYPE,)
+    #: A linkset is about its anchors, not itself: no self link is expected.
+    names_itself = False
 
     def sniff(self, obj: Any) -> bool:
         """An object whose only member is ``linkset``, an array."""

@@ -47,6 +47,8 @@ class ODataFormat:
 
     name = "odata"
     media_types: tuple[str, ...] = ()
+    #: Its documents name themselves: one without a self link lacks it (hyperkm check).
+    names_itself = True
 
     def claims(self, content_type: str) -> bool:
         """``application/json;odata.metadata=minimal`` (v4) or ``;odata=verbose`` (v3's

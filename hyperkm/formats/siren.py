@@ -40,6 +40,8 @@ class SirenFormat:
 
     name = "siren"
     media_types: tuple[str, ...] = (MEDIA_TYPE,)
+    #: Its documents name themselves: one without a self link lacks it (hyperkm check).
+    names_itself = True
 
     def sniff(self, obj: Any) -> bool:
         """An object with Siren's own members (``class``, ``properties``, ``entities``,
