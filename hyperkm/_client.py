@@ -777,64 +777,11 @@ def _error_body(response: requests.Response) -> Any:
 def _server_message(response: requests.Response, document: formats.Document | None,
                     problem: Problem | None = None) -> str | None:
     """The server's own words about an error, from any of the error bodies we know."""
-    if problem is not None:  # RFC 9457 first: its "errors" extension is not JSON:API's
-        said = problem.message()
-        if said:
-            return said
-    body = _error_body(response)
-    if isinstance(body, dict):
-        odata = body.get("error")
-        if isinstance(odata, dict) and isinstance(odata.get("message"), str):
-            # OData (and Microsoft Graph): {"error": {"code", "message", "details": [...]}}
-            code = odata.get("code")
-            details = [d["message"] for d in (odata.get("details") or [])[:5]
-                       if isinstance(d, dict) and isinstance(d.get("message"), str)] \
-                if isinstance(odata.get("details"), list) else []
-            return (str(odata["message"]) + (f" ({code})" if isinstance(code, str) and code else "")
-                    + (f": {'; '.join(details)}" if details else ""))
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors and all(isinstance(e, dict) for e in errors):
-            # JSON:API error objects: title and detail of each
-            parts = [": ".join(str(e[k]) for k in ("title", "detail") if isinstance(
-                e.get(k), str)) for e in errors]
-            if any(parts):
-                return "; ".join(p for p in parts if p)
-        properties = body.get("properties")
-        if isinstance(body.get("class"), list) and "error" in body["class"] and isinstance(
-                properties, dict) and isinstance(properties.get("message"), str):
-            return str(properties["message"])  # a Siren error entity
-        collection = body.get("collection")
-        if isinstance(collection, dict) and isinstance(collection.get("error"), dict):
-            error = collection["error"]  # Collection+JSON: title, code, message
-            parts = [str(error[k]) for k in ("title", "message") if isinstance(
-                error.get(k), str)]
-            if parts:
-                return ": ".join(parts) + (f" ({error['code']})" if isinstance(
-                    error.get("code"), str) else "")
-        meta = body.get("meta")
-        if isinstance(meta, dict) and isinstance(meta.get("message"), str):
-            errors = meta.get("errors")
-            extra = (f" ({', '.join(str(e) for e in errors)})"
-                     if isinstance(errors, list) and errors else "")
-            return str(meta["message"]) + extra
-        # RFC 9457 problem details: title + detail.
-        if "title" in body or "detail" in body:
-            parts = [str(body[k]) for k in ("title", "detail") if isinstance(body.get(k), str)]
-            if parts:
-                return ": ".join(parts)
-        for key in ("message", "error", "error_description"):
-            value = body.get(key)
-            if isinstance(value, str):
-                return value
-        detail = body.get("detail")
-        if isinstance(detail, list):  # FastAPI's validation errors: [{"loc", "msg"}, ...]
-            parts = [f"{'.'.join(map(str, d.get('loc', [])))}: {d['msg']}" for d in detail
-                     if isinstance(d, dict) and isinstance(d.get("msg"), str)]
-            if parts:
-                return "; ".join(parts[:5])
-        fields = _field_errors(body)  # Django REST framework: {"field": ["message", ...]}
-        if fields:
-            return fields
+    if problem is not None and problem.message():
+        return problem.message()  # RFC 9457 first: its "errors" extension is not JSON:API's
+    said = formats.error_message(_error_body(response))  # as each format reads its errors
+    if said:
+        return said
     ctype = response.headers.get("Content-Type", "")
     if ctype.startswith("text/plain") and response.text.strip():
         return response.text.strip()[:200]
@@ -888,19 +835,6 @@ def _checked_token(token: Any) -> str | None:
                               or any(c in token for c in "\r\n")):
         raise ConfigurationError("token must be a non-empty string without line breaks")
     return token.strip() if token else None
-
-
-def _field_errors(body: dict[str, Any], prefix: str = "", depth: int = 0) -> str | None:
-    parts: list[str] = []
-    for key, value in list(body.items())[:20]:
-        name = f"{prefix}{key}"
-        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            parts.append(f"{name}: {' '.join(value).rstrip('.')}")
-        elif isinstance(value, dict) and depth < 3:
-            nested = _field_errors(value, f"{name}.", depth + 1)
-            if nested:
-                parts.append(nested)
-    return "; ".join(parts) if parts else None
 
 
 def _user_agent() -> str:

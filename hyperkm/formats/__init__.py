@@ -54,6 +54,7 @@ __all__ = [
     "SirenFormat",
     "accept_header",
     "described_fields",
+    "error_message",
     "loads",
     "parse",
     "parse_json",
@@ -114,6 +115,27 @@ def accept_header() -> str:
     if any(e.startswith("text/html") for e in entries):  # HTML last: JSON is preferred
         entries = [e for e in entries if not e.startswith("text/html")] + ["text/html;q=0.3"]
     return ", ".join(entries)
+
+
+#: The order error bodies are read in: the shapes that say the most first (a JSON:API or
+#: OData error before a bare ``error`` string).
+_ERROR_ORDER = ("odata", "jsonapi", "siren", "collection+json", "kissmetrics")
+
+
+def error_message(body: Any) -> str | None:
+    """The server's own words in a decoded error body, as the registered formats read error
+    bodies (a format may provide ``error_message(obj)``), plain JSON's conventions last."""
+    if not isinstance(body, dict):
+        return None
+    ranked = sorted(_FORMATS, key=lambda f: _ERROR_ORDER.index(f.name)
+                    if f.name in _ERROR_ORDER else len(_ERROR_ORDER))
+    for fmt in [*ranked, _PLAIN]:
+        reader = getattr(fmt, "error_message", None)
+        if reader is not None:
+            said = reader(body)
+            if said:
+                return str(said)
+    return None
 
 
 def register(fmt: Format, *, first: bool = True) -> None:

@@ -36,6 +36,18 @@ class CollectionJsonFormat:
     #: Its documents name themselves: one without a self link lacks it (hyperkm check).
     names_itself = True
 
+    def error_message(self, obj: Any) -> str | None:
+        """Collection+JSON's ``error``: title, message and code."""
+        collection = obj.get("collection") if isinstance(obj, dict) else None
+        if isinstance(collection, dict) and isinstance(collection.get("error"), dict):
+            error = collection["error"]
+            parts = [str(error[k]) for k in ("title", "message") if isinstance(
+                error.get(k), str)]
+            if parts:
+                return ": ".join(parts) + (f" ({error['code']})" if isinstance(
+                    error.get("code"), str) else "")
+        return None
+
     def sniff(self, obj: Any) -> bool:
         """An object whose only member is ``collection``, itself an object with a
         ``version``, ``href``, ``items`` or ``links``."""

@@ -46,6 +46,16 @@ class JsonApiFormat:
     # 1.0, "Content Negotiation"), so it goes at the default weight.
     accept = (MEDIA_TYPE,)
 
+    def error_message(self, obj: Any) -> str | None:
+        """The server's words in JSON:API error objects (title and detail of each)."""
+        errors = obj.get("errors") if isinstance(obj, dict) else None
+        if isinstance(errors, list) and errors and all(isinstance(e, dict) for e in errors):
+            parts = [": ".join(str(e[k]) for k in ("title", "detail") if isinstance(
+                e.get(k), str)) for e in errors]
+            if any(parts):
+                return "; ".join(p for p in parts if p)
+        return None
+
     def sniff(self, obj: Any) -> bool:
         """Only JSON:API's top-level members, with ``data`` holding resource objects (or
         ``errors``, or a ``jsonapi`` member), and ``links`` — if present — an object."""

@@ -38,6 +38,16 @@ class KissmetricsFormat:
     #: Its documents name themselves: one without a self link lacks it (hyperkm check).
     names_itself = True
 
+    def error_message(self, obj: Any) -> str | None:
+        """The KISSmetrics error envelope's ``meta.message`` (and its ``errors``)."""
+        meta = obj.get("meta") if isinstance(obj, dict) else None
+        if isinstance(meta, dict) and isinstance(meta.get("message"), str):
+            errors = meta.get("errors")
+            extra = (f" ({', '.join(str(e) for e in errors)})"
+                     if isinstance(errors, list) and errors else "")
+            return str(meta["message"]) + extra
+        return None
+
     def link_objects(self, obj: Any) -> list[Any]:
         """The raw link objects of a document (``hyperkm check`` compares each ``templated``
         flag with its href)."""

@@ -56,6 +56,18 @@ class ODataFormat:
         params = [p.strip().lower() for p in content_type.split(";")[1:]]
         return any(p.startswith(("odata.metadata=", "odata=")) for p in params)
 
+    def error_message(self, obj: Any) -> str | None:
+        """OData's (and Microsoft Graph's) ``{"error": {"code", "message", "details"}}``."""
+        odata = obj.get("error") if isinstance(obj, dict) else None
+        if not isinstance(odata, dict) or not isinstance(odata.get("message"), str):
+            return None
+        code = odata.get("code")
+        raw = odata.get("details")
+        details = [d["message"] for d in raw[:5] if isinstance(d, dict) and isinstance(
+            d.get("message"), str)] if isinstance(raw, list) else []
+        return (str(odata["message"]) + (f" ({code})" if isinstance(code, str) and code else "")
+                + (f": {'; '.join(details)}" if details else ""))
+
     def sniff(self, obj: Any) -> bool:
         return isinstance(obj, dict) and any(
             isinstance(k, str) and k.startswith("@odata.") for k in list(obj)[:64])

@@ -37,6 +37,28 @@ class PlainJsonFormat:
     name = "json"
     media_types: tuple[str, ...] = ()
 
+    def error_message(self, obj: Any) -> str | None:
+        """What plain JSON error bodies say: title/detail (problem details served as JSON),
+        ``message``/``error``/``error_description``, FastAPI's validation ``detail`` list,
+        Django REST framework's ``{"field": ["message", ...]}``."""
+        if not isinstance(obj, dict):
+            return None
+        if "title" in obj or "detail" in obj:
+            parts = [str(obj[k]) for k in ("title", "detail") if isinstance(obj.get(k), str)]
+            if parts:
+                return ": ".join(parts)
+        for key in ("message", "error", "error_description"):
+            value = obj.get(key)
+            if isinstance(value, str):
+                return value
+        detail = obj.get("detail")
+        if isinstance(detail, list):  # FastAPI's validation errors: [{"loc", "msg"}, ...]
+            parts = [f"{'.'.join(map(str, d.get('loc', [])))}: {d['msg']}" for d in detail
+                     if isinstance(d, dict) and isinstance(d.get("msg"), str)]
+            if parts:
+                return "; ".join(parts[:5])
+        return _field_errors(obj)
+
     def sniff(self, obj: Any) -> bool:
         return True
 
@@ -83,3 +105,17 @@ def inferred_links(obj: dict[str, Any], base: str) -> list[Link]:
         except (DocumentError, TypeError, ValueError):
             continue  # a value that only looks like a URL is state, nothing more
     return links
+
+
+def _field_errors(body: dict[str, Any], prefix: str = "", depth: int = 0) -> str | None:
+    """Django REST framework's validation errors: ``{"field": ["message", ...]}``, nested."""
+    parts: list[str] = []
+    for key, value in list(body.items())[:20]:
+        name = f"{prefix}{key}"
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            parts.append(f"{name}: {' '.join(value).rstrip('.')}")
+        elif isinstance(value, dict) and depth < 3:
+            nested = _field_errors(value, f"{name}.", depth + 1)
+            if nested:
+                parts.append(nested)
+    return "; ".join(parts) if parts else None

@@ -43,6 +43,16 @@ class SirenFormat:
     #: Its documents name themselves: one without a self link lacks it (hyperkm check).
     names_itself = True
 
+    def error_message(self, obj: Any) -> str | None:
+        """The ``message`` of a Siren error entity (class ``error``)."""
+        if not isinstance(obj, dict):
+            return None
+        properties = obj.get("properties")
+        if isinstance(obj.get("class"), list) and "error" in obj["class"] and isinstance(
+                properties, dict) and isinstance(properties.get("message"), str):
+            return str(properties["message"])
+        return None
+
     def sniff(self, obj: Any) -> bool:
         """An object with Siren's own members (``class``, ``properties``, ``entities``,
         ``actions``) whose links, if any, all have ``rel`` arrays."""

@@ -330,3 +330,23 @@ def test_a_linksets_table_says_what_each_link_is_about():
     assert table.splitlines()[0].split()[-1] == "about"
     assert "https://developer.example.com/apis/foo_api" in table.splitlines()[-1]
     assert "(this document)" in table
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    ({"errors": [{"title": "Invalid", "detail": "name is blank"}]}, "Invalid: name is blank"),
+    ({"class": ["error"], "properties": {"message": "no such report"}}, "no such report"),
+    ({"collection": {"error": {"title": "Gone", "message": "deleted", "code": "410"}}},
+     "Gone: deleted (410)"),
+    ({"meta": {"status": 400, "message": "Bad dates", "errors": ["start_date"]}},
+     "Bad dates (start_date)"),
+    ({"error": {"code": "BadRequest", "message": "Invalid filter"}},
+     "Invalid filter (BadRequest)"),
+    ({"detail": [{"loc": ["body", "name"], "msg": "field required"}]},
+     "body.name: field required"),
+    ({"name": ["This field is required."]}, "name: This field is required"),
+    ({"error": "nope"}, "nope"),
+])
+def test_each_format_reads_its_own_error_bodies(body, said):
+    from hyperkm.formats import error_message
+
+    assert error_message(body) == said
