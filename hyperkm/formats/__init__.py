@@ -73,7 +73,8 @@ class Format(Protocol):
     ``("application/hal+json",)``; by default its media types at ``q=0.95``),
     ``claims(content_type) -> bool`` (for a media type its ``media_types`` cannot name: a
     parameter, as OData's ``odata.metadata``) and ``parse_text(text, url)`` for formats that
-    are not JSON; for ``hyperkm check``: ``names_itself`` (a document without a self link
+    are not JSON; ``error_message(obj)`` (the server's words in an error body of this
+    format); for ``hyperkm check``: ``names_itself`` (a document without a self link
     lacks one) and ``link_objects(obj)`` (the raw link objects whose ``templated`` flag is
     compared with their href).
     """
