@@ -124,6 +124,9 @@ class _Checker:
         self.applied("broken-link", "unreachable-link")
         try:
             response = self.client.request("GET", url, raise_for_status=False)
+        except DocumentError as exc:  # a URL (or a redirect's Location) no client may use
+            self.find("broken-link", url, f"the link {rel!r} names no usable URL", exc.message)
+            return None
         except HyperkmError as exc:
             self.find("unreachable-link", url, f"the link {rel!r} could not be read",
                       exc.message if hasattr(exc, "message") else str(exc))
@@ -189,6 +192,17 @@ class _Checker:
         elif hops:
             self.find("redirected-link", url, f"the link {rel!r} redirects to {response.url}",
                       f"{hops[0][0]} from {hops[0][1]}")
+        if hops:
+            try:
+                landed = origin_of(response.url)
+            except DocumentError:
+                return
+            if self.origin[0] == "https" and landed[0] == "http":
+                self.find("plain-http-link", url, f"the link {rel!r} redirects to plain http",
+                          response.url)
+            elif landed != self.origin:
+                self.find("other-origin-link", url, f"the link {rel!r} redirects to another "
+                          f"origin ({landed[0]}://{landed[1]}:{landed[2]})", response.url)
 
     def _lifecycle(self, response: Any) -> None:
         self.applied("deprecated", "sunset-passed")
@@ -306,7 +320,9 @@ class _Checker:
                     continue
             try:
                 where = origin_of(link.href)
-            except DocumentError:
+            except DocumentError as exc:  # not an http(s) URL every parser reads alike
+                self.find("broken-link", url, f"the link {link.rel!r} names no usable URL",
+                          exc.message)
                 continue
             if secure and where[0] == "http":
                 self.find("plain-http-link", url, f"the link {link.rel!r} is plain http",

@@ -126,6 +126,17 @@ def check_collection(checker: Any, url: str, document: Any) -> None:
                   f"prev: {prev}; came from: {before_url}")
 
 
+def _pool(values: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
+    """The values seen for a template variable: its own name's, else — for ``itemId``,
+    ``item_id`` — the members' ``id``s."""
+    found = values.get(name)
+    if found:
+        return found
+    if name.lower().endswith("id") and name.lower() != "id":
+        return values.get("id", {})
+    return {}
+
+
 def check_templates(checker: Any) -> None:
     """Expand each template met with values the API gave, nearest first; 404s are findings."""
     checker.applied("template-404")
@@ -140,18 +151,18 @@ def check_templates(checker: Any) -> None:
         names = list(link.variables)
         template = link.template
         required = set(template.required) if template is not None else set()
-        pools = [checker.values.get(name, {}) for name in names]
-        if not required or not all(checker.values.get(n) for n in required):
+        pools = {name: _pool(checker.values, name) for name in names}
+        if not required or not all(pools.get(n) for n in required):
             continue  # nothing the API gave fits: not tested
         statuses = []
         # Values from the documents nearest the template first: an {id} of
         # /events/{id} is an event's id, found on the events pages.
         literal = href.split("{", 1)[0]
-        sources = sorted(checker.values[next(iter(required))],
+        sources = sorted(pools[next(iter(required))],
                          key=lambda src: -common_prefix(src, literal))[:3]
         for src in sources:
             chosen = {n: pool.get(src, next(iter(pool.values()))) for n, pool in
-                      zip(names, pools, strict=False) if pool and n in required}
+                      pools.items() if pool and n in required}
             try:
                 target = link.expand(**chosen)
             except TemplateError:

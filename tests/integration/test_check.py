@@ -378,3 +378,26 @@ def test_json_junit_sarif_and_exit_codes(tmp_path, capsys):
 def test_check_demo_from_the_command_line(capsys):
     assert main(["check", "--demo", "--demo-format", "hal"]) == 0
     assert "0 errors, 0 warnings" in capsys.readouterr().out
+
+
+def test_a_link_to_no_usable_url_is_broken():
+    with api({"odd": {"href": "ftp://files.example/x"}}, {}) as server:
+        (found,) = findings(server, "broken-link")
+        assert "no usable URL" in found.message and "ftp://files.example/x" in found.evidence
+
+
+def test_a_link_that_redirects_to_another_origin():
+    with ScriptedServer({"/x": route(body=hal({"self": {"href": "/x"}}), headers=FINE)}) as other:
+        with api({"away": {"href": "/away"}}, {"/away": (302, {"Location": other.url + "/x"},
+                                                          "")}) as server:
+            found = findings(server, "other-origin-link", token="t0k")
+            assert any("redirects to another origin" in f.message for f in found)
+            assert all("Authorization" not in r.headers for r in other.requests)
+
+
+def test_a_template_variable_named_after_its_id():
+    routes = pages("/things", [3])
+    with api({"things": {"href": "/things"},
+              "thing": {"href": "/gone/{thingId}", "templated": True}}, routes) as server:
+        (found,) = findings(server, "template-404")
+        assert "/gone/0-" in found.evidence
