@@ -326,9 +326,16 @@ class OAuth2:
 
     def _keep(self, token: Any) -> None:
         access = token.get("access_token")
-        if not isinstance(access, str) or not access or "\n" in access:
+        # A header value: printable ASCII, no spaces (RFC 6750's b64token is narrower still)
+        if not isinstance(access, str) or not access or len(access) > 16384 or any(
+                not "!" <= c <= "~" for c in access):
             raise Unauthorized(f"OAuth2: {self.token_url} answered without a usable "
                                "access_token", url=self.token_url, status=401)
+        kind = token.get("token_type")
+        if isinstance(kind, str) and kind.strip().lower() not in ("bearer", ""):
+            raise Unauthorized(f"OAuth2: {self.token_url} issued a {kind!r} token; hyperkm "
+                               "sends Bearer tokens only (RFC 6750). Ask the server for a "
+                               "Bearer token.", url=self.token_url, status=401)
         self._access = access
         expires_in = token.get("expires_in")
         if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool) \

@@ -350,3 +350,18 @@ def test_discovery_from_a_token_url_below_the_issuer():
         auth = hyperkm.OAuth2.discover(
             server.url + "/realms/shop/protocol/openid-connect/token", "id", client_secret="s")
         assert auth.token_url == server.url + "/realms/shop/protocol/openid-connect/token"
+
+
+@pytest.mark.parametrize(("answer", "said"), [
+    ({"access_token": "abc\r\nX-Evil:1", "token_type": "Bearer"}, "usable access_token"),
+    ({"access_token": "has space", "token_type": "Bearer"}, "usable access_token"),
+    ({"access_token": "abc", "token_type": "DPoP"}, "Bearer tokens only"),
+    ({"token_type": "Bearer"}, "usable access_token"),
+])
+def test_a_token_hyperkm_cannot_send_is_refused_before_any_request(answer, said):
+    with ScriptedServer({"/token": (200, JSON, answer), "/": (200, JSON, {"links": []})}
+                        ) as server:
+        auth = hyperkm.OAuth2.client_credentials(server.url + "/token", "id", "secret")
+        with pytest.raises(hyperkm.Unauthorized, match=said):
+            _ = hyperkm.connect(server.url + "/", auth=auth).data
+        assert [r.path for r in server.requests] == ["/token"]  # the API got nothing
