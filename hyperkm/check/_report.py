@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -12,6 +13,13 @@ import attrs
 from ._rules import LEVELS, RULES
 
 __all__ = ["Finding", "Report"]
+
+#: Characters XML 1.0 cannot hold at all (a server's header or href may carry them).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @attrs.frozen
@@ -116,10 +124,11 @@ class Report:
                 body = "<skipped message=\"nothing to apply it to\"/>"
             for f in found:
                 kind = "failure" if f.level != "note" else "system-out"
-                text = escape(f"{f.url}\n{f.message}\nevidence: {f.evidence}\nfix: {f.fix}")
+                text = escape(_xml(f"{f.url}\n{f.message}\nevidence: {f.evidence}\n"
+                                   f"fix: {f.fix}"))
                 if kind == "failure":
                     body += (f"<failure type={quoteattr(f.level)} "
-                             f"message={quoteattr(f.message)}>{text}</failure>")
+                             f"message={quoteattr(_xml(f.message))}>{text}</failure>")
                 else:
                     body += f"<system-out>{text}</system-out>"
             cases.append(f"<testcase classname=\"hyperkm.check.{rule.group}\" "
@@ -128,7 +137,7 @@ class Report:
         skipped = sum(1 for r in RULES if r not in self.checked
                       and not any(f.rule == r for f in self.findings))
         return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                f"<testsuites><testsuite name={quoteattr('hyperkm check ' + self.root)} "
+                f"<testsuites><testsuite name={quoteattr(_xml('hyperkm check ' + self.root))} "
                 f"tests=\"{len(RULES)}\" failures=\"{failures}\" skipped=\"{skipped}\">"
                 + "".join(cases) + "</testsuite></testsuites>\n")
 

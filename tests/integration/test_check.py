@@ -401,3 +401,13 @@ def test_a_template_variable_named_after_its_id():
               "thing": {"href": "/gone/{thingId}", "templated": True}}, routes) as server:
         (found,) = findings(server, "template-404")
         assert "/gone/0-" in found.evidence
+
+
+def test_junit_stays_xml_whatever_a_server_puts_in_evidence():
+    from hyperkm.check import Finding, Report
+
+    report = Report("http://h/", [Finding("broken-link", "error", "http://h/\x01x",
+                                          "the link 'a\x02' answers 404", "404 \x1b[31m")],
+                    3, {"hal": 1}, {"broken-link"})
+    suite = ET.fromstring(report.junit()).find("testsuite")
+    assert suite is not None and "\\x1b[31m" in ET.tostring(suite, encoding="unicode")
