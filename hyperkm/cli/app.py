@@ -697,7 +697,8 @@ def check_command(url: str | None, max_requests: int, report_format: str, fail_o
 @click.option("--format", "format_", type=click.Choice(DEMO_FORMATS), default="km",
               show_default=True, help="The format it serves by default: km (KISSmetrics "
               "envelopes), hal (with HAL-FORMS), array (bare arrays + Link headers), siren, "
-              "jsonapi, collection+json, html.")
+              "jsonapi, collection+json, html, hydra (JSON-LD), odata (OData v4 JSON), "
+              "activitystreams.")
 @click.option("--formats", default="", metavar="F1,F2", help="More formats served by "
               "content negotiation (Accept), e.g. hal,siren; 'all' for every one.")
 @click.option("--layout", type=click.Choice(["km", "alt"]), default="km", show_default=True,

@@ -31,7 +31,8 @@ def build_parser(prog: str = "python -m hyperkm.demo") -> argparse.ArgumentParse
     parser.add_argument("--format", choices=FORMATS, default="km",
                         help="the default format: km (KISSmetrics envelopes), hal (with "
                              "HAL-FORMS), array (bare arrays + Link headers), siren, jsonapi, "
-                             "collection+json, html")
+                             "collection+json, html, hydra (JSON-LD), odata (OData v4 JSON), "
+                             "activitystreams")
     parser.add_argument("--formats", default="", metavar="F1,F2",
                         help="more formats served by content negotiation (Accept), e.g. "
                              "hal,siren,jsonapi; 'all' for every one")
