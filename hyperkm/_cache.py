@@ -447,15 +447,14 @@ class _Serializer(Serializer):
               body: bytes | None = None) -> bytes:
         if "authorization" in response.headers.get("vary", "").lower():
             request = _masked(request)
-        if not self.keep_objects:
-            return super().dumps(request, response, body)
         if body is None:  # as cachecontrol does: read it, and leave the response readable
             body = response.read(decode_content=False)
             response._fp = io.BytesIO(body)  # type: ignore[assignment]
             response.length_remaining = len(body)
-        # The same data cachecontrol's serializer encodes (see Serializer.dumps).
-        headers = {k if type(k) is str else str(k): v if type(v) is str else str(v)
-                   for k, v in response.headers.items()}
+        # The data cachecontrol's serializer encodes (see Serializer.dumps), except that a
+        # header field that repeats (two Link fields) keeps all its values: cachecontrol built
+        # the dict from urllib3's items(), one pair per field, and kept the last.
+        headers = dict(_merged(response.headers))
         vary: dict[str, str | None] = {}
         varied = response.headers.get("vary")
         if varied:
@@ -467,6 +466,8 @@ class _Serializer(Serializer):
                                "version": response.version, "reason": str(response.reason),
                                "decode_content": response.decode_content},
                   "vary": vary}
+        if not self.keep_objects:
+            return b",".join([f"cc={self.serde_version}".encode(), self.serialize(cached)])
         size = len(body) + sum(map(len, headers)) + sum(map(len, headers.values()))
         return _Entry(cached, size)  # type: ignore[return-value]  # the memory cache's own
 
@@ -565,7 +566,7 @@ class _Controller(CacheController):
     def update_cached_response(self, request: PreparedRequest, response: HTTPResponse
                                ) -> HTTPResponse:
         try:
-            return super().update_cached_response(request, response)
+            return self._updated(request, response)
         except Exception as exc:
             # The server confirmed the copy held (304): serve it, without its new headers.
             _policy_failed("updating the cached copy of", request, exc)
@@ -577,6 +578,32 @@ class _Controller(CacheController):
                 return response
             cached.status = 200
             return cached
+
+
+    def _updated(self, request: PreparedRequest, response: HTTPResponse) -> HTTPResponse:
+        """cachecontrol's ``update_cached_response``, except that a header field the 304
+        repeats keeps every value, and replaces every stored field of its name (RFC 9111
+        §4.3.4) — cachecontrol took the 304's headers as a dict, keeping the last of each."""
+        assert request.url is not None
+        cached = self._load_from_cache(request)
+        if not cached:
+            return response
+        for name, value in _merged(response.headers):
+            if name.lower() != "content-length":
+                cached.headers[name] = value
+        cached.status = 200
+        self._cache_set(self.cache_url(request.url), request, cached)
+        return cached
+
+
+def _merged(headers: Any) -> Iterator[tuple[str, str]]:
+    """(name, value) once per name, a repeated field's values joined with ", " (RFC 9110
+    §5.3): what a response's headers must be stored as. urllib3's ``items()`` yields each
+    field on its own, and a dict built from it keeps only the last."""
+    pairs = headers.itermerged() if hasattr(headers, "itermerged") else headers.items()
+    for name, value in pairs:
+        yield (name if type(name) is str else str(name),
+               value if type(value) is str else str(value))
 
 
 @functools.lru_cache(maxsize=128)
