@@ -18,18 +18,17 @@ import requests
 from . import formats
 from ._exceptions import DocumentError, HyperkmError, PreconditionFailed, TemplateError
 from ._forms import JSON, Action, encode
+from ._node import R
 from ._steps import Step
 from ._urls import check_url, normalised
 
 __all__ = ["bind", "submit", "write"]
 
-# The Resource class sits a layer above: made here with type(resource).
-Resource = Any
 
 _CONDITIONAL = ("PUT", "PATCH", "DELETE")
 
 
-def write_media_type(resource: Resource) -> str:
+def write_media_type(resource: R) -> str:
     """The media type a JSON write to ``resource`` goes as when neither a form nor the caller
     names one: that of the format it was read in (JSON:API servers answer 415 to
     application/json), without parameters; for formats without a media type of their own,
@@ -49,7 +48,7 @@ def write_media_type(resource: Resource) -> str:
     return JSON
 
 
-def _refuse_write_to_an_omitted_segment(resource: Resource, method: str) -> None:
+def _refuse_write_to_an_omitted_segment(resource: R, method: str) -> None:
     """An inferred template's ``{/number}`` may be left out to read the collection (GitHub's
     convention); a PUT, PATCH or DELETE there would change the collection, not a member."""
     step: Step | None = getattr(resource, "step", None)
@@ -68,9 +67,9 @@ def _refuse_write_to_an_omitted_segment(resource: Resource, method: str) -> None
             template=link.href, missing=tuple(omitted), url=resource.url)
 
 
-def write(resource: Resource, method: str, url: str, *, json_body: Any = None,
+def write(resource: R, method: str, url: str, *, json_body: Any = None,
           body: bytes | None = None, headers: Mapping[str, str] | None = None,
-          if_match: str | bool | None = None) -> Resource:
+          if_match: str | bool | None = None) -> R:
     """Send a write to ``url`` on behalf of ``resource``; return the resource it leads to.
 
     PUT, PATCH and DELETE to the resource itself send ``If-Match`` with its ETag (or
@@ -101,8 +100,8 @@ def write(resource: Resource, method: str, url: str, *, json_body: Any = None,
     return result_of(resource, method, url, response)
 
 
-def result_of(resource: Resource, method: str, url: str, response: requests.Response
-              ) -> Resource:
+def result_of(resource: R, method: str, url: str, response: requests.Response
+              ) -> R:
     """The resource a write's answer leads to (see the module's docstring)."""
     client = resource.client
     make = type(resource)
@@ -128,7 +127,8 @@ def result_of(resource: Resource, method: str, url: str, response: requests.Resp
                 target):
             document = None  # a 201 body about something else (a status, a message)
         result = make(client, target, document=document, parent=resource, step=step)
-        result._response = response if document is not None else None
+        if document is not None:
+            result._adopt(document, response)
         result.write_response = response
         return result
     if response.status_code == 204 and method != "DELETE":
@@ -138,18 +138,20 @@ def result_of(resource: Resource, method: str, url: str, response: requests.Resp
     if created and document.url != response.url and response.content:
         # 201 without Location whose body says where it is (its self link): that resource.
         result = make(client, document.url, document=document, parent=resource, step=step)
-        result._response = result.write_response = response
+        result._adopt(document, response)
+        result.write_response = response
         return result
     if method in ("PUT", "PATCH") and url == resource.url and document.data is not None \
             and response.ok:
-        resource._document, resource._response = document, response
+        resource._adopt(document, response)
         return resource
     result = make(client, response.url, document=document, parent=resource, step=step)
-    result._response = result.write_response = response
+    result._adopt(document, response)
+    result.write_response = response
     return result
 
 
-def submit(resource: Resource, action: Action, values: Mapping[str, Any]) -> Resource:
+def submit(resource: R, action: Action, values: Mapping[str, Any]) -> R:
     """Validate ``values`` against ``action`` (nothing is sent if they do not fit), encode
     them by its content type and send them with its method."""
     clean = action.validate(values)
@@ -160,12 +162,12 @@ def submit(resource: Resource, action: Action, values: Mapping[str, Any]) -> Res
     return write(resource, action.method, url, body=body, headers=headers)
 
 
-def make_target(resource: Resource, url: str, action: Action) -> Resource:
+def make_target(resource: R, url: str, action: Action) -> R:
     """A GET action leads somewhere, like a link: a lazy resource at the filled-in URL."""
     return type(resource)(resource.client, url, parent=resource,
                           step=Step(None, label=f"({action.name})"))
 
 
-def bind(resource: Resource, action: Action) -> Action:
+def bind(resource: R, action: Action) -> Action:
     """``action`` able to [`submit`][hyperkm.Action] on behalf of ``resource``."""
     return action.bind(lambda a, values: submit(resource, a, values))

@@ -12,21 +12,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from . import _why
 from ._exceptions import BookmarkError, HTTPError, HyperkmError, LinkNotFound
+from ._node import Opener, R
 from ._steps import Step
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-
-# Resources and the public Client sit a layer above bookmarks: this module makes resources
-# with ``client.resource(url)`` and ``type(resource)(...)``, and never imports them.
-Resource = Any
-Client = Any
 
 __all__ = ["Bookmark", "Trail", "TrailStep", "open_bookmark"]
 
@@ -109,9 +102,9 @@ class Trail:
         return Trail((*self.steps, *more), self.start)
 
 
-def trail_of(resource: Resource, member_key: str = "id") -> Trail:
+def trail_of(resource: R, member_key: str = "id") -> Trail:
     steps: list[TrailStep] = []
-    node: Resource | None = resource
+    node: R | None = resource
     top = resource
     while node is not None and node.step is not None:
         step = node.step
@@ -173,19 +166,19 @@ class Bookmark:
                                 "resource.bookmark()") from exc
 
 
-def bookmark_of(resource: Resource, member_key: str = "id") -> Bookmark:
+def bookmark_of(resource: R, member_key: str = "id") -> Bookmark:
     return Bookmark(resource.client.root_url, resource.url, trail_of(resource, member_key),
                     member_key)
 
 
-def _moved_permanently(resource: Resource) -> bool:
+def _moved_permanently(resource: R) -> bool:
     response = resource.response
     redirects = getattr(response, "hyperkm_redirects", ()) if response is not None else ()
     return any(status in (301, 308) for status, _ in redirects)
 
 
-def open_bookmark(client: Client, bookmark: str | bytes | Bookmark, *,
-                  root: str | None = None) -> Resource:
+def open_bookmark(client: Opener[R], bookmark: str | bytes | Bookmark, *,
+                  root: str | None = None) -> R:
     """Open a bookmark (see [`open`][hyperkm.open]).
 
     The bookmark's URLs must be on the client's origin: the client (its root and token) comes
@@ -211,7 +204,7 @@ def open_bookmark(client: Client, bookmark: str | bytes | Bookmark, *,
     return resource
 
 
-def _open_direct(client: Client, mark: Bookmark, root: str | None) -> Resource:
+def _open_direct(client: Opener[R], mark: Bookmark, root: str | None) -> R:
     direct = client.resource(mark.url)
     direct.base_trail = mark.trail
     try:
@@ -229,8 +222,8 @@ def _open_direct(client: Client, mark: Bookmark, root: str | None) -> Resource:
     return resource
 
 
-def rewalk(client: Client, mark: Bookmark, *, root: str | None = None,
-           fetch_last: bool = True) -> Resource:
+def rewalk(client: Opener[R], mark: Bookmark, *, root: str | None = None,
+           fetch_last: bool = True) -> R:
     """Walk ``mark``'s trail again from the root (or its start URL).
 
     With ``fetch_last=False`` the last step is followed but not fetched (a lazy resource): the
@@ -273,7 +266,7 @@ def rewalk(client: Client, mark: Bookmark, *, root: str | None = None,
     return node
 
 
-def _follow(node: Resource, step: TrailStep) -> Resource:
+def _follow(node: R, step: TrailStep) -> R:
     links = node.links
     name = step.name if step.name and len(links.all(step.rel or "")) > 1 else None
     try:
@@ -285,7 +278,7 @@ def _follow(node: Resource, step: TrailStep) -> Resource:
     return node.follow(link, **dict(step.variables))
 
 
-def _find_member(collection: Resource, step: TrailStep) -> Resource:
+def _find_member(collection: R, step: TrailStep) -> R:
     """The member whose ``key`` is ``value``: among the members the collection's first page
     already holds (no request), else by the collection's own item template when it offers one
     taking exactly that variable (one request), else by walking its pages."""

@@ -17,10 +17,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, overload
+from typing import Any, Generic, overload
 
 from ._exceptions import DocumentError, HyperkmError, TemplateError
 from ._links import Link
+from ._node import R
 from ._pages import OFFSET_VARIABLES, PAGE_SIZE_VARIABLES, parallel_pages
 from ._steps import Step
 from ._urls import normalised
@@ -29,9 +30,6 @@ from .formats._document import LazyMembers
 
 log = logging.getLogger("hyperkm")
 
-# The Resource class sits a layer above collections: pages and members are made with the
-# class of the collection given (``type(collection)``), so this module never imports it.
-Resource = Any
 
 __all__ = ["Items"]
 
@@ -41,7 +39,7 @@ MEMBER_BATCH = 8
 _DONE = object()
 
 
-class Items:
+class Items(Generic[R]):
     """The members of a collection resource, walking every page by its ``next`` link.
 
     Each iteration starts again from the first page (iterating twice sends requests twice,
@@ -57,7 +55,7 @@ class Items:
     __slots__ = ("_collection", "_concurrency", "_first", "_max_pages", "_page_size",
                  "_prefetch")
 
-    def __init__(self, collection: Resource, *, prefetch: int = 1,
+    def __init__(self, collection: R, *, prefetch: int = 1,
                  page_size: int | None = None, max_pages: int | None = None,
                  concurrency: int = 1) -> None:
         if prefetch < 0:
@@ -73,7 +71,7 @@ class Items:
         self._collection = collection
         self._prefetch = prefetch
         self._page_size = page_size
-        self._first: Resource | None = None
+        self._first: R | None = None
 
     def __repr__(self) -> str:
         # What is at hand without a request: the stated total and the first members of a
@@ -100,7 +98,7 @@ class Items:
         found = self._template()
         return None if found is None else _first_of(names, found[0].variables)
 
-    def _start(self, offset: int | None = None, limit: int | None = None) -> Resource:
+    def _start(self, offset: int | None = None, limit: int | None = None) -> R:
         """The first page to read: the collection itself, or a re-expanded template.
 
         The default first page is built once, so ``len()`` and iteration (``list(items)``
@@ -112,7 +110,7 @@ class Items:
             return self._first
         return self._make_start(offset, limit)
 
-    def _make_start(self, offset: int | None, limit: int | None) -> Resource:
+    def _make_start(self, offset: int | None, limit: int | None) -> R:
         found = self._template()
         if found is None:
             return self._collection
@@ -134,7 +132,7 @@ class Items:
 
     # -- pages ------------------------------------------------------------------------------
 
-    def pages(self) -> Iterator[Resource]:
+    def pages(self) -> Iterator[R]:
         """Yield each page of the collection as a fetched [`Resource`][hyperkm.Resource].
 
         Raises:
@@ -143,26 +141,26 @@ class Items:
         """
         return self._pages_from(self._start())
 
-    def _pages_from(self, first: Resource) -> Iterator[Resource]:
+    def _pages_from(self, first: R) -> Iterator[R]:
         if self._concurrency > 1:
             return self._parallel(first)
         return self._sequential(first)  # (the walk itself starts at a `first` page)
 
-    def _parallel(self, first: Resource) -> Iterator[Resource]:
+    def _parallel(self, first: R) -> Iterator[R]:
         start = _first_page(first, self._collection)
         yield from parallel_pages(start or first, self._collection, self._concurrency,
                                   self._sequential, self._max_pages)
 
-    def _sequential(self, first: Resource) -> Iterator[Resource]:
+    def _sequential(self, first: R) -> Iterator[R]:
         walk = _walk(first, self._collection, self._max_pages)
         if self._prefetch == 0:
             return walk
         return _adaptive(walk, self._prefetch)
 
-    def __iter__(self) -> Iterator[Resource]:
+    def __iter__(self) -> Iterator[R]:
         return self._members(self.pages(), 0)
 
-    def _members(self, pages: Iterator[Resource], offset: int) -> Iterator[Resource]:
+    def _members(self, pages: Iterator[R], offset: int) -> Iterator[R]:
         position = offset
         collection = self._collection
         make, client = type(collection), collection.client
@@ -187,7 +185,7 @@ class Items:
                     position += 1
             # Let this page go before the next is read: a page held while the next one is
             # decoded survives garbage collections, and then costs full ones.
-            page = document = items = None
+            del page, document, items
 
     def __len__(self) -> int:
         first = self._start()
@@ -204,11 +202,11 @@ class Items:
     # -- indexing -------------------------------------------------------------------------
 
     @overload
-    def __getitem__(self, index: int) -> Resource: ...
+    def __getitem__(self, index: int) -> R: ...
     @overload
-    def __getitem__(self, index: slice) -> list[Resource]: ...
+    def __getitem__(self, index: slice) -> list[R]: ...
 
-    def __getitem__(self, index: int | slice) -> Resource | list[Resource]:
+    def __getitem__(self, index: int | slice) -> R | list[R]:
         if isinstance(index, slice):
             start, stop, step = index.start, index.stop, index.step
             if any(v is not None and v < 0 for v in (start, stop)) or (step or 1) < 1:
@@ -225,7 +223,7 @@ class Items:
             return member
         raise IndexError(f"collection {self._collection.url} has no member {index}")
 
-    def _from(self, start: int, count: int | None) -> Iterator[Resource]:
+    def _from(self, start: int, count: int | None) -> Iterator[R]:
         """Members from position ``start``: straight to that page if the template allows."""
         if start > 0 and self._variable(OFFSET_VARIABLES) is not None:
             size = count if count is not None and count <= 100 else None
@@ -250,7 +248,7 @@ def _member_count(document: Document) -> int:
 RECENT_PAGES = 4096
 
 
-def _first_page(page: Resource, collection: Resource) -> Resource | None:
+def _first_page(page: R, collection: R) -> R | None:
     """Where the members of a collection that lists none itself begin (ActivityStreams
     ``first``), or ``None``."""
     document = page.document
@@ -260,8 +258,8 @@ def _first_page(page: Resource, collection: Resource) -> Resource | None:
                             step=Step("first", label="page 1"))
 
 
-def _walk(first: Resource, collection: Resource, max_pages: int | None = None
-          ) -> Iterator[Resource]:
+def _walk(first: R, collection: R, max_pages: int | None = None
+          ) -> Iterator[R]:
     page = first
     recent: OrderedDict[str, None] = OrderedDict()
     number = 0
@@ -311,7 +309,7 @@ def _walk(first: Resource, collection: Resource, max_pages: int | None = None
                 "the server's paging links are wrong.", url=page.url)
         # Pages hang off the collection, not off each other: a long walk must not keep a
         # chain of every page (and its members) alive, nor this page while the next is read.
-        document = following = None
+        del document, following
         page = type(collection)(collection.client, target, parent=collection,
                                 step=Step("next", label=f"page {number + 1}"))
 
@@ -324,7 +322,7 @@ def _label(member: Document) -> str:
     return "…"
 
 
-def _check_total(collection: Resource, stated: int | None, walked: int, pages: int, *,
+def _check_total(collection: R, stated: int | None, walked: int, pages: int, *,
                  ended: bool) -> None:
     """Say so when the server's stated total and its ``next`` chain disagree: never silent,
     since len() and parallel pages trust the total."""
@@ -344,7 +342,7 @@ MIN_FETCH_SECONDS = 0.002
 OVERLAP_SHARE = 0.2
 
 
-def _adaptive(pages: Iterator[Resource], ahead: int) -> Iterator[Resource]:
+def _adaptive(pages: Iterator[R], ahead: int) -> Iterator[R]:
     """Walk ``pages`` in this thread while prefetching would not pay; switch to a prefetching
     thread for the rest as soon as it would."""
     clock = time.perf_counter
@@ -363,7 +361,7 @@ def _adaptive(pages: Iterator[Resource], ahead: int) -> Iterator[Resource]:
             return
 
 
-def _prefetched(pages: Iterator[Resource], ahead: int) -> Iterator[Resource]:
+def _prefetched(pages: Iterator[R], ahead: int) -> Iterator[R]:
     """Run ``pages`` (which fetches as it goes) in a thread, at most ``ahead`` pages ahead."""
     slots = threading.Semaphore(ahead)
     ready: queue.Queue[Any] = queue.Queue()
@@ -404,7 +402,7 @@ def _prefetched(pages: Iterator[Resource], ahead: int) -> Iterator[Resource]:
         worker.join(timeout=5)
 
 
-def _fetch_linked(page: Resource, links: list[Link]) -> Iterator[Resource]:
+def _fetch_linked(page: R, links: list[Link]) -> Iterator[R]:
     members = [page.follow(link) for link in links]
     if not members:
         return
@@ -418,7 +416,7 @@ def _fetch_linked(page: Resource, links: list[Link]) -> Iterator[Resource]:
                 yield member
 
 
-def _load_quietly(resource: Resource) -> HyperkmError | None:
+def _load_quietly(resource: R) -> HyperkmError | None:
     try:
         _ = resource.document
     except HyperkmError as exc:

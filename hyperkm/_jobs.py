@@ -15,10 +15,8 @@ from urllib.parse import urljoin
 
 from . import _deadline, _why
 from ._exceptions import JobFailed, JobTimeout, Timeout
+from ._node import R
 from ._steps import Step
-
-# A job is a Resource (a layer above): results are made with ``type(job)``.
-Resource = Any
 
 __all__ = ["RESULT_RELS", "wait"]
 
@@ -33,9 +31,9 @@ ProgressCallback = Callable[[Any, Any], None]
 MIN_POLL_SECONDS = 1.0
 
 
-def wait(job: Resource, *, timeout: float = 300.0, interval: float = 1.0,
+def wait(job: R, *, timeout: float = 300.0, interval: float = 1.0,
          max_interval: float = 10.0, retry_after_cap: float = 30.0,
-         on_progress: ProgressCallback | None = None) -> Resource:
+         on_progress: ProgressCallback | None = None) -> R:
     """Poll ``job`` until it is done; return the result resource (see
     [`Resource.wait`][hyperkm.Resource])."""
     make = type(job)
@@ -61,7 +59,7 @@ def wait(job: Resource, *, timeout: float = 300.0, interval: float = 1.0,
         document = client.parse(response, allow_empty=True)
         status = make(client, job.url, document=document, parent=job.parent,
                           step=job.step)
-        status._response = response
+        status._adopt(document, response)
         redirects = getattr(response, "hyperkm_redirects", ())
         if redirects and redirects[-1][0] == 303:
             # "See Other": the status now answers with its result (RFC 9110 15.4.4).

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from ._exceptions import HyperkmError
+from ._node import R
 from ._steps import Step
 from ._urls import normalised
 
@@ -35,12 +36,10 @@ PAGE_SIZE_VARIABLES = ("limit", "page_size", "per_page", "pageSize", "size", "pa
 OFFSET_VARIABLES = ("offset", "start", "page[offset]", "$skip")
 PAGE_NUMBER_VARIABLES = ("page", "page[number]")
 
-# The Resource class sits a layer above: pages are made with type(collection).
-Resource = Any
 PageUrl = Callable[[int], str]
 
 
-def derive(first: Resource) -> tuple[PageUrl, int] | tuple[None, str]:
+def derive(first: R) -> tuple[PageUrl, int] | tuple[None, str]:
     """A function giving page *k*'s URL (k = 0 is the first page) and the number of pages —
     or ``(None, why not)``."""
     document = first.document
@@ -65,10 +64,10 @@ def derive(first: Resource) -> tuple[PageUrl, int] | tuple[None, str]:
     return None, f"no derivation of page URLs matched the server's own next link ({expected})"
 
 
-def _from_template(first: Resource, size: int) -> PageUrl | None:
+def _from_template(first: R, size: int) -> PageUrl | None:
     step = first.step
     link = step.link if step is not None else None
-    if link is None or not link.templated:
+    if step is None or link is None or not link.templated:
         return None
     names = link.variables
     base = dict(step.variables)
@@ -138,9 +137,9 @@ def _as_int(value: Any) -> int | None:
         return None
 
 
-def parallel_pages(first: Resource, collection: Resource, concurrency: int,
-                   fallback: Callable[[Resource], Iterator[Resource]],
-                   max_pages: int | None = None) -> Iterator[Resource]:
+def parallel_pages(first: R, collection: R, concurrency: int,
+                   fallback: Callable[[R], Iterator[R]],
+                   max_pages: int | None = None) -> Iterator[R]:
     """Yield the collection's pages in order, fetching up to ``concurrency`` at once when the
     page URLs are derivable and verified; else ``fallback(first)``."""
     make, info = derive(first)
@@ -165,7 +164,7 @@ def parallel_pages(first: Resource, collection: Resource, concurrency: int,
         return
     client, kind = collection.client, type(collection)
 
-    def fetch(k: int) -> Resource:
+    def fetch(k: int) -> R:
         page = kind(client, make(k), parent=collection, step=Step("next", label=f"page {k + 1}"))
         _ = page.document
         return page
@@ -175,7 +174,7 @@ def parallel_pages(first: Resource, collection: Resource, concurrency: int,
     # flight, at most twice that held; a page that comes back empty (past the real end,
     # whatever the total said) or fails stops further starts.
     lock = threading.RLock()  # a callback may run at once, in the thread that added it
-    futures: dict[int, Future[Resource]] = {}
+    futures: dict[int, Future[R]] = {}
     plan = {"next": 1, "in_flight": 0, "taken": 0, "stop": False}
 
     def start_more() -> None:
@@ -190,7 +189,7 @@ def parallel_pages(first: Resource, collection: Resource, concurrency: int,
                 futures[k] = future
                 future.add_done_callback(finished)
 
-    def finished(future: Future[Resource]) -> None:
+    def finished(future: Future[R]) -> None:
         with lock:
             plan["in_flight"] -= 1
             if future.cancelled() or future.exception() is not None or \

@@ -102,6 +102,11 @@ class Resource:
             self._build_member()
         return self._document
 
+    def _adopt(self, document: Document | None, response: requests.Response | None) -> None:
+        """Take ``document`` (and the ``response`` it came in) as this resource's own: what a
+        write answered with, for the layers below (`_actions`)."""
+        self._document, self._response = document, response
+
     def _build_member(self) -> None:
         source = self._source
         if source is None:  # another thread built it meanwhile
@@ -420,7 +425,7 @@ class Resource:
         return None
 
     def items(self, *, prefetch: int = 1, page_size: int | None = None,
-              max_pages: int | None = None, concurrency: int = 1) -> Items:
+              max_pages: int | None = None, concurrency: int = 1) -> Items[Resource]:
         """The collection's members across all pages (lazy, re-iterable; ``len()`` supported).
 
         Args:

@@ -25,3 +25,19 @@ def test_leaves_subclass_matching_builtins():
 def test_link_not_found_str_is_plain_text_not_key_error_repr():
     err = hyperkm.LinkNotFound("no rel x", rel="x", available=[], suggestions=[])
     assert str(err) == "no rel x"
+
+
+def test_collections_pages_and_writes_are_typed_as_the_callers_resources():
+    # The layers below Resource are generic over it (hyperkm._node): a type checker sees the
+    # members of items() as Resources, with their actions and follow(), not as Any.
+    import typing
+
+    from hyperkm import _actions, _jobs
+
+    hints = typing.get_type_hints(hyperkm.Resource.items)
+    assert hints["return"] == hyperkm.Items[hyperkm.Resource]
+    pages = typing.get_type_hints(hyperkm.Resource.pages)["return"]
+    assert typing.get_args(pages) == (hyperkm.Resource,)
+    for function in (_actions.write, _actions.submit, _jobs.wait):
+        hints = typing.get_type_hints(function)
+        assert hints["return"] is hints[next(iter(hints))], function  # R in, R out
