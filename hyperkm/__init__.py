@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # the names, for type checkers and documentation tools
     from ._problem import Problem
     from ._resource import Resource
     from ._steps import Step
+    from ._transport import Transport
     from .formats import Document
 
 __all__ = [
@@ -98,6 +99,7 @@ __all__ = [
     "TooManyRequests",
     "Trail",
     "TrailStep",
+    "Transport",
     "TransportError",
     "Unauthorized",
     "UnprocessableEntity",
@@ -127,7 +129,7 @@ _LAZY = {
     **dict.fromkeys(("Action", "Actions", "Field"), "._forms"),
     **dict.fromkeys(("Link", "Links"), "._links"),
     "Resource": "._resource", "Step": "._steps", "Document": ".formats",
-    "Problem": "._problem", "Deprecation": "._deprecation",
+    "Problem": "._problem", "Deprecation": "._deprecation", "Transport": "._transport",
 }
 
 

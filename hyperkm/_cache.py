@@ -49,6 +49,8 @@ from urllib3.util.url import _encode_target
 
 from . import _deadline
 from ._exceptions import ConfigurationError
+from ._transport import Transport
+from ._transport_pools import TransportPoolMixin
 
 __all__ = [
     "CachingAdapter",
@@ -684,11 +686,14 @@ class _WatchedHTTPPool(HTTPConnectionPool):
 
     def _make_request(self, conn: Any, method: str, url: str, *args: Any,
                       **kwargs: Any) -> Any:
-        written = getattr(_targets, "written", None)
+        return super()._make_request(conn, method, self._as_written(url), *args, **kwargs)
+
+    def _as_written(self, url: str) -> str:
+        written: str | None = getattr(_targets, "written", None)
         if written is not None and written != url and written.startswith("/") \
                 and _encoded(written) == url:
-            url = written  # the same target, as written (never one urllib3 did not agree to)
-        return super()._make_request(conn, method, url, *args, **kwargs)
+            return written  # the same target, as written (never one urllib3 did not agree to)
+        return url
 
     def _get_conn(self, timeout: float | None = None) -> Any:
         deadline = _deadline.current()
@@ -705,17 +710,36 @@ class _WatchedHTTPSPool(HTTPSConnectionPool, _WatchedHTTPPool):
 
 
 class _Watched(HTTPAdapter):
-    """Mixin for hyperkm's adapters: pools whose connections the deadline can cut off."""
+    """Mixin for hyperkm's adapters: pools whose connections the deadline can cut off — or,
+    with a ``transport`` (``connect(transport=)``), pools that hand each request to it."""
+
+    transport: Transport | None = None
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         # A new dict: urllib3's default one is shared by every PoolManager in the process.
         self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool,
                                                    "https": _WatchedHTTPSPool}
+        if self.transport is not None:
+            self.poolmanager.pool_classes_by_scheme = {
+                scheme: type(f"Transport{pool.__name__}", (TransportPoolMixin, pool),
+                             {"transport": self.transport})
+                for scheme, pool in self.poolmanager.pool_classes_by_scheme.items()}
+
+    def get_connection_with_tls_context(self, request: PreparedRequest, verify: Any,
+                                        proxies: Any = None, cert: Any = None) -> Any:
+        if self.transport is not None:
+            proxies = None  # a transport is where requests go: never a proxy from the env
+        return super().get_connection_with_tls_context(request, verify, proxies, cert)
 
 
 class TransportAdapter(_Watched):
     """The adapter without a cache (``cache=False``): deadline-aware pools and retries."""
+
+    def __init__(self, *, max_retries: Retry | int = 0, transport: Transport | None = None
+                 ) -> None:
+        self.transport = transport  # before the pools are made
+        super().__init__(max_retries=max_retries)
 
 
 class CachingAdapter(_Watched, CacheControlAdapter):
@@ -727,7 +751,9 @@ class CachingAdapter(_Watched, CacheControlAdapter):
 
     invalidating_methods = {"POST", "PUT", "PATCH", "DELETE"}  # noqa: RUF012 (base class API)
 
-    def __init__(self, cache: BaseCache, *, max_retries: Retry | int = 0) -> None:
+    def __init__(self, cache: BaseCache, *, max_retries: Retry | int = 0,
+                 transport: Transport | None = None) -> None:
+        self.transport = transport  # before the pools are made
         inner = cache.inner if isinstance(cache, _Namespaced) else cache
         serializer = _Serializer(keep_objects=isinstance(inner, MemoryCache))
         super().__init__(cache=cache, controller_class=_Controller, serializer=serializer,

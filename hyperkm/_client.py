@@ -50,6 +50,7 @@ from ._http import (
 )
 from ._oauth import OAuth2, check_auth
 from ._problem import Problem, read_problem
+from ._transport import Transport
 from ._urls import Origin, as_written, check_url
 
 __all__ = ["Exchange", "HttpClient"]
@@ -130,6 +131,10 @@ class HttpClient:
         auth: An [`OAuth2`][hyperkm.OAuth2] credential (or an authlib OAuth2 client run as
             one) instead of a fixed token: its access tokens follow the token's rules, and
             are renewed before they expire or when a GET is answered 401 ``invalid_token``.
+        transport: Where requests go instead of the network: a
+            [`Transport`][hyperkm.Transport] such as ``hyperkm.testing.MockTransport`` or
+            ``EmulatorTransport``, for tests without sockets. Every policy above it — whom the
+            token goes to, redirects, retries, the cache, deadlines, limits — runs as usual.
     """
 
     def __init__(
@@ -148,6 +153,7 @@ class HttpClient:
         retries: Any = None,
         retry_after_cap: float = 30.0,
         auth: Any = None,
+        transport: Transport | None = None,
     ) -> None:
         origin_of(root_url)  # validates: an absolute http(s) URL every parser reads alike
         self.root_url = urldefrag(root_url)[0]
@@ -183,15 +189,24 @@ class HttpClient:
         self._given_session = session  # its credentials name the cache namespace too
         self.cache = make_cache(None if cache is _DEFAULT else cache,
                                 self._credential_identity(session))
+        if transport is not None and not isinstance(transport, Transport):
+            raise ConfigurationError(f"transport= must have a handle(request) method (a "
+                                     f"hyperkm.Transport), got {type(transport).__name__}")
+        self.transport = transport
         if self._oauth is not None:
-            self._oauth.attach(verify, self._timeout(None), self._report_token_exchange)
+            self._oauth.attach(verify, self._timeout(None), self._report_token_exchange,
+                               transport=transport)
         retry = make_retry(retries, retry_after_cap)
-        adapter = (CachingAdapter(self.cache, max_retries=retry) if self.cache is not None
-                   else TransportAdapter(max_retries=retry))
+        adapter = (CachingAdapter(self.cache, max_retries=retry, transport=transport)
+                   if self.cache is not None
+                   else TransportAdapter(max_retries=retry, transport=transport))
+        if transport is not None:
+            self.session.adapters.clear()  # no adapter of the caller's reaches the network
         for prefix in ("http://", "https://"):
-            # A custom adapter the caller mounted stays in charge of its prefix.
-            if type(self.session.adapters.get(prefix)) in (requests.adapters.HTTPAdapter,
-                                                           type(None)):
+            # A custom adapter the caller mounted stays in charge of its prefix — except
+            # under a transport, which is where every request goes.
+            if transport is not None or type(self.session.adapters.get(prefix)) in (
+                    requests.adapters.HTTPAdapter, type(None)):
                 self.session.mount(prefix, adapter)
         #: Exchanges by outcome (``network``, ``hit``, ``revalidated``) and bytes received.
         self.stats: Counter[str] = Counter()

@@ -78,7 +78,9 @@ def connect(url: str, *, token: str | None = None, catalog: bool = False,
             ``session`` (your ``requests.Session``, never modified), ``headers``,
             ``credential_headers``, ``cache`` (default in-memory; ``False``, a directory path,
             a ``redis://`` URL or a cache object), ``retries``, ``retry_after_cap``,
-            ``auth`` (an [`OAuth2`][hyperkm.OAuth2] credential instead of ``token``).
+            ``auth`` (an [`OAuth2`][hyperkm.OAuth2] credential instead of ``token``),
+            ``transport`` (a [`Transport`][hyperkm.Transport] instead of the network: see
+            [`hyperkm.testing`](testing.md)).
 
     Raises:
         ConfigurationError: ``url`` is not an absolute http(s) URL, or an option is unusable.
@@ -91,7 +93,7 @@ def connect(url: str, *, token: str | None = None, catalog: bool = False,
         raise ConfigurationError(f"hyperkm.connect(): {exc}. Known options: timeout, deadline, "
                                  "max_document_bytes, verify, session, headers, "
                                  "credential_headers, cache, retries, retry_after_cap, "
-                                 "auth.") from exc
+                                 "auth, transport.") from exc
     return client.root
 
 

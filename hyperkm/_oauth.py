@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import requests
 import urllib3
 
+from ._cache import TransportAdapter
 from ._exceptions import ConfigurationError, Unauthorized
 from ._http import TokenScope
 
@@ -261,8 +262,10 @@ class OAuth2:
             self._renew("the API rejected the access token (401 invalid_token)")
             return self._access
 
-    def attach(self, verify: Any, timeout: Any, report: Callable[..., None]) -> None:
+    def attach(self, verify: Any, timeout: Any, report: Callable[..., None], *,
+               transport: Any = None) -> None:
         self._verify, self._timeout, self._report = verify, timeout, report
+        self._transport = transport  # the token endpoint is reached through it too
 
     def __repr__(self) -> str:
         # Never a token or a secret: reprs end up in logs and tracebacks.
@@ -425,6 +428,11 @@ class OAuth2:
         if session is None:
             session = self._session = requests.Session()
             session.trust_env = False  # no ~/.netrc, no proxy credentials from the env
+            transport = getattr(self, "_transport", None)
+            if transport is not None:
+                adapter = TransportAdapter(transport=transport)
+                session.mount("http://", adapter)
+                session.mount("https://", adapter)
         return session
 
 

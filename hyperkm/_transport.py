@@ -1,0 +1,96 @@
+"""The seam under the HTTP client: a transport takes one request and gives back one response.
+
+hyperkm's own client stack (credential scoping, redirects, retries, the cache, deadlines, body
+limits) runs above it unchanged; only the last step — putting bytes on a socket — is the
+transport's. The default is the network (urllib3's connection pools). ``connect(transport=)``
+puts another one there: [`hyperkm.testing`][hyperkm.testing]'s ``MockTransport`` (routes and
+recorded requests) or ``EmulatorTransport`` (the bundled KISSmetrics emulator, in process), so
+that a program's tests run every policy of the client without a socket.
+
+Requests and responses are hyperkm's own frozen values, not a library's objects.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+
+__all__ = ["Request", "Response", "Transport", "headers_of"]
+
+Headers = tuple[tuple[str, str], ...]
+
+
+def headers_of(given: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> Headers:
+    """Header fields as (name, value) pairs, in order; a name may repeat."""
+    if given is None:
+        return ()
+    pairs = given.items() if isinstance(given, Mapping) else given
+    out = []
+    for name, value in pairs:
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError(f"header names and values must be strings, got {name!r}: "
+                            f"{value!r}")
+        out.append((name, value))
+    return tuple(out)
+
+
+def _header(fields: Headers, name: str) -> str | None:
+    """The value of ``name`` (case-insensitive); repeated fields joined with ", "."""
+    wanted = name.lower()
+    values = [v for k, v in fields if k.lower() == wanted]
+    return ", ".join(values) if values else None
+
+
+@attrs.frozen
+class Request:
+    """One request as it leaves the client: ``url`` exactly as it goes out, every header field
+    (``Authorization`` only when the client decided the token may go there)."""
+
+    method: str
+    url: str
+    headers: Headers = attrs.field(default=(), converter=headers_of)
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        """The value of header ``name`` (case-insensitive), or ``None``."""
+        return _header(self.headers, name)
+
+    def json(self) -> Any:
+        """The body decoded as JSON."""
+        return _json.loads(self.body)
+
+
+@attrs.frozen
+class Response:
+    """One response as a transport gives it back."""
+
+    status: int
+    headers: Headers = attrs.field(default=(), converter=headers_of)
+    body: bytes = b""
+    reason: str = ""
+
+    @classmethod
+    def of_json(cls, value: Any, status: int = 200,
+                headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+                content_type: str = "application/json") -> Response:
+        """A response whose body is ``value`` as JSON, with its ``Content-Type``."""
+        fields = headers_of(headers)
+        if _header(fields, "content-type") is None:
+            fields = (("Content-Type", content_type), *fields)
+        return cls(status, fields, _json.dumps(value).encode())
+
+    def header(self, name: str) -> str | None:
+        """The value of header ``name`` (case-insensitive), or ``None``."""
+        return _header(self.headers, name)
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Anything that answers a [`Request`][hyperkm.testing.Request] with a
+    [`Response`][hyperkm.testing.Response]. Raise ``ConnectionError`` for a connection that fails
+    (the client retries it as it would a dropped socket)."""
+
+    def handle(self, request: Request) -> Response: ...

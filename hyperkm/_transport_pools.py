@@ -1,0 +1,129 @@
+"""urllib3 connection pools that hand each request to a [`Transport`][hyperkm.Transport]
+instead of a socket.
+
+They replace only the pool's last step (``_make_request``: write the request, read the
+response's head): urllib3's retries, requests' adapters, cachecontrol and every policy of
+hyperkm's client above them run as they do on the network.
+"""
+
+from __future__ import annotations
+
+import io
+from email.message import Message
+from http.client import HTTPMessage
+from typing import Any
+
+from urllib3 import HTTPResponse
+from urllib3._collections import HTTPHeaderDict
+from urllib3.exceptions import ProtocolError
+
+from ._transport import Request, Response, Transport
+
+__all__ = ["TransportPoolMixin"]
+
+
+class _Head:
+    """What requests reads of ``http.client``'s response (the ``Set-Cookie`` fields), and what
+    urllib3 asks of it when it closes."""
+
+    def __init__(self, response: Response, method: str) -> None:
+        self.msg: Message = HTTPMessage()
+        for name, value in response.headers:
+            self.msg[name] = value
+        self._method = method
+
+    def close(self) -> None:
+        pass
+
+    def isclosed(self) -> bool:
+        return True
+
+
+class _Body(io.BytesIO):
+    """A body that reads as http.client's response does: at its end ``fp`` is ``None`` and
+    ``isclosed()`` is true — what urllib3 and cachecontrol check to know a body was read
+    (cachecontrol stores, and closes its spool file, only then)."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self._size = len(data)
+        self.fp: Any = self if data else None
+
+    def _ended(self, chunk: bytes) -> bytes:
+        if self.tell() >= self._size:
+            self.fp = None
+        return chunk
+
+    def read(self, size: int | None = -1) -> bytes:
+        return b"" if self.fp is None else self._ended(super().read(size))
+
+    def read1(self, size: int | None = -1) -> bytes:
+        return b"" if self.fp is None else self._ended(super().read1(size))
+
+    def readinto(self, buffer: Any) -> int:
+        if self.fp is None:
+            return 0
+        count = super().readinto(buffer)
+        self._ended(b"")
+        return count
+
+    def isclosed(self) -> bool:
+        return self.fp is None or self.closed
+
+
+def _body(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    return b"".join(bytes(chunk) for chunk in body)  # an iterable of chunks
+
+
+class TransportPoolMixin:
+    """Put first in a pool class's bases, with a ``transport`` class attribute."""
+
+    transport: Transport
+    scheme: str
+    host: str
+    port: int | None
+
+    def _make_request(self, conn: Any, method: str, url: str, body: Any = None,
+                      headers: Any = None, retries: Any = None, timeout: Any = None,
+                      chunked: bool = False, response_conn: Any = None,
+                      preload_content: bool = True, decode_content: bool = True,
+                      enforce_content_length: bool = True) -> HTTPResponse:
+        as_written = getattr(self, "_as_written", None)  # hyperkm's pools: the target as
+        if as_written is not None:  # written (see _urls.as_written)
+            url = str(as_written(url))
+        default_port = 443 if self.scheme == "https" else 80
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        authority = host if self.port in (None, default_port) else f"{host}:{self.port}"
+        # ``url`` is the request target urllib3 sends ("/path?query"): the full URL again.
+        request = Request(method, f"{self.scheme}://{authority}{url}",
+                          [(str(k), str(v)) for k, v in (headers or {}).items()], _body(body))
+        try:
+            answer = self.transport.handle(request)
+        except ConnectionError as exc:  # a dropped connection: urllib3 retries it (or not)
+            raise ProtocolError("Connection aborted.", exc) from exc
+        if not isinstance(answer, Response):
+            raise TypeError(f"{type(self.transport).__name__}.handle() must return a "
+                            f"hyperkm.testing.Response, not {type(answer).__name__}")
+        fields = HTTPHeaderDict()
+        for name, value in answer.headers:
+            fields.add(name, value)
+        content = b"" if method == "HEAD" or answer.status in (204, 304) else answer.body
+        if "content-length" not in fields and "transfer-encoding" not in fields:
+            fields["Content-Length"] = str(len(content))
+        response = HTTPResponse(
+            body=_Body(content), headers=fields, status=answer.status, version=11,
+            version_string="HTTP/1.1", reason=answer.reason or None,
+            preload_content=preload_content, decode_content=decode_content,
+            original_response=_Head(answer, method),  # type: ignore[arg-type]
+            enforce_content_length=enforce_content_length, request_method=method,
+            request_url=url, retries=retries)
+        response._connection = response_conn
+        response._pool = self  # type: ignore[assignment]  # a mixin of a pool class
+        return response
+

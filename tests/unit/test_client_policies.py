@@ -1,0 +1,215 @@
+"""The client's policies, without a socket: every request goes to a MockTransport (and a test
+that opened one would fail — see the ``no_sockets`` fixture). Credential scoping, redirects,
+retries, the cache, limits and error mapping run exactly as they do over the network; the
+integration and hostile suites test the same policies over real sockets."""
+
+from __future__ import annotations
+
+import json
+import socket
+from email.utils import formatdate
+
+import pytest
+
+import hyperkm
+from hyperkm.testing import MockTransport, Request, Response, UnmatchedRequest
+
+API = "https://api.example.test"
+HAL = "application/hal+json"
+
+
+@pytest.fixture(autouse=True)
+def no_sockets(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a socket was opened under a mock transport")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+def hal(links: dict, **state) -> Response:
+    return Response.of_json({"_links": {rel: {"href": href} for rel, href in links.items()},
+                             **state}, content_type=HAL)
+
+
+def auth_of(request: Request) -> str | None:
+    return request.header("Authorization")
+
+
+def test_the_token_goes_to_the_roots_origin_only():
+    mock = MockTransport()
+    mock.get(f"{API}/", hal({"mine": "/mine", "theirs": "https://cdn.example.test/x"}))
+    mock.get(f"{API}/mine", hal({}, name="mine"))
+    mock.get("https://cdn.example.test/x", hal({}, name="theirs"))
+    root = hyperkm.connect(f"{API}/", token="secret", transport=mock)
+    assert root.follow("mine").data["name"] == "mine"
+    assert root.follow("theirs").data["name"] == "theirs"
+    sent = {r.url: auth_of(r) for r in mock.requests}
+    assert sent == {f"{API}/": "Bearer secret", f"{API}/mine": "Bearer secret",
+                    "https://cdn.example.test/x": None}
+
+
+def test_no_token_over_plain_http_to_a_host_that_is_not_loopback():
+    mock = MockTransport()
+    mock.get("http://api.example.test/", hal({}, name="root"))
+    root = hyperkm.connect("http://api.example.test/", token="secret", transport=mock)
+    assert root.data["name"] == "root"
+    assert auth_of(mock.requests[0]) is None
+    assert root.client.token_withheld("http://api.example.test/") is not None
+
+
+def test_a_redirect_to_another_origin_drops_the_token_and_an_https_upgrade_keeps_it():
+    mock = MockTransport()
+    mock.get("http://api.example.test/", Response(301, {"Location": f"{API}/"}))
+    mock.get(f"{API}/", hal({"away": "/away"}))
+    mock.get(f"{API}/away", Response(302, {"Location": "https://elsewhere.test/x"}))
+    mock.get("https://elsewhere.test/x", hal({}, name="elsewhere"))
+    root = hyperkm.connect("http://api.example.test/", token="secret", transport=mock)
+    assert root.follow("away").data["name"] == "elsewhere"
+    sent = [(r.url, auth_of(r)) for r in mock.requests]
+    assert sent == [("http://api.example.test/", None),  # plain HTTP, not loopback
+                    (f"{API}/", "Bearer secret"),  # the HTTPS upgrade of the same host
+                    (f"{API}/away", "Bearer secret"),
+                    ("https://elsewhere.test/x", None)]
+
+
+def test_credential_headers_of_the_callers_are_scoped_like_the_token():
+    mock = MockTransport()
+    mock.get(f"{API}/", hal({"theirs": "https://cdn.example.test/x"}))
+    mock.get("https://cdn.example.test/x", hal({}))
+    root = hyperkm.connect(f"{API}/", transport=mock, headers={"X-Api-Key": "k"})
+    _ = root.follow("theirs").data
+    assert [r.header("X-Api-Key") for r in mock.requests] == ["k", None]
+
+
+def test_a_get_answered_503_is_retried_after_retry_after_and_a_post_never():
+    mock = MockTransport()
+    busy = Response(503, {"Retry-After": "0"})
+    route = mock.get(f"{API}/", [busy, busy, hal({}, name="root")])
+    post = mock.post(f"{API}/", busy)
+    root = hyperkm.connect(f"{API}/", token="t", transport=mock)
+    assert root.data["name"] == "root"
+    assert len(route.calls) == 3
+    with pytest.raises(hyperkm.ServerError) as caught:
+        root.post({"a": 1})
+    assert len(post.calls) == 1
+    assert caught.value.status == 503
+
+
+def test_a_dropped_connection_is_retried_then_reported():
+    mock = MockTransport()
+    attempts = []
+
+    def drop(request):
+        attempts.append(request)
+        raise ConnectionResetError("peer went away")
+
+    mock.get(f"{API}/", drop)
+    with pytest.raises(hyperkm.TransportError) as caught:
+        _ = hyperkm.connect(f"{API}/", transport=mock, retries=2).data
+    assert len(attempts) == 3  # the first try and two retries
+    assert API in str(caught.value)
+
+
+def test_etags_are_revalidated_and_a_fresh_copy_is_served_without_a_request():
+    mock = MockTransport()
+
+    def etagged(request):
+        if request.header("If-None-Match") == '"v1"':
+            return Response(304, {"ETag": '"v1"'})
+        return Response(200, {"ETag": '"v1"', "Cache-Control": "private, no-cache",
+                              "Content-Type": HAL}, json.dumps({"name": "root"}).encode())
+
+    mock.get(f"{API}/", etagged)
+    # Freshness is counted from Date, which a real server sends (RFC 9110 §6.6.1); a mock
+    # says it too.
+    now = formatdate(usegmt=True)
+    mock.get(f"{API}/fresh", Response.of_json({"n": 1}, headers={"Cache-Control": "max-age=60",
+                                                                 "Date": now}))
+    root = hyperkm.connect(f"{API}/", transport=mock)
+    outcomes = []
+    root.client.on_exchange.append(lambda e: outcomes.append(e.outcome))
+    assert root.data == {"name": "root"}
+    assert root.refresh().data == {"name": "root"}
+    assert [r.header("If-None-Match") for r in mock.requests] == [None, '"v1"']
+    assert root.client.resource(f"{API}/fresh").data == {"n": 1}
+    assert root.client.resource(f"{API}/fresh").data == {"n": 1}  # fresh: from the cache
+    assert outcomes == ["network", "revalidated", "network", "hit"]
+    assert len(mock.requests) == 3
+
+
+def test_a_body_over_the_limit_is_refused():
+    mock = MockTransport()
+    mock.get(f"{API}/", Response.of_json({"blob": "x" * 5000}))
+    with pytest.raises(hyperkm.DocumentTooLarge):
+        _ = hyperkm.connect(f"{API}/", transport=mock, max_document_bytes=1000).data
+
+
+def test_errors_are_mapped_with_the_servers_words_and_advice():
+    mock = MockTransport()
+    mock.get(f"{API}/", hal({"gone": "/gone", "locked": "/locked"}))
+    mock.get(f"{API}/gone", Response.of_json(
+        {"type": "about:blank", "title": "No such order", "status": 404},
+        status=404, content_type="application/problem+json"))
+    mock.get(f"{API}/locked", Response(401, {"WWW-Authenticate": "Bearer"}))
+    root = hyperkm.connect(f"{API}/", token="t", transport=mock)
+    with pytest.raises(hyperkm.NotFound) as missing:
+        _ = root.follow("gone").data
+    assert "No such order" in str(missing.value)
+    assert missing.value.problem is not None and missing.value.problem.title == "No such order"
+    with pytest.raises(hyperkm.Unauthorized) as refused:
+        _ = root.follow("locked").data
+    assert "token" in str(refused.value)
+
+
+def test_a_header_field_that_repeats_reaches_the_links():
+    mock = MockTransport()
+    mock.get(f"{API}/", Response(200, [("Content-Type", "application/json"),
+                                       ("Link", f'<{API}/p2>; rel="next"'),
+                                       ("Link", f'<{API}/p0>; rel="prev"')], b"{}"))
+    root = hyperkm.connect(f"{API}/", transport=mock)
+    assert {"next", "prev"} <= set(root.links.rels)
+
+
+def test_middleware_sees_each_request_on_its_origin():
+    mock = MockTransport()
+    mock.get(f"{API}/", hal({}))
+    root = hyperkm.connect(f"{API}/", transport=mock)
+    root.client.use(lambda out: out.headers.__setitem__("X-Trace", "7"))
+    _ = root.data
+    assert mock.requests[0].header("X-Trace") == "7"
+
+
+def test_a_request_no_route_answers_is_a_clear_error_and_never_the_network():
+    mock = MockTransport()
+    mock.get(f"{API}/", hal({"orders": "/orders"}))
+    root = hyperkm.connect(f"{API}/", transport=mock)
+    with pytest.raises(UnmatchedRequest) as caught:
+        _ = root.follow("orders").data
+    assert isinstance(caught.value, hyperkm.HyperkmError)
+    assert f"GET {API}/orders" in str(caught.value)
+    assert f"GET {API}/" in str(caught.value)  # what is declared
+
+
+def test_routes_match_methods_queries_and_answer_in_turn():
+    mock = MockTransport()
+    any_query = mock.get(f"{API}/items", Response.of_json({"any": True}))
+    one_query = mock.get(f"{API}/items?page=2", Response.of_json({"page": 2}))
+    client = hyperkm.connect(f"{API}/", transport=mock, cache=False).client
+    assert client.resource(f"{API}/items?page=2").data == {"page": 2}
+    assert client.resource(f"{API}/items?page=9").data == {"any": True}
+    assert (len(one_query.calls), len(any_query.calls)) == (1, 1)
+    turns = mock.put(f"{API}/items/1", [Response(204), Response(412)])
+    assert turns.method == "PUT" and not turns.called
+
+
+def test_a_transport_that_is_no_transport_is_refused():
+    with pytest.raises(hyperkm.ConfigurationError, match="handle"):
+        hyperkm.connect(f"{API}/", transport=object())
+
+
+def test_a_handler_must_answer_with_a_response():
+    mock = MockTransport(handler=lambda request: {"not": "a response"})
+    with pytest.raises(TypeError, match=r"hyperkm\.testing\.Response"):
+        _ = hyperkm.connect(f"{API}/", transport=mock).data
