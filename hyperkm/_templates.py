@@ -126,8 +126,12 @@ def _to_template_value(name: str, value: Any, text: str) -> Any:
     # booleans, which uritemplate would render as "True"/"False".
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
+    if isinstance(value, str):
         return value
+    if isinstance(value, (int, float)):
+        # As text: uritemplate takes a falsy value for an empty one in the query forms
+        # ({?offset} with 0 gave "?offset=", the first page of every offset-paged API).
+        return str(value)
     if isinstance(value, Mapping):
         return {str(k): _to_template_value(name, v, text) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -64,3 +64,28 @@ def test_invalid_templates_are_errors(text):
 def test_unsupported_value_type():
     with pytest.raises(TemplateError):
         expand("/a/{id}", id=object())
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    ("/t{?offset}", "/t?offset=0"),
+    ("/t{?limit,offset}", "/t?limit=10&offset=0"),
+    ("/t?x=1{&offset}", "/t?x=1&offset=0"),
+    ("/t{;offset}", "/t;offset=0"),
+    ("/t{/offset}", "/t/0"),
+    ("/t/{offset}", "/t/0"),
+    ("/t{.offset}", "/t.0"),
+    ("/t{#offset}", "/t#0"),
+    ("/t/{+offset}", "/t/0"),
+])
+def test_zero_is_a_value_in_every_form(template, expected):
+    # uritemplate takes a falsy value for an empty one in the query forms: ?offset= instead of
+    # ?offset=0 asked offset-paged APIs for no page at all (found through a mock transport).
+    values = {"offset": 0, "limit": 10} if "limit" in template else {"offset": 0}
+    assert expand(template, values) == expected
+
+
+def test_zero_inside_lists_and_pairs():
+    assert expand("/t{?ids*}", ids=[0, 1]) == "/t?ids=0&ids=1"
+    assert expand("/t{?filter*}", filter={"page": 0}) == "/t?page=0"
+    assert expand("/t{?flag}", flag=False) == "/t?flag=false"
+    assert expand("/t{?x}", x=0.0) == "/t?x=0.0"
