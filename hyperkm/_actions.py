@@ -142,7 +142,9 @@ def result_of(resource: R, method: str, url: str, response: requests.Response
         result.write_response = response
         return result
     if method in ("PUT", "PATCH") and url == resource.url and document.data is not None \
-            and response.ok:
+            and response.ok and not getattr(response, "hyperkm_redirects", ()):
+        # (A redirected answer — 303 "See Other" — is another resource's: a receipt, a
+        # status. The resource keeps its own state; the answer is returned as what it is.)
         resource._adopt(document, response)
         return resource
     result = make(client, response.url, document=document, parent=resource, step=step)

@@ -461,7 +461,11 @@ class HttpClient:
             if response.status_code == 303 or (response.status_code in (301, 302)
                                                and method == "POST"):
                 method, data = "GET", None
-                extra.pop("Content-Type", None)
+                # The GET that follows reads another resource: the body's headers and the
+                # write's preconditions (an If-Match of the resource written) do not go along
+                # — a receipt's GET with the order's If-Match would be answered 412.
+                for name in [k for k in extra if k.lower() in _NOT_AFTER_SEE_OTHER]:
+                    del extra[name]
             url = urldefrag(target)[0]
         raise TransportError(f"{method} {url}: more than {MAX_REDIRECTS} redirects; the "
                              "server is redirecting in a loop.", url=url)
@@ -737,6 +741,14 @@ class HttpClient:
         if status >= 500:
             return "The server failed; retrying later may help."
         return "Check the request's variables and body."
+
+
+#: Request headers that describe the body or condition the write, dropped when a redirect
+#: turns the request into a GET (RFC 9110 §15.4.4, §13.1).
+_NOT_AFTER_SEE_OTHER = frozenset({
+    "content-type", "content-encoding", "content-language", "content-location",
+    "content-length", "if-match", "if-none-match", "if-unmodified-since",
+    "if-modified-since", "if-range"})
 
 
 def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:

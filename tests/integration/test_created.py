@@ -80,3 +80,36 @@ def test_an_unusable_location_says_what_came(location):
         assert "Location" in str(info.value) and "201" in str(info.value)
     finally:
         server.close()
+
+
+def test_a_write_answered_with_see_other_reads_the_other_resource_plainly():
+    # PUT with If-Match → 303 → GET of a receipt: the GET carries neither the write's
+    # precondition (the receipt would answer 412) nor its body headers, and the resource
+    # written keeps its own state (the receipt is not its new representation).
+    seen = []
+
+    def handle(request, conn, srv):
+        seen.append((request.method, request.target, request.headers.get("if-match"),
+                     request.headers.get("content-type")))
+        if request.method == "PUT":
+            respond(conn, 303, b"", {"Location": "/receipts/1"})
+        elif request.target == "/receipts/1":
+            if request.headers.get("if-match"):
+                respond(conn, 412, {"message": "precondition failed"})
+            else:
+                respond(conn, 200, {"receipt": True})
+        else:
+            respond(conn, 200, {"id": 9, "total": 3}, {"ETag": '"a"'})
+
+    server = RawServer(handle)
+    try:
+        order = hyperkm.connect(server.url + "/orders/9", cache=False)
+        assert order.data == {"id": 9, "total": 3}
+        answer = order.put({"id": 9, "total": 4})
+        assert answer.data == {"receipt": True}
+        assert order.url == server.url + "/orders/9"
+        assert order.data == {"id": 9, "total": 3}
+        assert seen[1][:3] == ("PUT", "/orders/9", '"a"')
+        assert seen[2] == ("GET", "/receipts/1", None, None)
+    finally:
+        server.close()
