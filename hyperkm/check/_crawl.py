@@ -51,7 +51,8 @@ def _probe_client(client: Any) -> Any:
                   headers={k: v for k, v in client.headers.items() if k != "Accept"},
                   credential_headers=client.credential_headers, verify=client.verify,
                   session=client._given_session, cache=False, retries=0,
-                  timeout=client.timeout, deadline=client.deadline)
+                  timeout=client.timeout, deadline=client.deadline,
+                  transport=client.transport)
 
 
 class _Checker:

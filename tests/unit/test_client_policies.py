@@ -213,3 +213,92 @@ def test_a_handler_must_answer_with_a_response():
     mock = MockTransport(handler=lambda request: {"not": "a response"})
     with pytest.raises(TypeError, match=r"hyperkm\.testing\.Response"):
         _ = hyperkm.connect(f"{API}/", transport=mock).data
+
+
+def test_compressed_bodies_are_inflated_and_kept_for_revalidation(tmp_path):
+    import gzip
+
+    mock = MockTransport()
+
+    def handler(request):
+        if request.header("If-None-Match") == '"z"':
+            return Response(304, {"ETag": '"z"'})
+        return Response(200, {"Content-Type": "application/json", "Content-Encoding": "gzip",
+                              "ETag": '"z"', "Cache-Control": "no-cache"},
+                        gzip.compress(json.dumps({"name": "zipped"}).encode()))
+
+    mock.get(f"{API}/", handler)
+    for cache in (None, str(tmp_path / "cache")):  # in memory, and on disk
+        options = {} if cache is None else {"cache": cache}
+        root = hyperkm.connect(f"{API}/", transport=mock, **options)
+        assert root.data == {"name": "zipped"}
+        assert root.refresh().data == {"name": "zipped"}
+    assert [r.header("If-None-Match") for r in mock.requests] == [None, '"z"', None, '"z"']
+
+
+def test_writes_created_and_see_other_through_a_transport(tmp_path):
+    mock = MockTransport()
+    mock.get(f"{API}/", hal({"orders": "/orders"}))
+    mock.post(f"{API}/orders", Response(201, {"Location": "/orders/9"}))
+    mock.get(f"{API}/orders/9", Response.of_json({"id": 9}, headers={"ETag": '"a"'}))
+    mock.put(f"{API}/orders/9", Response(303, {"Location": "/orders/9/receipt"}))
+    mock.get(f"{API}/orders/9/receipt", Response.of_json({"ok": True}))
+    mock.delete(f"{API}/orders/9", Response(204))
+    root = hyperkm.connect(f"{API}/", token="t", transport=mock)
+    order = root.follow("orders").post({"total": 3})
+    assert order.url == f"{API}/orders/9" and order.data == {"id": 9}
+    receipt = order.put({"id": 9, "total": 4})
+    assert receipt.data == {"ok": True}
+    assert order.url == f"{API}/orders/9"  # the receipt is not the order's new state
+    order.delete()
+    sent = [(r.method, r.url, r.header("If-Match")) for r in mock.requests]
+    assert ("PUT", f"{API}/orders/9", '"a"') in sent  # the ETag it read
+    assert ("GET", f"{API}/orders/9/receipt", None) in sent  # 303: the answer is a GET
+    assert mock.requests[1].json() == {"total": 3}
+
+
+def test_a_download_streams_through_a_transport(tmp_path):
+    mock = MockTransport()
+    mock.get(f"{API}/export.csv", body="a,b\n1,2\n", content_type="text/csv")
+    resource = hyperkm.connect(f"{API}/", transport=mock).client.resource(f"{API}/export.csv")
+    target = tmp_path / "out.csv"
+    resource.download(target)
+    assert target.read_text() == "a,b\n1,2\n"
+
+
+def test_pages_fetched_in_parallel_through_a_transport():
+    total, size = 95, 10
+    mock = MockTransport()
+
+    def page(request):
+        query = dict(p.split("=") for p in request.url.split("?", 1)[1].split("&"))
+        offset, limit = int(query["offset"]), int(query["limit"])
+        members = [{"id": i} for i in range(offset, min(offset + limit, total))]
+        following = offset + limit
+        links = {"self": {"href": request.url}}
+        if following < total:
+            links["next"] = {"href": f"{API}/things?limit={limit}&offset={following}"}
+        return Response.of_json({"_links": links, "_embedded": {"item": members},
+                                 "total": total}, content_type=HAL)
+
+    mock.get(f"{API}/", Response.of_json(
+        {"_links": {"things": {"href": "/things{?limit,offset}", "templated": True}}},
+        content_type=HAL))
+    mock.get(f"{API}/things", page)
+    root = hyperkm.connect(f"{API}/", transport=mock)
+    notes = []
+    root.client.on_note.append(notes.append)
+    things = root.follow("things", limit=size, offset=0).items(concurrency=4)
+    assert [t.data["id"] for t in things] == list(range(total))
+    assert any("4 at a time" in n for n in notes), notes
+    assert len({r.url for r in mock.requests}) == len(mock.requests)  # no page twice
+
+
+def test_hyperkm_check_lints_an_api_behind_a_transport():
+    mock = MockTransport()
+    mock.get(f"{API}/", hal({"broken": "/nowhere"}))
+    mock.get(f"{API}/nowhere", Response.of_json({"title": "no"}, status=404))
+    mock.add("OPTIONS", f"{API}/", Response(204, {"Allow": "GET"}))
+    mock.add("OPTIONS", f"{API}/nowhere", Response(404))
+    report = hyperkm.connect(f"{API}/", transport=mock).client.check(max_requests=20)
+    assert any(f.url == f"{API}/nowhere" for f in report.findings), report.text()
