@@ -15,7 +15,6 @@ from ._version import __version__
 if TYPE_CHECKING:  # the names, for type checkers and documentation tools
     from ._bookmarks import Bookmark, Trail, TrailStep
     from ._cache import DirectoryCache, MemoryCache, RedisCache
-    from ._client import Exchange, Outgoing, Reply
     from ._collection import Items
     from ._connect import Client, connect, open
     from ._deprecation import Deprecation
@@ -46,6 +45,7 @@ if TYPE_CHECKING:  # the names, for type checkers and documentation tools
         UnprocessableEntity,
         UnsupportedMediaType,
     )
+    from ._exchanges import Exchange, Outgoing, Reply
     from ._forms import Action, Actions, Field
     from ._links import Link, Links
     from ._oauth import OAuth2
@@ -123,7 +123,7 @@ _LAZY = {
     **dict.fromkeys(_EXCEPTIONS, "._exceptions"),
     **dict.fromkeys(("Bookmark", "Trail", "TrailStep"), "._bookmarks"),
     **dict.fromkeys(("DirectoryCache", "MemoryCache", "RedisCache"), "._cache"),
-    "Exchange": "._client", "Outgoing": "._client", "Reply": "._client",
+    "Exchange": "._exchanges", "Outgoing": "._exchanges", "Reply": "._exchanges",
     "Items": "._collection", "OAuth2": "._oauth",
     **dict.fromkeys(("Client", "connect", "open"), "._connect"),
     **dict.fromkeys(("Action", "Actions", "Field"), "._forms"),

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag
 
-import attrs
 import requests
 import urllib3
 
@@ -27,17 +23,13 @@ from ._cache import (
     namespace_for,
     retry_notes,
 )
-from ._deprecation import read_deprecation
 from ._exceptions import (
     ConfigurationError,
     DocumentError,
-    DocumentTooLarge,
-    HTTPError,
     HyperkmError,
-    Timeout,
     TransportError,
-    http_error_class,
 )
+from ._exchanges import Exchange, Outgoing, Reporter, answer_middleware, run_middleware
 from ._http import (
     CREDENTIAL_HEADERS,
     DEFAULT_DEADLINE,
@@ -49,7 +41,21 @@ from ._http import (
     translate,
 )
 from ._oauth import OAuth2, check_auth
-from ._problem import Problem, read_problem
+from ._policy import (
+    MAX_REDIRECTS,
+    credential_identity,
+    read_options,
+    redirect_hop,
+    timeout_within,
+    without_credentials,
+)
+from ._responses import (
+    bearer_of,
+    deadline_passed,
+    http_error,
+    invalid_token,
+    read_body,
+)
 from ._transport import Transport
 from ._urls import Origin, as_written, check_url
 
@@ -58,41 +64,6 @@ __all__ = ["Exchange", "HttpClient"]
 log = logging.getLogger("hyperkm")
 
 _DEFAULT: Any = object()
-_REDIRECTS = (301, 302, 303, 307, 308)
-#: How many redirects one request may follow before hyperkm gives up.
-MAX_REDIRECTS = 10
-
-
-@attrs.frozen
-class Exchange:
-    """One HTTP request and its answer, as reported to [`Client.on_exchange`][hyperkm.Client] hooks.
-
-    Attributes:
-        method, url, status: What was asked and what came back (``status`` as it crossed the
-            wire: 304 for a revalidation, although the caller gets the cached 200).
-        outcome: ``"network"`` (a full response came over the wire), ``"hit"`` (served from the
-            cache without a request) or ``"revalidated"`` (a 304 confirmed the cached copy).
-        elapsed: Seconds, including reading the body.
-        token_sent: Whether the bearer token went with the request.
-        request_headers, response_headers: As sent and received (the token is masked).
-        size: Body bytes received over the wire (0 for a hit or a 304).
-        reason: Why hyperkm sent it, when it knows ("re-walking the trail", "OPTIONS: which
-            methods does this link accept?", "job poll", "prefetch: …"); "" otherwise.
-        warning: What the server warned of, the first time this client met it for this URL
-            (a ``Deprecation`` or ``Sunset`` header: RFC 9745, RFC 8594); "" otherwise.
-    """
-
-    method: str
-    url: str
-    status: int
-    outcome: str
-    elapsed: float
-    token_sent: bool
-    request_headers: Mapping[str, str]
-    response_headers: Mapping[str, str]
-    size: int
-    reason: str = ""
-    warning: str = ""
 
 
 class HttpClient:
@@ -193,6 +164,12 @@ class HttpClient:
             raise ConfigurationError(f"transport= must have a handle(request) method (a "
                                      f"hyperkm.Transport), got {type(transport).__name__}")
         self.transport = transport
+        self._reporter = Reporter(lambda: self.credential_headers)
+        #: Exchanges by outcome (``network``, ``hit``, ``revalidated``) and bytes received.
+        self.stats = self._reporter.stats
+        #: Callables receiving each [`Exchange`][hyperkm.Exchange] (the CLI trace, tests,
+        #: your logging).
+        self.on_exchange = self._reporter.on_exchange
         if self._oauth is not None:
             self._oauth.attach(verify, self._timeout(None), self._report_token_exchange,
                                transport=transport)
@@ -208,13 +185,6 @@ class HttpClient:
             if transport is not None or type(self.session.adapters.get(prefix)) in (
                     requests.adapters.HTTPAdapter, type(None)):
                 self.session.mount(prefix, adapter)
-        #: Exchanges by outcome (``network``, ``hit``, ``revalidated``) and bytes received.
-        self.stats: Counter[str] = Counter()
-        self._stats_lock = threading.Lock()  # prefetch and member threads report too
-        self._deprecated: set[str] = set()  # URLs whose deprecation was already told
-        #: Callables receiving each [`Exchange`][hyperkm.Exchange] (the CLI trace, tests,
-        #: your logging).
-        self.on_exchange: list[Callable[[Exchange], None]] = []
         #: What OPTIONS said per URL: the methods, and the fields each method takes.
         self._allowed: dict[str, tuple[frozenset[str], dict[str, tuple[Any, ...]]]] = {}
         #: Callables receiving notes on how hyperkm chose to do something (the CLI trace).
@@ -222,19 +192,9 @@ class HttpClient:
 
     def _credential_identity(self, session: requests.Session | None) -> str | None:
         """Everything that makes a request speak for someone, for the cache's namespace."""
-        parts = [self._token or (self._oauth.identity if self._oauth is not None else "")]
+        token = self._token or (self._oauth.identity if self._oauth is not None else "")
         sources = [self.headers] + ([session.headers] if session is not None else [])
-        for source in sources:
-            parts += sorted(f"{k.lower()}={v!r}" for k, v in source.items()
-                            if k.lower() in self.credential_headers)
-        if session is not None:
-            if session.auth is not None:
-                auth = session.auth
-                parts.append("auth=" + repr(sorted(vars(auth).items()) if hasattr(
-                    auth, "__dict__") else auth))
-            parts += sorted(f"cookie={c.domain}|{c.name}={c.value}" for c in session.cookies)
-        identity = "\0".join(parts)
-        return identity if identity.strip("\0") else None
+        return credential_identity(token, sources, self.credential_headers, session)
 
     def __repr__(self) -> str:
         return f"<hyperkm.Client {self.root_url} token={'set' if self._token else 'none'}>"
@@ -335,22 +295,14 @@ class HttpClient:
 
     def _options(self, url: str) -> tuple[frozenset[str], dict[str, tuple[Any, ...]]]:
         known = self._allowed.get(url)
-        if known is not None:
-            return known
-        with _why.because("OPTIONS: which methods does this link accept?"):
-            response = self.request("OPTIONS", url, raise_for_status=False)
-        # 2xx answers carry Allow, and so must a 405 (RFC 9110 15.5.6); other errors say nothing
-        allow = response.headers.get("Allow", "") if response.status_code < 400 or \
-            response.status_code == 405 else ""
-        methods = frozenset(m.strip().upper() for m in allow.split(",") if m.strip())
-        fields: dict[str, tuple[Any, ...]] = {}
-        if response.status_code < 300 and "json" in response.headers.get("Content-Type", ""):
-            with contextlib.suppress(ValueError, RecursionError):
-                fields = formats.described_fields(response.json())
-        if len(self._allowed) >= 1024:
-            self._allowed.clear()
-        self._allowed[url] = (methods, fields)
-        return methods, fields
+        if known is None:
+            with _why.because("OPTIONS: which methods does this link accept?"):
+                response = self.request("OPTIONS", url, raise_for_status=False)
+            known = read_options(response.status_code, response.headers, response.content)
+            if len(self._allowed) >= 1024:
+                self._allowed.clear()
+            self._allowed[url] = known
+        return known
 
     # -- requests -------------------------------------------------------------------------
 
@@ -428,10 +380,10 @@ class HttpClient:
             response, token_sent, redirects = self._follow_redirects(method, url, data, extra,
                                                                      stream)
             if (response.status_code == 401 and token_sent and self._oauth is not None
-                    and method in ("GET", "HEAD", "OPTIONS") and _invalid_token(response)):
+                    and method in ("GET", "HEAD", "OPTIONS") and invalid_token(response)):
                 # The access token was refused before its time (revoked, keys rotated): one
                 # new token, one retry — of a request that changes nothing, never a write.
-                used = _bearer_of(response)
+                used = bearer_of(response)
                 response.close()
                 if used is not None and self._oauth.rejected(used) is not None:
                     with _why.because("retried with a renewed OAuth2 access token"):
@@ -439,7 +391,8 @@ class HttpClient:
                             method, url, data, dict(headers or {}), stream)
         response.hyperkm_redirects = redirects  # type: ignore[attr-defined]
         if raise_for_status and response.status_code >= 400:
-            raise self._http_error(response, token_sent)
+            raise http_error(response, token_sent, scope=self._scope, token=self._token,
+                             oauth=self._oauth)
         return response
 
     def _follow_redirects(self, method: str, url: str, data: bytes | None,
@@ -448,25 +401,14 @@ class HttpClient:
         redirects: list[tuple[int, str]] = []
         for _ in range(MAX_REDIRECTS + 1):
             response, token_sent = self._send(method, url, data, extra, stream=stream)
-            location = response.headers.get("Location")
-            if response.status_code not in _REDIRECTS or not location:
-                # Which redirects led here (a job's 303 "See Other" means: the result).
+            hop = redirect_hop(method, url, response.status_code,
+                               response.headers.get("Location"), response.url, data, extra)
+            if hop is None:  # the answer (after these redirects: a job's 303 means its result)
                 return response, token_sent, redirects
             redirects.append((response.status_code, response.url))
-            target = check_url(urljoin(response.url, location),
-                               source=f"the Location header of {response.status_code} from {url}")
-            self._scope.note_redirect(url, target)
-            log.debug("%s %s -> %s %s", method, url, response.status_code, target)
-            # RFC 9110 15.4: 303 always becomes GET; 301/302 turn POST into GET in practice.
-            if response.status_code == 303 or (response.status_code in (301, 302)
-                                               and method == "POST"):
-                method, data = "GET", None
-                # The GET that follows reads another resource: the body's headers and the
-                # write's preconditions (an If-Match of the resource written) do not go along
-                # — a receipt's GET with the order's If-Match would be answered 412.
-                for name in [k for k in extra if k.lower() in _NOT_AFTER_SEE_OTHER]:
-                    del extra[name]
-            url = urldefrag(target)[0]
+            self._scope.note_redirect(url, hop[1])
+            log.debug("%s %s -> %s %s", method, url, response.status_code, hop[1])
+            method, url, data, extra = hop
         raise TransportError(f"{method} {url}: more than {MAX_REDIRECTS} redirects; the "
                              "server is redirecting in a loop.", url=url)
 
@@ -475,7 +417,8 @@ class HttpClient:
         # Credentials go where the token may go: the root's origin, over HTTPS or to loopback.
         trusted = self._scope.allows(url)
         headers = {**self.headers, **extra}
-        flows = self._run_middleware(method, url, headers) if self._middleware else ()
+        flows = run_middleware(self._middleware, self._scope, method, url, headers) \
+            if self._middleware else ()
         token = self._token
         if trusted and self._oauth is not None:
             token = self._oauth.bearer()
@@ -489,15 +432,9 @@ class HttpClient:
             # Nothing hyperkm sends to another origin carries credentials it was handed: not
             # the token, not credential headers (from headers= or the session), not the
             # session's auth, nor its cookies.
-            headers = {k: v for k, v in headers.items()
-                       if k.lower() not in self.credential_headers}
-            if self._middleware:  # nor a credential a middleware copied into another header
-                held = self._secrets()
-                headers = {k: v for k, v in headers.items()
-                           if not isinstance(v, str) or not any(s in v for s in held)}
-            for name in self.session.headers:
-                if name.lower() in self.credential_headers:
-                    headers[name] = None  # type: ignore[assignment]  # requests: drop it
+            headers = without_credentials(headers, self.credential_headers,
+                                          self._secrets() if self._middleware else (),
+                                          self.session.headers)
             kwargs["auth"] = _no_auth
         started = time.perf_counter()
         deadline = _deadline.current()
@@ -510,47 +447,32 @@ class HttpClient:
                     method, url, data=data, headers=headers, timeout=self._timeout(deadline),
                     verify=self.verify, allow_redirects=False, stream=True, **kwargs)
             if not stream or response.status_code >= 400:
-                self._read_body(response, method, url)
+                read_body(response, method, url, self.max_document_bytes)
         except HyperkmError:
             raise
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError,
                 ValueError) as exc:
             # urllib3/http.client errors sometimes escape requests unwrapped.
             if deadline is not None and deadline.passed():
-                raise _deadline_passed(method, url, deadline.seconds) from exc
+                raise deadline_passed(method, url, deadline.seconds) from exc
             translate(exc, method, url, self.timeout)
         if deadline is not None and deadline.expired:
             # The watchdog cut the connection: whatever was parsed is a truncated answer.
             response.close()
-            raise _deadline_passed(method, url, deadline.seconds)
+            raise deadline_passed(method, url, deadline.seconds)
         elapsed = time.perf_counter() - started
-        self._report(method, url, response, token_sent,
-                     elapsed, {k: v for k, v in headers.items() if v is not None})
+        self._reporter.report(method, url, response, token_sent, elapsed,
+                              {k: v for k, v in headers.items() if v is not None})
         if flows:
-            reply = Reply(response.status_code, url, response.headers, elapsed)
-            for flow in flows:
-                with contextlib.suppress(StopIteration):
-                    flow.send(reply)
+            answer_middleware(list(flows), response.status_code, url, response.headers,
+                              elapsed)
         return response, token_sent
 
-    def _run_middleware(self, method: str, url: str, headers: dict[str, Any]) -> list[Any]:
-        """Apply the middleware registered for ``url``'s origin to ``headers`` (in place);
-        the generators among them, waiting for the answer."""
-        try:
-            origin = origin_of(url)
-        except DocumentError:
-            return []
-        outgoing = Outgoing(method, url, headers)
-        flows = []
-        for middleware, where in self._middleware:
-            if where != origin and not (where == self._scope.root and self._scope.trusts(url)):
-                continue
-            result = middleware(outgoing)
-            if hasattr(result, "send") and hasattr(result, "__next__"):
-                with contextlib.suppress(StopIteration):
-                    next(result)  # up to its yield: the request is about to go
-                    flows.append(result)
-        return flows
+    def _report_token_exchange(self, method: str, url: str, response: requests.Response,
+                               elapsed: float, reason: str) -> None:
+        """An exchange with the OAuth2 token endpoint, for the trace (credentials masked)."""
+        self.note(f"{reason}: {response.status_code} from {url}")
+        self._reporter.report_token_exchange(method, url, response, elapsed, reason)
 
     def _secrets(self) -> set[str]:
         """The credentials this client holds now (none may reach another origin)."""
@@ -561,19 +483,6 @@ class HttpClient:
         if self._oauth is not None:
             held |= self._oauth.secrets()
         return held
-
-    def _report_token_exchange(self, method: str, url: str, response: requests.Response,
-                               elapsed: float, reason: str) -> None:
-        """An exchange with the OAuth2 token endpoint, for the trace (credentials masked)."""
-        self.note(f"{reason}: {response.status_code} from {url}")
-        if not self.on_exchange:
-            return
-        exchange = Exchange(method, url, response.status_code, "network", elapsed, False,
-                            {"Authorization": "***", "Content-Type":
-                             "application/x-www-form-urlencoded"},
-                            dict(response.headers), 0, reason)
-        for hook in list(self.on_exchange):
-            hook(exchange)
 
     def _send_without_credentials(self, method: str, url: str, data: bytes | None,
                                   headers: Mapping[str, Any], deadline: Any
@@ -593,182 +502,12 @@ class HttpClient:
                             **settings)
 
     def _timeout(self, deadline: Any) -> Any:
-        timeout = self.timeout
-        if deadline is None:
-            return timeout
-        left = max(deadline.remaining(), 0.001)
-        if timeout is None:
-            return left
-        if isinstance(timeout, tuple):
-            return tuple(min(t, left) if t is not None else left for t in timeout)
-        return min(timeout, left)
-
-    def _read_body(self, response: requests.Response, method: str, url: str) -> None:
-        """Read the body into ``response.content``, within ``max_document_bytes`` after
-        decompression (a gzip bomb is cut off while it inflates), then store it in the cache
-        if the adapter asked to."""
-        limit = self.max_document_bytes
-        declared = response.headers.get("Content-Length", "")
-        if limit is not None and declared.isdigit() and int(declared) > limit \
-                and not response.headers.get("Content-Encoding"):
-            response.close()
-            raise _too_large(method, url, limit, f"it declares {int(declared):,} bytes")
-        if declared.isdigit() and not response.headers.get("Content-Encoding") \
-                and response.raw is not None:
-            # The size is known and within the limit: one read into one buffer (urllib3
-            # refuses a body shorter than declared; the deadline bounds the time).
-            body = response.raw.read()
-        else:
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_content(64 * 1024):
-                size += len(chunk)
-                if limit is not None and size > limit:
-                    response.close()
-                    raise _too_large(method, url, limit, "it is larger")
-                chunks.append(chunk)
-            body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        response._content = body
-        response._content_consumed = True  # type: ignore[attr-defined]
-        store = getattr(response, "hyperkm_store", None)
-        if store is not None:
-            store(body)
-
-    def _report(self, method: str, url: str, response: requests.Response, token_sent: bool,
-                elapsed: float, headers: Mapping[str, str]) -> None:
-        outcome = getattr(response, "hyperkm_outcome", None) or (
-            "hit" if getattr(response, "from_cache", False) else "network")
-        # A streamed download's body is not read here (it may not fit in memory).
-        size = len(response._content or b"") if response._content_consumed else 0  # type: ignore[attr-defined]
-        with self._stats_lock:
-            self.stats[outcome] += 1
-            if outcome == "network":
-                self.stats["bytes"] += size
-        warning = self._warn_deprecated(url, response.headers)
-        if not self.on_exchange:
-            return
-        # The headers as they went out: conditional ones (If-None-Match) are added by the
-        # cache on the way, so read them from the prepared request.
-        sent = response.request.headers if response.request is not None else headers
-        shown = {k: ("Bearer ***" if k.lower() == "authorization" and v.startswith("Bearer")
-                     else "***" if k.lower() in self.credential_headers else v)
-                 for k, v in sent.items()}
-        status = getattr(response, "hyperkm_wire_status", response.status_code)
-        exchange = Exchange(method, url, status, outcome, elapsed, token_sent, shown,
-                            dict(response.headers), size if outcome == "network" else 0,
-                            _why.current(), warning)
-        for hook in list(self.on_exchange):
-            hook(exchange)
-
-    def _warn_deprecated(self, url: str, headers: Mapping[str, str]) -> str:
-        """Log, once per URL, a server's ``Deprecation``/``Sunset`` word; the line to show."""
-        if "deprecation" not in headers and "sunset" not in headers:
-            link = headers.get("link")
-            if not link:
-                return ""
-            # (a page's Link header can be long: one lower() and two finds, not a regex)
-            lowered = link.lower()
-            if "deprecation" not in lowered and "sunset" not in lowered:
-                return ""
-        found = read_deprecation(headers, url)
-        if found is None:
-            return ""
-        with self._stats_lock:
-            if url in self._deprecated:
-                return ""
-            if len(self._deprecated) > 4096:
-                self._deprecated.clear()
-            self._deprecated.add(url)
-        message = found.message()
-        log.warning("hyperkm: %s", message)
-        return message
-
-    def _http_error(self, response: requests.Response, token_sent: bool) -> HTTPError:
-        status = response.status_code
-        url = response.url
-        method = response.request.method or "GET"
-        document = None
-        with contextlib.suppress(DocumentError):
-            document = formats.parse(response.content, url, response.headers, allow_empty=True)
-        problem = read_problem(_error_body(response), response.headers.get("Content-Type"),
-                               url, status)
-        server_message = _server_message(response, document, problem)
-        reason = response.reason or ""
-        message = f"{status} {reason} from {method} {url}".rstrip()
-        if server_message:
-            message += f": {server_message}"
-        if problem is not None and problem.type != "about:blank":
-            message += f" (problem type {problem.type})"
-        message += f". {self._hint(status, url, token_sent, response)}"
-        cls = http_error_class(status)
-        return cls(message, url=url, status=status, server_message=server_message,
-                   response=response, document=document, problem=problem)
-
-    def _hint(self, status: int, url: str, token_sent: bool, response: requests.Response
-              ) -> str:
-        if status == 401:
-            if self._oauth is not None:
-                if not token_sent:
-                    return f"The token was withheld: {self._scope.reason_withheld(url)}."
-                return ("The server rejected the OAuth2 access token even after it was "
-                        "renewed; check the client's scopes and registration.")
-            if self._token and not token_sent:
-                return (f"The token was withheld: {self._scope.reason_withheld(url)}.")
-            if not self._token:
-                return ("No token was sent; pass token= to hyperkm.connect() or set "
-                        "HYPERKM_TOKEN.")
-            return "The server rejected the token; check that it is valid and not revoked."
-        if status == 403:
-            return "The token is valid but may not see this resource."
-        if status == 404:
-            return "Nothing is there (any longer); start again from a link the API gave you."
-        if status == 406:
-            return "The server cannot answer in JSON at this URL."
-        if status == 412:
-            return "The resource changed since you read it; refresh it and try again."
-        if status == 415:
-            sent = (response.request.headers.get("Content-Type") if response.request is not None
-                    else None) or "no Content-Type"
-            accepts = response.headers.get("Accept-Post") or response.headers.get("Accept-Patch")
-            return (f"The server does not accept the body as it was sent ({sent})"
-                    + (f"; it accepts {accepts}" if accepts else "")
-                    + ". Send the media type it expects: a form's own contentType, or "
-                    "headers={'Content-Type': ...}.")
-        if status in (429, 503):
-            after = response.headers.get("Retry-After")
-            return "The server is busy; retry later" + (
-                f" (it asks for {after} s)." if after else ".")
-        if status >= 500:
-            return "The server failed; retrying later may help."
-        return "Check the request's variables and body."
-
-
-#: Request headers that describe the body or condition the write, dropped when a redirect
-#: turns the request into a GET (RFC 9110 §15.4.4, §13.1).
-_NOT_AFTER_SEE_OTHER = frozenset({
-    "content-type", "content-encoding", "content-language", "content-location",
-    "content-length", "if-match", "if-none-match", "if-unmodified-since",
-    "if-modified-since", "if-range"})
+        return timeout_within(self.timeout, deadline)
 
 
 def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
     """An auth callable that adds nothing: overrides a session's ``auth`` for one request."""
     return request
-
-
-def _deadline_passed(method: str, url: str, seconds: float) -> Timeout:
-    return Timeout(
-        f"{method} {url} took longer than its deadline of {seconds:g} s (connect, reads and "
-        "retries in all); the server is too slow or stalled. Retry, or pass a larger "
-        "deadline= to hyperkm.connect().", url=url)
-
-
-def _too_large(method: str, url: str, limit: int, what: str) -> DocumentTooLarge:
-    return DocumentTooLarge(
-        f"{method} {url}: the body is over the limit of {limit:,} bytes ({what}, counted after "
-        "decompression); nothing more was read. If this resource is really that large, pass a "
-        "larger max_document_bytes= to hyperkm.connect() (None lifts the limit), or use "
-        "resource.download(path) to stream it to a file.", url=url, limit=limit)
 
 
 def _own_session(caller: requests.Session | None) -> requests.Session:
@@ -794,69 +533,6 @@ def _own_session(caller: requests.Session | None) -> requests.Session:
     return own
 
 
-def _error_body(response: requests.Response) -> Any:
-    try:
-        return json.loads(response.content) if response.content else None
-    except (ValueError, RecursionError):
-        return None
-
-
-def _server_message(response: requests.Response, document: formats.Document | None,
-                    problem: Problem | None = None) -> str | None:
-    """The server's own words about an error, from any of the error bodies we know."""
-    if problem is not None and problem.message():
-        return problem.message()  # RFC 9457 first: its "errors" extension is not JSON:API's
-    said = formats.error_message(_error_body(response))  # as each format reads its errors
-    if said:
-        return said
-    ctype = response.headers.get("Content-Type", "")
-    if ctype.startswith("text/plain") and response.text.strip():
-        return response.text.strip()[:200]
-    return None
-
-
-def _invalid_token(response: requests.Response) -> bool:
-    """A 401 saying the bearer token is no good (RFC 6750 ``error="invalid_token"``)."""
-    return "invalid_token" in response.headers.get("WWW-Authenticate", "")
-
-
-def _bearer_of(response: requests.Response) -> str | None:
-    sent = response.request.headers.get("Authorization", "") if response.request else ""
-    return sent[7:] if sent.startswith("Bearer ") else None
-
-
-@attrs.define
-class Outgoing:
-    """A request on its way, as middleware sees it (see `Client.use`).
-
-    Attributes:
-        method, url: What is asked (the URL is not middleware's to change: where credentials
-            may go is decided by it).
-        headers: The headers to send; change them in place.
-    """
-
-    method: str = attrs.field(on_setattr=attrs.setters.frozen)
-    url: str = attrs.field(on_setattr=attrs.setters.frozen)
-    headers: dict[str, Any]
-
-
-@attrs.frozen
-class Reply:
-    """The answer to a request, as a middleware generator gets it back.
-
-    Attributes:
-        status: The HTTP status (as it crossed the wire).
-        url: The URL asked.
-        headers: The response's headers (case-insensitive).
-        elapsed: Seconds it took, body included.
-    """
-
-    status: int
-    url: str
-    headers: Mapping[str, str]
-    elapsed: float
-
-
 def _checked_token(token: Any) -> str | None:
     if token is not None and (not isinstance(token, str) or not token.strip()
                               or any(c in token for c in "\r\n")):
@@ -869,7 +545,3 @@ def _user_agent() -> str:
 
     return f"hyperkm/{__version__} python-requests/{requests.__version__}"
 
-
-# Public classes report the module users import them from (tracebacks, reprs, help()).
-for _name in ("Exchange", "Outgoing", "Reply"):
-    globals()[_name].__module__ = "hyperkm"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from time import perf_counter
 from typing import Any, NoReturn
@@ -154,10 +155,13 @@ class Session(requests.Session):
         if "set-cookie" in response.headers:  # persist cookies, as Session.send does
             extract_cookies_to_jar(self.cookies, prepared, response.raw)  # type: ignore[no-untyped-call]
         if response.is_redirect:  # Response.next, as Session.send sets it
-            response._next = next(self.resolve_redirects(  # type: ignore[attr-defined]
-                response, prepared, yield_requests=True, stream=settings["stream"],
-                timeout=timeout, verify=settings["verify"], cert=settings["cert"],
-                proxies=settings["proxies"]), None)
+            # (A Location requests cannot parse leaves it None: the client's own redirect
+            # policy reads the Location and says what is wrong with it.)
+            with contextlib.suppress(ValueError, requests.RequestException):
+                response._next = next(self.resolve_redirects(  # type: ignore[attr-defined]
+                    response, prepared, yield_requests=True, stream=settings["stream"],
+                    timeout=timeout, verify=settings["verify"], cert=settings["cert"],
+                    proxies=settings["proxies"]), None)
         if not settings["stream"]:
             _ = response.content
         return response

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .. import _exceptions as errors
-from .._client import Exchange
+from .._exchanges import Exchange
 from .._files import replace_atomically
 from .._resource import Resource
 from .._steps import LABEL_FIELDS

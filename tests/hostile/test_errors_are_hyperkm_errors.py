@@ -80,3 +80,22 @@ def test_every_message_is_bounded():
     error = hyperkm.HyperkmError("x" * 10_000_000)
     assert len(str(error)) <= MAX_MESSAGE + 100
     assert str(error).startswith("xxx") and "characters cut" in str(error)
+
+
+@pytest.mark.parametrize("location", ["http://[::1", "http://[bad]/x", "ftp://x.test/",
+                                      "http://exa mple.test/"])
+def test_a_redirect_to_a_malformed_location_is_a_document_error(raw_server, location):
+    # urljoin raised ValueError ("Invalid IPv6 URL") out of the client for a 3xx whose
+    # Location cannot be parsed; a write's 201 already refused it as a DocumentError.
+    from .conftest import respond
+
+    def handle(request, conn, server):
+        if request.target == "/core":
+            conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: " + location.encode("latin-1")
+                         + b"\r\nContent-Length: 0\r\n\r\n")
+        else:
+            respond(conn, 200, {"data": {}})
+
+    server = raw_server(handle)
+    with pytest.raises(hyperkm.DocumentError, match="Location"):
+        _ = hyperkm.connect(server.url + "/core", retries=0).data

@@ -11,9 +11,9 @@ PACKAGE = pathlib.Path(__file__).parents[2] / "hyperkm"
 #: Bottom to top. A module may import only modules listed before it.
 LAYERS = ["_version", "_exceptions", "_transport", "_transport_pools", "_patterns",
           "_deadline", "_urls", "_problem", "_templates", "_links", "_forms", "formats",
-          "_deprecation", "_cache", "_http", "_oauth", "_download", "_client", "_steps",
-          "_node", "_pages", "_collection", "_jobs", "_bookmarks", "_actions", "_resource",
-          "check", "_connect"]
+          "_deprecation", "_cache", "_http", "_policy", "_responses", "_exchanges", "_oauth",
+          "_download", "_client", "_steps", "_node", "_pages", "_collection", "_jobs",
+          "_bookmarks", "_actions", "_resource", "check", "_connect"]
 
 
 def imports_of(path: pathlib.Path) -> list[tuple[str, int]]:
