@@ -44,3 +44,11 @@ def test_formats_import_nothing_above_them():
             if isinstance(node, ast.ImportFrom) and node.level == 2:
                 assert LAYERS.index((node.module or "").split(".")[0]) < LAYERS.index(
                     "formats"), f"{path.name}:{node.lineno}"
+
+
+def test_the_architecture_page_shows_every_layer_in_order():
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    picture = page.split("```text", 1)[1].split("```", 1)[0]
+    rows = [line.split()[0] for line in picture.splitlines()
+            if line.strip() and line.split()[0] in LAYERS]
+    assert rows == list(reversed(LAYERS))  # drawn top to bottom
