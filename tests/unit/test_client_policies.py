@@ -302,3 +302,17 @@ def test_hyperkm_check_lints_an_api_behind_a_transport():
     mock.add("OPTIONS", f"{API}/nowhere", Response(404))
     report = hyperkm.connect(f"{API}/", transport=mock).client.check(max_requests=20)
     assert any(f.url == f"{API}/nowhere" for f in report.findings), report.text()
+
+
+def test_a_cookie_a_transport_sets_goes_back_to_its_origin_only():
+    mock = MockTransport()
+    mock.get(f"{API}/", Response(200, {"Content-Type": HAL, "Set-Cookie": "sid=abc; Path=/"},
+                                 json.dumps({"_links": {
+                                     "mine": {"href": "/mine"},
+                                     "theirs": {"href": "https://cdn.example.test/x"}}})
+                                 .encode()))
+    mock.get(f"{API}/mine", hal({}))
+    mock.get("https://cdn.example.test/x", hal({}))
+    root = hyperkm.connect(f"{API}/", transport=mock)
+    _ = root.follow("mine").data, root.follow("theirs").data
+    assert [r.header("Cookie") for r in mock.requests] == [None, "sid=abc", None]
