@@ -85,6 +85,12 @@ def write(resource: R, method: str, url: str, *, json_body: Any = None,
     if method in _CONDITIONAL and if_match is not False:
         tag = if_match if isinstance(if_match, str) else (
             resource.etag if url == resource.url else None)
+        if tag and not isinstance(if_match, str) and tag.startswith("W/"):
+            # A weak validator never matches in If-Match (RFC 9110 §13.1.1: strong
+            # comparison): a compliant server would answer every such write 412.
+            client.note(f"{method} {url} goes without If-Match: the ETag held ({tag}) is "
+                        "weak, and If-Match compares strongly (pass if_match= to send one)")
+            tag = None
         if tag:
             extra["If-Match"] = tag
     try:

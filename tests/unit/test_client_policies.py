@@ -316,3 +316,23 @@ def test_a_cookie_a_transport_sets_goes_back_to_its_origin_only():
     root = hyperkm.connect(f"{API}/", transport=mock)
     _ = root.follow("mine").data, root.follow("theirs").data
     assert [r.header("Cookie") for r in mock.requests] == [None, "sid=abc", None]
+
+
+@pytest.mark.parametrize(("etag", "sent"), [('"v1"', '"v1"'), ('W/"v1"', None)])
+def test_a_weak_etag_is_not_sent_as_if_match(etag, sent):
+    # RFC 9110 §13.1.1: If-Match compares strongly; a weak tag never matches (Django answers
+    # every such write 412), so it is not sent — and the trace says why.
+    mock = MockTransport()
+    mock.get(f"{API}/orders/9", Response.of_json({"id": 9}, headers={"ETag": etag}))
+    mock.patch(f"{API}/orders/9", Response(204))
+    order = hyperkm.connect(f"{API}/orders/9", transport=mock)
+    notes = []
+    order.client.on_note.append(notes.append)
+    _ = order.data
+    order.patch({"id": 9, "total": 1})
+    assert mock.requests[1].method == "PATCH"
+    assert mock.requests[1].header("If-Match") == sent
+    assert any("weak" in n for n in notes) == (sent is None)
+    order.patch({"id": 9}, if_match='W/"v1"')  # asked for: sent as given
+    patches = [r for r in mock.requests if r.method == "PATCH"]
+    assert patches[-1].header("If-Match") == 'W/"v1"'
