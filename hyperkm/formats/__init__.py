@@ -22,6 +22,7 @@ from attrs import evolve
 
 from .._exceptions import DocumentError
 from .._links import Links
+from ._common import lenient
 from ._document import Document, Page
 from .activitystreams import ActivityStreamsFormat
 from .collection_json import CollectionJsonFormat
@@ -201,6 +202,18 @@ def parse_json(obj: Any, url: str, *, media_type: str = "", content_type: str = 
     return _PLAIN.parse(obj, url)
 
 
+#: Byte order marks: UTF-8, UTF-16 (and UTF-32 LE, which starts alike), UTF-32 BE.
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
+def _charset(content_type: str | None) -> str | None:
+    for parameter in (content_type or "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower() or None
+    return None
+
+
 def parse(
     body: bytes | str,
     url: str,
@@ -225,6 +238,17 @@ def parse(
     media_type = _media_type(content_type)
     link_header = _get(headers, "link") or ""
     link_template = _get(headers, "link-template") or ""
+    if isinstance(body, bytes) and body.startswith(_BOMS):
+        # RFC 8259 section 8.1: a byte order mark must not be sent, and a parser may ignore
+        # it (ASP.NET and files saved on Windows send one). Read past it, in its encoding.
+        lenient("bom", "hyperkm: %s starts with a byte order mark, which JSON sent over a "
+                "network must not carry (RFC 8259 section 8.1); read past it", url)
+        try:
+            body = body.decode(json.detect_encoding(body)).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(f"{url} starts with a byte order mark, but its body is not "
+                                f"valid {exc.encoding}. The server sent a malformed body.",
+                                url=url) from exc
     if isinstance(body, bytes):
         try:
             text = body.decode("utf-8")
@@ -232,10 +256,14 @@ def parse(
             if _is_json_media_type(media_type):
                 # RFC 8259 section 8.1: JSON exchanged between systems is UTF-8. Replacing bad
                 # bytes would silently change the data.
+                charset = _charset(content_type)
+                declared = (f" It declares charset={charset}, which JSON does not have: "
+                            "JSON between systems is UTF-8 (RFC 8259 section 8.1)."
+                            if charset and charset.replace("-", "") != "utf8" else "")
                 raise DocumentError(
                     f"expected UTF-8 JSON from {url}, but byte {exc.start} is not valid UTF-8 "
-                    f"({body[max(0, exc.start - 20):exc.start + 1]!r}). The server sent a "
-                    "malformed body.", url=url) from exc
+                    f"({body[max(0, exc.start - 20):exc.start + 1]!r}).{declared} The server "
+                    "sent a malformed body.", url=url) from exc
             text = body.decode("utf-8", errors="replace")
     else:
         text = body

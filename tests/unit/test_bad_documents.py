@@ -18,7 +18,8 @@ JSON = {"Content-Type": "application/json"}
 @pytest.mark.parametrize("body,ctype,expect", [
     (b"a,b\n1,2", "text/csv", "text/csv"),   # not a hypermedia document (HTML is)
     (b"{not json", "application/json", "does not parse"),
-    (b"\xff\xfe\x00", "application/json", "not valid UTF-8"),
+    (b"\xff\xfe\x00", "application/json", "not valid utf-16"),  # a BOM, then half a unit
+    (b'{"a": "\xff"}', "application/json", "not valid UTF-8"),
     (b"", "application/json", "empty body"),
     (b"   ", "application/json", "empty body"),
     (b"42", "application/json", "JSON int"),
@@ -181,3 +182,26 @@ def test_property_arbitrary_bytes_and_link_headers(body, header):
 def test_property_html_never_escapes_the_error_tree(text):
     with contextlib.suppress(HyperkmError):
         _touch(formats.parse(text.encode(), URL, {"Content-Type": "text/html"}))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize("media_type", ["application/json", "application/hal+json"])
+def test_a_byte_order_mark_is_read_past_in_its_encoding(encoding, media_type):
+    # RFC 8259 section 8.1: a BOM must not be sent, and a parser may ignore it (ASP.NET does
+    # send one). It used to be "Unexpected UTF-8 BOM".
+    text = json.dumps({"_links": {"self": {"href": "/x"}}, "name": "é"}, ensure_ascii=False)
+    body = text.encode(encoding)
+    if encoding == "utf-16-be":
+        body = b"\xfe\xff" + body
+    document = formats.parse(body, "https://a.test/x", {"Content-Type": media_type})
+    assert document.data["name"] == "é"
+
+
+def test_a_declared_charset_does_not_make_json_other_than_utf8():
+    body = json.dumps({"name": "é"}, ensure_ascii=False).encode("latin-1")
+    with pytest.raises(DocumentError, match="charset=iso-8859-1.*RFC 8259"):
+        formats.parse(body, "https://a.test/x",
+                      {"Content-Type": "application/json; charset=ISO-8859-1"})
+    with pytest.raises(DocumentError, match="not valid utf-16"):
+        formats.parse(b"\xff\xfe{\x00\x00\xd8", "https://a.test/x",
+                      {"Content-Type": "application/json"})
