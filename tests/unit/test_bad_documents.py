@@ -199,7 +199,7 @@ def test_a_byte_order_mark_is_read_past_in_its_encoding(encoding, media_type):
 
 def test_a_declared_charset_does_not_make_json_other_than_utf8():
     body = json.dumps({"name": "é"}, ensure_ascii=False).encode("latin-1")
-    with pytest.raises(DocumentError, match="charset=iso-8859-1.*RFC 8259"):
+    with pytest.raises(DocumentError, match=r"charset=iso-8859-1.*RFC 8259"):
         formats.parse(body, "https://a.test/x",
                       {"Content-Type": "application/json; charset=ISO-8859-1"})
     with pytest.raises(DocumentError, match="not valid utf-16"):
