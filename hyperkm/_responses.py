@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from http import HTTPStatus
 from typing import Any
 
 import requests
@@ -61,8 +62,9 @@ def http_error(response: requests.Response, token_sent: bool, *, scope: TokenSco
     problem = read_problem(_error_body(response), response.headers.get("Content-Type"),
                            url, status)
     server_message = _server_message(response, document, problem)
-    reason = response.reason or ""
-    message = f"{status} {reason} from {method} {url}".rstrip()
+    reason = response.reason or _phrase(status)  # HTTP/2 and some servers send none
+    message = f"{status} {reason} from {method} {url}" if reason else \
+        f"{status} from {method} {url}"
     if server_message:
         message += f": {server_message}"
     if problem is not None and problem.type != "about:blank":
@@ -103,12 +105,21 @@ def _hint(status: int, url: str, token_sent: bool, response: requests.Response,
                 + ". Send the media type it expects: a form's own contentType, or "
                 "headers={'Content-Type': ...}.")
     if status in (429, 503):
-        after = response.headers.get("Retry-After")
-        return "The server is busy; retry later" + (
-            f" (it asks for {after} s)." if after else ".")
+        after = (response.headers.get("Retry-After") or "").strip()
+        if not after:
+            return "The server is busy; retry later."
+        return "The server is busy; retry later " + (
+            f"(it asks for {after} s)." if after.isdigit() else f"(it asks to wait until {after}).")
     if status >= 500:
         return "The server failed; retrying later may help."
     return "Check the request's variables and body."
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:  # a status no RFC names (599, 499)
+        return ""
 
 
 def deadline_passed(method: str, url: str, seconds: float) -> Timeout:

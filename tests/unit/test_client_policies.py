@@ -336,3 +336,19 @@ def test_a_weak_etag_is_not_sent_as_if_match(etag, sent):
     order.patch({"id": 9}, if_match='W/"v1"')  # asked for: sent as given
     patches = [r for r in mock.requests if r.method == "PATCH"]
     assert patches[-1].header("If-Match") == 'W/"v1"'
+
+
+@pytest.mark.parametrize(("status", "headers", "expected"), [
+    (502, {}, "502 Bad Gateway from GET"),  # no reason phrase (HTTP/2 has none): the RFC's
+    (599, {}, "599 from GET"),
+    (503, {"Retry-After": "120"}, "(it asks for 120 s)"),
+    (429, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"},
+     "(it asks to wait until Wed, 21 Oct 2015 07:28:00 GMT)"),
+])
+def test_error_messages_read_well_whatever_the_server_left_out(status, headers, expected):
+    mock = MockTransport()
+    mock.get(f"{API}/", Response(status, {"Content-Type": "text/html", **headers}, b"<h1>x</h1>"))
+    with pytest.raises(hyperkm.HTTPError) as caught:
+        _ = hyperkm.connect(f"{API}/", transport=mock, retries=0).data
+    assert expected in str(caught.value)
+    assert "  " not in str(caught.value)
