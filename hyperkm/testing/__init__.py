@@ -19,9 +19,33 @@ pytest plugin; nothing to configure).
 
 from __future__ import annotations
 
-from .._transport import Request, Response, Transport
-from ._emulator import Emulator, EmulatorTransport
-from ._mock import MockTransport, Route, UnmatchedRequest
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names, for type checkers and documentation tools
+    from .._transport import Request, Response, Transport
+    from ._emulator import Emulator, EmulatorTransport
+    from ._mock import MockTransport, Route, UnmatchedRequest
 
 __all__ = ["Emulator", "EmulatorTransport", "MockTransport", "Request", "Response", "Route",
            "Transport", "UnmatchedRequest"]
+
+# Imported when first used (PEP 562): the pytest plugin lives in this package, and loading it
+# must cost the test runs of other projects nothing.
+_LAZY = {"Request": "hyperkm._transport", "Response": "hyperkm._transport",
+         "Transport": "hyperkm._transport", "Emulator": "hyperkm.testing._emulator",
+         "EmulatorTransport": "hyperkm.testing._emulator",
+         "MockTransport": "hyperkm.testing._mock", "Route": "hyperkm.testing._mock",
+         "UnmatchedRequest": "hyperkm.testing._mock"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hyperkm.testing' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -114,3 +114,15 @@ def test_the_pytest_plugin_gives_users_both_fixtures(pytester):
     '''))
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--strict-markers")
     result.assert_outcomes(passed=2)
+
+
+def test_the_plugin_loads_nothing_of_hyperkm_until_a_fixture_is_used():
+    import subprocess
+    import sys
+
+    code = ("import sys, hyperkm.testing.pytest_plugin; "
+            "print(sorted(m for m in sys.modules if m.startswith(('hyperkm.', 'attr', "
+            "'requests', 'werkzeug'))))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert loaded == "['hyperkm._version', 'hyperkm.testing', 'hyperkm.testing.pytest_plugin']"
