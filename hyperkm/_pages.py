@@ -1,8 +1,8 @@
 """Fetching a collection's pages N at a time, when their URLs can be derived — and proved.
 
 A latency-bound walk of a paginated collection is a user's real wait: one round trip per page.
-When the server states a total and its page URLs follow a pattern, the pages can be fetched
-concurrently. hyperkm never guesses a URL: it derives page *k* from
+When the server states a total (or links the ``last`` page) and its page URLs follow a
+pattern, the pages can be fetched concurrently. hyperkm never guesses a URL: it derives page *k* from
 
 - the template of the link that led to the collection, when it has offset/limit (or
   page/size) variables; or
@@ -44,12 +44,14 @@ def derive(first: R) -> tuple[PageUrl, int] | tuple[None, str]:
     or ``(None, why not)``."""
     document = first.document
     total, members = document.page.total, len(document.items or ())
-    if total is None:
-        return None, "the server states no total"
+    last = document._first_link("last")
+    if total is None and last is None:
+        return None, "the server states no total (nor a 'last' link)"
     size = document.page.limit or members
-    if not size or total <= members:
+    if total is not None and (not size or total <= members):
         return (lambda k: first.url), 1
-    pages = -(-total // size)
+    if not size:
+        return None, "the first page is empty"
     candidates = [_from_template(first, size), _from_query(document, size)]
     following = document._first_link("next")
     if following is None:
@@ -59,9 +61,44 @@ def derive(first: R) -> tuple[PageUrl, int] | tuple[None, str]:
     except HyperkmError:
         return None, "the first page's 'next' link is a template"
     for make in candidates:
-        if make is not None and normalised(make(1)) == expected:
-            return make, pages
+        if make is None or normalised(make(1)) != expected:
+            continue
+        if total is not None:
+            return make, -(-total // size)
+        # No total, but a 'last' link (GitHub, RFC 8288 servers): the number of pages is
+        # where the derivation meets it — checked, like page 1, against the server's URL.
+        index = _index_of(make, last.href) if last is not None and not last.templated \
+            else None
+        if index is None:
+            return None, (f"the server states no total, and its 'last' link is no page of "
+                          f"the derived sequence ({last.href if last else ''})")
+        return make, index + 1
     return None, f"no derivation of page URLs matched the server's own next link ({expected})"
+
+
+def _index_of(make: PageUrl, target: str) -> int | None:
+    """The k for which ``make(k)`` is ``target`` (the one query number that changes from
+    page to page tells it), or ``None``."""
+    zero, one = _numbers(make(0)), _numbers(make(1))
+    changed = [name for name in zero if name in one and zero[name] != one[name]]
+    if len(changed) != 1:
+        return None
+    name = changed[0]
+    start, step = zero[name], one[name] - zero[name]
+    value = _numbers(target).get(name)
+    if value is None or step <= 0 or (value - start) % step:
+        return None
+    k = (value - start) // step
+    return k if k >= 0 and normalised(make(k)) == normalised(target) else None
+
+
+def _numbers(url: str) -> dict[str, int]:
+    found = {}
+    for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        number = _as_int(value)
+        if number is not None:
+            found[name] = number
+    return found
 
 
 def _from_template(first: R, size: int) -> PageUrl | None:

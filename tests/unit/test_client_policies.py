@@ -352,3 +352,70 @@ def test_error_messages_read_well_whatever_the_server_left_out(status, headers, 
         _ = hyperkm.connect(f"{API}/", transport=mock, retries=0).data
     assert expected in str(caught.value)
     assert "  " not in str(caught.value)
+
+
+def _github_issues(total: int):
+    """GitHub's paging: a bare array, a Link header with next/last (and first/prev), no
+    total anywhere."""
+    from urllib.parse import parse_qs, urlsplit
+
+    def handler(request):
+        query = parse_qs(urlsplit(request.url).query)
+        page, per = int(query.get("page", ["1"])[0]), int(query.get("per_page", ["30"])[0])
+        items = [{"id": i} for i in range((page - 1) * per, min(page * per, total))]
+        last = max(1, -(-total // per))
+        links = [f'<{API}/issues?per_page={per}&page={page + 1}>; rel="next"'] \
+            if page < last else []
+        links.append(f'<{API}/issues?per_page={per}&page={last}>; rel="last"')
+        return Response.of_json(items, headers={"Link": ", ".join(links)})
+
+    return handler
+
+
+@pytest.mark.parametrize("total", [95, 100, 7])
+def test_pages_in_parallel_from_a_last_link_when_no_total_is_stated(total):
+    mock = MockTransport()
+    mock.get(f"{API}/issues", _github_issues(total))
+    issues = hyperkm.connect(f"{API}/issues?per_page=10", transport=mock)
+    notes = []
+    issues.client.on_note.append(notes.append)
+    assert [i.data["id"] for i in issues.items(concurrency=4)] == list(range(total))
+    pages = -(-total // 10)
+    if pages > 1:
+        assert any(f"fetching {pages} pages 4 at a time" in n for n in notes), notes
+    assert len(mock.requests) == pages  # each page once, none past the last
+
+
+def test_a_last_link_off_the_sequence_is_not_trusted():
+    mock = MockTransport()
+
+    def handler(request):
+        page = 2 if "page=2" in request.url else 1
+        links = [f'<{API}/issues?per_page=10&page=2>; rel="next"'] if page == 1 else []
+        links.append(f'<{API}/issues?per_page=10&cursor=zz>; rel="last"')  # not a page number
+        return Response.of_json([{"id": (page - 1) * 10 + i} for i in range(10)],
+                                headers={"Link": ", ".join(links)})
+
+    mock.get(f"{API}/issues", handler)
+    issues = hyperkm.connect(f"{API}/issues?per_page=10", transport=mock)
+    notes = []
+    issues.client.on_note.append(notes.append)
+    assert len(list(issues.items(concurrency=4))) == 20
+    assert any("one by one" in n and "'last' link" in n for n in notes), notes
+
+
+def test_no_total_and_no_last_link_walks_next_and_says_so():
+    mock = MockTransport()
+
+    def handler(request):
+        page = 2 if "page=2" in request.url else 1
+        links = f'<{API}/issues?per_page=10&page=2>; rel="next"' if page == 1 else ""
+        return Response.of_json([{"id": i} for i in range(10)],
+                                headers={"Link": links} if links else {})
+
+    mock.get(f"{API}/issues", handler)
+    issues = hyperkm.connect(f"{API}/issues?per_page=10", transport=mock)
+    notes = []
+    issues.client.on_note.append(notes.append)
+    assert len(list(issues.items(concurrency=4))) == 20
+    assert notes and "one by one" in notes[0] and "no total (nor a 'last' link)" in notes[0]
