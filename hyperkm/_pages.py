@@ -2,7 +2,8 @@
 
 A latency-bound walk of a paginated collection is a user's real wait: one round trip per page.
 When the server states a total (or links the ``last`` page) and its page URLs follow a
-pattern, the pages can be fetched concurrently. hyperkm never guesses a URL: it derives page *k* from
+pattern, the pages can be fetched concurrently. hyperkm never guesses a URL: it derives page
+*k* from
 
 - the template of the link that led to the collection, when it has offset/limit (or
   page/size) variables; or
