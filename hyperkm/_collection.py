@@ -22,7 +22,7 @@ from typing import Any, Generic, overload
 from ._exceptions import DocumentError, HyperkmError, TemplateError
 from ._links import Link
 from ._node import R
-from ._pages import OFFSET_VARIABLES, PAGE_SIZE_VARIABLES, parallel_pages
+from ._pages import OFFSET_VARIABLES, PAGE_SIZE_VARIABLES, derive, parallel_pages
 from ._steps import Step
 from ._urls import normalised
 from .formats import Document
@@ -47,7 +47,9 @@ class Items(Generic[R]):
     ``data`` sends no request.
 
     ``len()`` uses the server's count when the first page states one (KISSmetrics
-    ``pagination.total``, a HAL ``total``), and otherwise counts by walking the pages.
+    ``pagination.total``, a HAL ``total``); else, when it links a ``last`` page its page URLs
+    are proved to reach, full pages up to it and the last page's members (two requests);
+    otherwise it counts by walking the pages.
     Indexing and slicing jump straight to the right page when the link that led to the
     collection is a template with an offset variable (``{?limit,offset}``), and walk otherwise.
     """
@@ -197,6 +199,9 @@ class Items(Generic[R]):
                     "collection can hold; the server's count is wrong. Iterate instead of "
                     "asking for len().", url=first.url)
             return total
+        counted = _count_from_last(first, self._collection)
+        if counted is not None:
+            return counted
         return sum(_member_count(p.document) for p in self._pages_from(first))
 
     # -- indexing -------------------------------------------------------------------------
@@ -246,6 +251,25 @@ def _member_count(document: Document) -> int:
 #: How many recent page URLs loop detection remembers: a loop longer than this (never seen
 #: in practice) is caught by ``max_pages`` instead, and memory stays flat on huge walks.
 RECENT_PAGES = 4096
+
+
+def _count_from_last(first: R, collection: R) -> int | None:
+    """The size of a collection that states none but links its ``last`` page, where the page
+    URLs are derivable and proved to reach it (see `_pages.derive`): full pages up to the
+    last, and the last one read — two requests instead of a walk. ``None`` otherwise."""
+    document = first.document
+    if document._first_link("last") is None:
+        return None
+    make, pages = derive(first)
+    size = document.page.limit or len(document.items or ())
+    if make is None or not isinstance(pages, int) or pages < 2 or not size:
+        return None
+    last = type(collection)(collection.client, make(pages - 1), parent=collection,
+                            step=Step("last", label=f"page {pages}"))
+    counted = _member_count(last.document)
+    if not 0 < counted <= size:
+        return None  # not the last page the links promised: count by walking
+    return (pages - 1) * size + counted
 
 
 def _first_page(page: R, collection: R) -> R | None:

@@ -419,3 +419,12 @@ def test_no_total_and_no_last_link_walks_next_and_says_so():
     issues.client.on_note.append(notes.append)
     assert len(list(issues.items(concurrency=4))) == 20
     assert notes and "one by one" in notes[0] and "no total (nor a 'last' link)" in notes[0]
+
+
+@pytest.mark.parametrize("total", [95, 100, 7, 11])
+def test_len_of_a_collection_with_a_last_link_reads_two_pages(total):
+    mock = MockTransport()
+    mock.get(f"{API}/issues", _github_issues(total))
+    issues = hyperkm.connect(f"{API}/issues?per_page=10", transport=mock)
+    assert len(issues.items()) == total
+    assert len(mock.requests) == min(2, -(-total // 10))  # the first page and the last
