@@ -428,3 +428,13 @@ def test_len_of_a_collection_with_a_last_link_reads_two_pages(total):
     issues = hyperkm.connect(f"{API}/issues?per_page=10", transport=mock)
     assert len(issues.items()) == total
     assert len(mock.requests) == min(2, -(-total // 10))  # the first page and the last
+
+
+def test_a_handler_slower_than_the_deadline_is_a_timeout():
+    import time
+
+    mock = MockTransport()
+    mock.get(f"{API}/", lambda request: (time.sleep(0.4), Response.of_json({"a": 1}))[1])
+    with pytest.raises(hyperkm.Timeout):
+        _ = hyperkm.connect(f"{API}/", transport=mock, deadline=0.1).data
+    assert len(mock.requests) == 1  # not retried past the deadline
