@@ -126,16 +126,22 @@ def _links(raw: Any, base: str, where: str) -> list[Link]:
 
 def _data(raw: Any, base: str, where: str) -> dict[str, Any]:
     if type(raw) is list:  # the usual shape, checked in one tight loop (thousands of members)
+        # Subscripts, not .get(): a pair that is no object (a list, a string, a number)
+        # raises TypeError, one without "name" KeyError — both leave for the slow road.
         state: dict[str, Any] = {}
-        for pair in raw:
-            if type(pair) is not dict:
-                break
-            name = pair.get("name")
-            if type(name) is not str:
-                break
-            state[name] = pair.get("value")
-        else:
-            return state
+        try:
+            for pair in raw:
+                name = pair["name"]
+                if type(name) is not str:
+                    break
+                try:
+                    state[name] = pair["value"]
+                except KeyError:  # "value" is optional
+                    state[name] = None
+            else:
+                return state
+        except (KeyError, TypeError):
+            pass
     # something is off: find it, and say where
     expect(isinstance(raw, list), f"{where} must be an array of name/value objects", raw, base)
     found: dict[str, Any] = {}
