@@ -125,24 +125,7 @@ def _links(raw: Any, base: str, where: str) -> list[Link]:
 
 
 def _data(raw: Any, base: str, where: str) -> dict[str, Any]:
-    if type(raw) is list:  # the usual shape, checked in one tight loop (thousands of members)
-        # Subscripts, not .get(): a pair that is no object (a list, a string, a number)
-        # raises TypeError, one without "name" KeyError — both leave for the slow road.
-        state: dict[str, Any] = {}
-        try:
-            for pair in raw:
-                name = pair["name"]
-                if type(name) is not str:
-                    break
-                try:
-                    state[name] = pair["value"]
-                except KeyError:  # "value" is optional
-                    state[name] = None
-            else:
-                return state
-        except (KeyError, TypeError):
-            pass
-    # something is off: find it, and say where
+    """The state of name/value pairs, each checked, a malformed one refused naming where."""
     expect(isinstance(raw, list), f"{where} must be an array of name/value objects", raw, base)
     found: dict[str, Any] = {}
     for i, pair in enumerate(raw):
@@ -220,7 +203,25 @@ def _member_at(base: str, item: Any, i: int) -> Document:
 
 
 def _member_state(item: Mapping[str, Any]) -> dict[str, Any]:
-    return _data(item.get("data", []), item.get("href") or "an item", "data")
+    raw = item.get("data", [])
+    if type(raw) is list:  # the usual shape, in one tight loop (thousands of members)
+        # Subscripts, not .get(): a pair that is no object (a list, a string, a number)
+        # raises TypeError, one without "name" KeyError — both take the checked road.
+        state: dict[str, Any] = {}
+        try:
+            for pair in raw:
+                name = pair["name"]
+                if type(name) is not str:
+                    break
+                try:
+                    state[name] = pair["value"]
+                except KeyError:  # "value" is optional
+                    state[name] = None
+            else:
+                return state
+        except (KeyError, TypeError):
+            pass
+    return _data(raw, item.get("href") or "an item", "data")
 
 
 def _quick_state(item: Any) -> Any:
