@@ -177,9 +177,10 @@ class OAuth2:
     @classmethod
     def discover(cls, url: str, client_id: str, *, client_secret: str | None = None,
                  scope: str | None = None, prompt: Callable[[str, str], None] | None = None,
-                 verify: Any = True, store: Any = None) -> OAuth2:
+                 verify: Any = True, store: Any = None, transport: Any = None) -> OAuth2:
         """Read the authorization server's metadata and choose the grant: client credentials
-        with a secret, the device grant without one.
+        with a secret, the device grant without one. (``transport``: where the metadata
+        request goes instead of the network, as for ``connect(transport=)``.)
 
         ``url`` is the API's root or the authorization server's issuer; the metadata is looked
         for where RFC 8414 and OpenID Connect Discovery put it — on its origin
@@ -191,7 +192,7 @@ class OAuth2:
         """
         from urllib.parse import urljoin
 
-        meta, where = _metadata(url, verify)
+        meta, where = _metadata(url, verify, transport)
         # (RFC 8414 wants absolute URLs; a relative one is read against the metadata's URL)
         token_url = urljoin(where, meta["token_endpoint"])
         if client_secret:
@@ -436,7 +437,7 @@ class OAuth2:
         return session
 
 
-def _metadata(url: str, verify: Any) -> tuple[dict[str, Any], str]:
+def _metadata(url: str, verify: Any, transport: Any = None) -> tuple[dict[str, Any], str]:
     """The first authorization server metadata found for ``url`` (see `OAuth2.discover`)."""
     from urllib.parse import urljoin, urlsplit
 
@@ -451,14 +452,19 @@ def _metadata(url: str, verify: Any) -> tuple[dict[str, Any], str]:
         for end in range(len(segments), max(1, len(segments) - 6), -1):
             candidates.append(urljoin(url, "/".join(segments[:end]) +
                                       "/.well-known/openid-configuration"))
+    session = requests.Session()
+    if transport is not None:
+        adapter = TransportAdapter(transport=transport)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
     tried = []
     for where in dict.fromkeys(candidates):
         why = TokenScope(where).reason_withheld(where)
         if why is not None:
             raise ConfigurationError(f"cannot read OAuth2 metadata at {where}: {why}")
         try:
-            answer = requests.get(where, timeout=(5, 30), verify=verify, allow_redirects=False,
-                                  headers={"Accept": "application/json"})
+            answer = session.get(where, timeout=(5, 30), verify=verify, allow_redirects=False,
+                                 headers={"Accept": "application/json"})
             meta = answer.json() if answer.status_code == 200 else None
         except (requests.RequestException, ValueError):
             meta = None

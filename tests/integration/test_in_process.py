@@ -126,3 +126,12 @@ def test_the_plugin_loads_nothing_of_hyperkm_until_a_fixture_is_used():
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True).stdout.strip()
     assert loaded == "['hyperkm._version', 'hyperkm.testing', 'hyperkm.testing.pytest_plugin']"
+
+
+def test_oauth2_discovery_in_process(no_sockets):
+    emulator = Emulator()
+    auth = hyperkm.OAuth2.discover(emulator.root_url, "demo-client",
+                                   client_secret="demo-secret", transport=emulator.transport)
+    assert auth.token_url.startswith("https://kissmetrics.test/")
+    root = hyperkm.connect(emulator.root_url, auth=auth, transport=emulator.transport)
+    assert root.follow("accounts").items()[0].data["name"]
