@@ -28,10 +28,11 @@ FORMAT = "hyperkm-bookmark/1"
 
 @attrs.frozen
 class TrailStep:
-    """One step of a trail: a rel (with template variables), a member, or a step that cannot be
-    walked again (the result of a POST, a URL opened directly)."""
+    """One step of a trail: a rel (with template variables), a member, a page of a collection
+    (by number), or a step that cannot be walked again (the result of a POST, a URL opened
+    directly)."""
 
-    kind: str  # "rel", "member" or "opaque"
+    kind: str  # "rel", "member", "page" or "opaque"
     rel: str | None = None
     variables: tuple[tuple[str, Any], ...] = ()
     name: str | None = None
@@ -47,6 +48,8 @@ class TrailStep:
             if self.variables:
                 return f"{self.rel}({','.join(f'{k}={v}' for k, v in self.variables)})"
             return str(self.rel)
+        if self.kind == "page":
+            return f"page {self.value}"
         return self.label or "(?)"
 
     def to_json(self) -> dict[str, Any]:
@@ -59,6 +62,8 @@ class TrailStep:
             return out
         if self.kind == "member":
             return {"member": {self.key: self.value}}
+        if self.kind == "page":
+            return {"page": self.value}
         return {"opaque": self.label}
 
     @classmethod
@@ -73,6 +78,8 @@ class TrailStep:
                 len(obj["member"]) == 1:
             ((key, value),) = obj["member"].items()
             return cls("member", key=str(key), value=value)
+        if isinstance(obj, dict) and type(obj.get("page")) is int and obj["page"] >= 1:
+            return cls("page", value=obj["page"])
         if isinstance(obj, dict) and "opaque" in obj:
             return cls("opaque", label=str(obj["opaque"]))
         raise ValueError(f"not a trail step: {obj!r:.80}")
@@ -108,7 +115,11 @@ def trail_of(resource: R, member_key: str = "id") -> Trail:
     top = resource
     while node is not None and node.step is not None:
         step = node.step
-        if step.member:
+        if step.page is not None:
+            # A page hangs off its collection, however it was reached (next links one by
+            # one, or its URL derived): page N is walked to again, not "next" once.
+            steps.append(TrailStep("page", value=step.page))
+        elif step.member:
             data = node.document.data
             if not isinstance(data, dict) or data.get(member_key) is None:
                 raise BookmarkError(
@@ -254,7 +265,8 @@ def rewalk(client: Opener[R], mark: Bookmark, *, root: str | None = None,
         where = node.url
         try:
             with _why.because(f"re-walking the trail: step {number} of {total} ({step})"):
-                node = _follow(node, step) if step.kind == "rel" else _find_member(node, step)
+                node = _follow(node, step) if step.kind == "rel" else \
+                    _find_page(node, step) if step.kind == "page" else _find_member(node, step)
                 if number < total or fetch_last:
                     _ = node.document
         except HyperkmError as exc:
@@ -276,6 +288,18 @@ def _follow(node: R, step: TrailStep) -> R:
             raise
         link = node.link(step.rel or "")  # names are labels; they may change too
     return node.follow(link, **dict(step.variables))
+
+
+def _find_page(collection: R, step: TrailStep) -> R:
+    """Page ``step.value`` of the collection, walked to as iteration walks (its ``first``
+    page, then ``next`` links)."""
+    number, count = int(step.value), 0
+    for count, page in enumerate(collection.pages(max_pages=number), start=1):
+        if count == number:
+            return page
+    raise BookmarkError(f"the collection {collection.url} has {count} page"
+                        f"{'' if count == 1 else 's'} now, not {number}",
+                        url=collection.url, available=collection.document.links.rels)
 
 
 def _find_member(collection: R, step: TrailStep) -> R:

@@ -265,7 +265,7 @@ def _count_from_last(first: R, collection: R) -> int | None:
     if make is None or not isinstance(pages, int) or pages < 2 or not size:
         return None
     last = type(collection)(collection.client, make(pages - 1), parent=collection,
-                            step=Step("last", label=f"page {pages}"))
+                            step=Step("last", label=f"page {pages}", page=pages))
     counted = _member_count(last.document)
     if not 0 < counted <= size:
         return None  # not the last page the links promised: count by walking
@@ -279,7 +279,7 @@ def _first_page(page: R, collection: R) -> R | None:
     if document.page.first is None or document.items:
         return None
     return type(collection)(collection.client, document.page.first, parent=collection,
-                            step=Step("first", label="page 1"))
+                            step=Step("first", label="page 1", page=1))
 
 
 def _walk(first: R, collection: R, max_pages: int | None = None
@@ -335,7 +335,8 @@ def _walk(first: R, collection: R, max_pages: int | None = None
         # chain of every page (and its members) alive, nor this page while the next is read.
         del document, following
         page = type(collection)(collection.client, target, parent=collection,
-                                step=Step("next", label=f"page {number + 1}"))
+                                step=Step("next", label=f"page {number + 1}",
+                                          page=number + 1))
 
 
 def _label(member: Document) -> str:

@@ -77,6 +77,9 @@ class Node(Protocol):
     def items(self: R, *, prefetch: int = 1, page_size: int | None = None,
               max_pages: int | None = None, concurrency: int = 1) -> Iterable[R]: ...
 
+    def pages(self: R, *, prefetch: int = 1, page_size: int | None = None,
+              max_pages: int | None = None, concurrency: int = 1) -> Iterator[R]: ...
+
     def _held(self) -> Document | None:
         """The document at hand, if any (nothing is fetched)."""
 

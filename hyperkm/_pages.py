@@ -203,7 +203,8 @@ def parallel_pages(first: R, collection: R, concurrency: int,
     client, kind = collection.client, type(collection)
 
     def fetch(k: int) -> R:
-        page = kind(client, make(k), parent=collection, step=Step("next", label=f"page {k + 1}"))
+        page = kind(client, make(k), parent=collection, step=Step("next", label=f"page {k + 1}",
+                                                                      page=k + 1))
         _ = page.document
         return page
 

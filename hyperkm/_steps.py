@@ -26,13 +26,15 @@ class Step:
         label: What to show instead of the rel (``[id=…]``, ``(POST → 202)``).
         link: The [`Link`][hyperkm.Link] followed.
         member: Whether the step entered a member of a collection.
+        page: For a page of a collection: its number (1 for the first), however it was
+            reached (``next`` links one by one, or its URL derived to fetch pages at once).
     """
 
-    __slots__ = ("label", "link", "member", "rel", "variables")
+    __slots__ = ("label", "link", "member", "page", "rel", "variables")
 
     def __init__(self, rel: str | None, variables: Mapping[str, Any] | None = None,
                  label: str | None = None, link: Link | None = None,
-                 member: bool = False) -> None:
+                 member: bool = False, page: int | None = None) -> None:
         self.rel = rel
         self.variables = dict(variables) if variables else _NO_VARIABLES
         self.label = label
@@ -40,6 +42,8 @@ class Step:
         self.link = link
         #: Whether this step entered a member of a collection (identified by a key field).
         self.member = member
+        #: The page's number, for a page of a collection (it hangs off the collection).
+        self.page = page
 
     def __str__(self) -> str:
         if self.label is not None:

@@ -157,3 +157,30 @@ def test_rewalk_when_the_url_is_gone_and_the_root_redirects():
         assert len(seen) - 2 <= len(original.trail) + 1
         assert client.root_url == demo.root_url  # the client now knows the new root
         assert json.loads(resource.bookmark())["root"] == demo.root_url
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_page_of_a_collection_is_bookmarked_by_its_number(concurrency):
+    # Pages hang off their collection: page 3's trail said "next" once, and after the URLs
+    # moved the re-walk landed on page 2. It says "page 3" now, and is walked to again.
+    with running(events=130) as demo:
+        events = product_events(connect(demo))
+        page = list(events.pages(concurrency=concurrency))[2]
+        expected = [m.data["id"] for m in page.items(max_pages=1)]
+        mark = page.bookmark()
+        assert str(page.trail).endswith("events › page 3")
+        assert json.loads(mark)["trail"][-1] == {"page": 3}
+        demo.switch_layout("alt", mode="404")
+        again = connect(demo).client.open(mark, root=demo.root_url)
+        assert "/api/v9/" in again.url
+        assert [m.data["id"] for m in again.items(max_pages=1)] == expected
+
+
+def test_a_bookmarked_page_past_the_end_says_how_many_there_are():
+    with running(events=130) as demo:
+        events = product_events(connect(demo))
+        mark = json.loads(list(events.pages())[6].bookmark())
+        mark["trail"][-1] = {"page": 40}
+        demo.switch_layout("alt", mode="404")
+        with pytest.raises(hyperkm.BookmarkError, match="has 7 pages now, not 40"):
+            connect(demo).client.open(json.dumps(mark), root=demo.root_url)
