@@ -165,15 +165,17 @@ def submit(resource: R, action: Action, values: Mapping[str, Any]) -> R:
     clean = action.validate(values)
     url, body, content_type = encode(action, clean)
     if action.method in ("GET", "HEAD"):
-        return make_target(resource, url, action)
+        return make_target(resource, url, action, values)
     headers = {"Content-Type": content_type} if content_type else {}
     return write(resource, action.method, url, body=body, headers=headers)
 
 
-def make_target(resource: R, url: str, action: Action) -> R:
-    """A GET action leads somewhere, like a link: a lazy resource at the filled-in URL."""
+def make_target(resource: R, url: str, action: Action,
+                values: Mapping[str, Any] | None = None) -> R:
+    """A GET action leads somewhere, like a link: a lazy resource at the filled-in URL (its
+    step names the form and the values given, so a bookmark can submit it again)."""
     return type(resource)(resource.client, url, parent=resource,
-                          step=Step(None, label=f"({action.name})"))
+                          step=Step(None, values, label=f"({action.name})", action=action.name))
 
 
 def bind(resource: R, action: Action) -> Action:

@@ -32,7 +32,7 @@ class TrailStep:
     (by number), or a step that cannot be walked again (the result of a POST, a URL opened
     directly)."""
 
-    kind: str  # "rel", "member", "page" or "opaque"
+    kind: str  # "rel", "member", "page", "action" (a GET form) or "opaque"
     rel: str | None = None
     variables: tuple[tuple[str, Any], ...] = ()
     name: str | None = None
@@ -50,6 +50,8 @@ class TrailStep:
             return str(self.rel)
         if self.kind == "page":
             return f"page {self.value}"
+        if self.kind == "action":
+            return f"({self.name}: {', '.join(f'{k}={v}' for k, v in self.variables)})"
         return self.label or "(?)"
 
     def to_json(self) -> dict[str, Any]:
@@ -64,6 +66,8 @@ class TrailStep:
             return {"member": {self.key: self.value}}
         if self.kind == "page":
             return {"page": self.value}
+        if self.kind == "action":
+            return {"action": self.name, "values": dict(self.variables)}
         return {"opaque": self.label}
 
     @classmethod
@@ -78,6 +82,11 @@ class TrailStep:
                 len(obj["member"]) == 1:
             ((key, value),) = obj["member"].items()
             return cls("member", key=str(key), value=value)
+        if isinstance(obj, dict) and isinstance(obj.get("action"), str):
+            values = obj.get("values") or {}
+            if not isinstance(values, dict):
+                raise ValueError("'values' must be an object")
+            return cls("action", name=obj["action"], variables=tuple(sorted(values.items())))
         if isinstance(obj, dict) and type(obj.get("page")) is int and obj["page"] >= 1:
             return cls("page", value=obj["page"])
         if isinstance(obj, dict) and "opaque" in obj:
@@ -115,7 +124,11 @@ def trail_of(resource: R, member_key: str = "id") -> Trail:
     top = resource
     while node is not None and node.step is not None:
         step = node.step
-        if step.page is not None:
+        if step.action is not None:
+            # A GET form (a search): submitted again with the same values.
+            steps.append(TrailStep("action", name=step.action,
+                                   variables=tuple(sorted(step.variables.items()))))
+        elif step.page is not None:
             # A page hangs off its collection, however it was reached (next links one by
             # one, or its URL derived): page N is walked to again, not "next" once.
             steps.append(TrailStep("page", value=step.page))
@@ -266,7 +279,9 @@ def rewalk(client: Opener[R], mark: Bookmark, *, root: str | None = None,
         try:
             with _why.because(f"re-walking the trail: step {number} of {total} ({step})"):
                 node = _follow(node, step) if step.kind == "rel" else \
-                    _find_page(node, step) if step.kind == "page" else _find_member(node, step)
+                    _find_page(node, step) if step.kind == "page" else \
+                    _submit_again(node, step) if step.kind == "action" else \
+                    _find_member(node, step)
                 if number < total or fetch_last:
                     _ = node.document
         except HyperkmError as exc:
@@ -288,6 +303,19 @@ def _follow(node: R, step: TrailStep) -> R:
             raise
         link = node.link(step.rel or "")  # names are labels; they may change too
     return node.follow(link, **dict(step.variables))
+
+
+def _submit_again(node: R, step: TrailStep) -> R:
+    """The GET form ``step.name`` of ``node``, submitted again with the same values. A form
+    that now changes state (POST, ...) is not replayed: a bookmark never writes."""
+    action = node.action(step.name or "")
+    if action.method not in ("GET", "HEAD"):
+        raise BookmarkError(
+            f"the form {step.name!r} at {node.url} now sends {action.method}, which a bookmark "
+            "never replays (it would change state); bookmark what it leads to instead",
+            url=node.url, available=list(node.actions))
+    result: R = action.submit(dict(step.variables))
+    return result
 
 
 def _find_page(collection: R, step: TrailStep) -> R:

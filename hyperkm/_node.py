@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 import requests
 
 from ._client import HttpClient
+from ._forms import Action, Actions
 from ._http import TokenScope
 from ._links import Link, Links
 from ._steps import Step
@@ -58,6 +59,11 @@ class Node(Protocol):
     def links(self) -> Links: ...
 
     def link(self, rel: str, *, name: str | None = None, index: int | None = None) -> Link: ...
+
+    @property
+    def actions(self) -> Actions: ...
+
+    def action(self, name: str) -> Action: ...
 
     @property
     def response(self) -> requests.Response | None: ...

@@ -28,13 +28,16 @@ class Step:
         member: Whether the step entered a member of a collection.
         page: For a page of a collection: its number (1 for the first), however it was
             reached (``next`` links one by one, or its URL derived to fetch pages at once).
+        action: For the target of a GET form (a search): the form's name; ``variables``
+            hold the values submitted.
     """
 
-    __slots__ = ("label", "link", "member", "page", "rel", "variables")
+    __slots__ = ("action", "label", "link", "member", "page", "rel", "variables")
 
     def __init__(self, rel: str | None, variables: Mapping[str, Any] | None = None,
                  label: str | None = None, link: Link | None = None,
-                 member: bool = False, page: int | None = None) -> None:
+                 member: bool = False, page: int | None = None,
+                 action: str | None = None) -> None:
         self.rel = rel
         self.variables = dict(variables) if variables else _NO_VARIABLES
         self.label = label
@@ -44,6 +47,8 @@ class Step:
         self.member = member
         #: The page's number, for a page of a collection (it hangs off the collection).
         self.page = page
+        #: The GET form submitted to get here (its values in ``variables``).
+        self.action = action
 
     def __str__(self) -> str:
         if self.label is not None:

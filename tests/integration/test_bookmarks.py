@@ -184,3 +184,31 @@ def test_a_bookmarked_page_past_the_end_says_how_many_there_are():
         demo.switch_layout("alt", mode="404")
         with pytest.raises(hyperkm.BookmarkError, match="has 7 pages now, not 40"):
             connect(demo).client.open(json.dumps(mark), root=demo.root_url)
+
+
+@pytest.mark.parametrize("fmt", ["hal", "siren", "collection+json", "hydra"])
+def test_the_result_of_a_get_form_is_bookmarked_by_the_form_and_its_values(fmt):
+    # A search (a GET form) is safe to submit again: its result was an "opaque" step that
+    # could not be re-walked, as if it came from a write.
+    with running(format=fmt, events=130) as demo:
+        events = product_events(connect(demo))
+        found = events.action("page").submit(limit=5, offset=40)
+        expected = [m.data["id"] for m in found.items(max_pages=1)]
+        mark = found.bookmark()
+        assert json.loads(mark)["trail"][-1] == {"action": "page",
+                                                  "values": {"limit": 5, "offset": 40}}
+        assert str(found.trail).endswith("events › (page: limit=5, offset=40)")
+        demo.switch_layout("alt", mode="404")
+        again = connect(demo).client.open(mark, root=demo.root_url)
+        assert "/api/v9/" in again.url
+        assert [m.data["id"] for m in again.items(max_pages=1)] == expected
+
+
+def test_a_form_that_turned_into_a_write_is_not_replayed():
+    from hyperkm._bookmarks import TrailStep, _submit_again
+
+    with running(format="hal") as demo:
+        report = next(r for r in connect(demo).follow("reports").items()
+                      if r.data["id"] == REPORT_PEOPLE)
+        with pytest.raises(hyperkm.BookmarkError, match="now sends POST"):
+            _submit_again(report, TrailStep("action", name="run", variables=()))
