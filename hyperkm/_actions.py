@@ -112,10 +112,17 @@ def result_of(resource: R, method: str, url: str, response: requests.Response
     client = resource.client
     make = type(resource)
     step = Step(None, label=f"({method} → {response.status_code})")
-    location = response.headers.get("Location")
+    location, header = response.headers.get("Location"), "Location"
+    if response.status_code == 202:
+        # Microsoft's APIs name the status monitor in Operation-Location (Azure Resource
+        # Manager: Azure-AsyncOperation, with Location for the final result): poll that.
+        for name in ("Operation-Location", "Azure-AsyncOperation"):
+            if response.headers.get(name):
+                location, header = response.headers[name], name
+                break
     created = response.status_code == 201
     if location:
-        source = (f"the Location header of {response.status_code} from {method} {url} — it "
+        source = (f"the {header} header of {response.status_code} from {method} {url} — it "
                   f"said {location[:200]!r}")
         try:
             joined = urljoin(response.url, location.strip())

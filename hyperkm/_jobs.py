@@ -1,8 +1,11 @@
 """Asynchronous jobs: POST -> 202 + Location -> poll the status -> the result.
 
 Done generically, as RFC 9110 and common practice describe it, not for one API: a job is done
-when its status answers 201 or 303 with ``Location``, says ``completed: true`` (or a finished
-``status``), or links to its results. The KISSmetrics report run is one instance.
+when its status answers 201 or 303 with ``Location``, says ``completed: true``, ``done: true``
+(Google's operations) or a finished ``status`` (``Succeeded``: Microsoft's), links to its
+results or names them (``resourceLocation``), or — polled at a URL that answered 202 while it
+ran — finally answers 200 with no status at all (the result itself, as Azure Resource Manager's
+``Location`` does). The KISSmetrics report run is one instance.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ __all__ = ["RESULT_RELS", "wait"]
 #: Relations that point from a job's status to its result.
 RESULT_RELS = ("query-results", "results", "result")
 _FINISHED = {"completed", "complete", "done", "succeeded", "success", "finished"}
+#: Fields by which a status monitor says how the job is going: a 200 with none of them, after
+#: 202s, is no status but the result.
+_STATUS_FIELDS = ("status", "completed", "done", "progress", "percentComplete")
 _FAILED = {"failed", "error", "errored", "canceled", "cancelled"}
 
 ProgressCallback = Callable[[Any, Any], None]
@@ -41,6 +47,7 @@ def wait(job: R, *, timeout: float = 300.0, interval: float = 1.0,
     deadline = time.monotonic() + timeout
     delay = interval
     polls = 0
+    running = False  # a poll answered 202: the URL is the job's, and 200 will be its result
     while True:
         polls += 1
         try:
@@ -80,12 +87,19 @@ def wait(job: R, *, timeout: float = 300.0, interval: float = 1.0,
         if response.status_code in (201, 303) and location:
             return make(client, urljoin(response.url, location), parent=job,
                             step=Step(None, label="(result)"))
-        done = state.get("completed") is True or phase in _FINISHED
+        if response.status_code == 202:
+            running = True
+        elif running and response.status_code == 200 and not any(
+                key in state for key in _STATUS_FIELDS) and result_link is None:
+            return status  # no status any more, after 202s: the result itself
+        done = state.get("completed") is True or state.get("done") is True \
+            or phase in _FINISHED
         if done or (result_link is not None and state.get("completed") is not False):
             if result_link is not None:
                 return status.follow(result_link)
-            if location:
-                return make(client, urljoin(response.url, location), parent=job,
+            named = state.get("resourceLocation") or location or _final_location(job)
+            if isinstance(named, str) and named:
+                return make(client, urljoin(response.url, named), parent=job,
                                 step=Step(None, label="(result)"))
             return status  # done, and the status is all there is
         pause = _retry_after(response.headers.get("Retry-After"), retry_after_cap)
@@ -98,6 +112,19 @@ def wait(job: R, *, timeout: float = 300.0, interval: float = 1.0,
                 "longer with wait(timeout=...), or poll it again later.", url=job.url,
                 status=status)
         time.sleep(pause)
+
+
+def _final_location(job: R) -> str | None:
+    """Where the result will be, when the write that started the job said so apart from its
+    status monitor (Azure Resource Manager: ``Azure-AsyncOperation`` to poll, ``Location``
+    for the result)."""
+    started = job.write_response
+    if started is None or started.status_code != 202:
+        return None
+    final = started.headers.get("Location")
+    monitor = started.headers.get("Azure-AsyncOperation") or started.headers.get(
+        "Operation-Location")
+    return final if final and monitor else None
 
 
 def _retry_after(value: str | None, cap: float) -> float | None:

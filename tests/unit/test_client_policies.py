@@ -438,3 +438,61 @@ def test_a_handler_slower_than_the_deadline_is_a_timeout():
     with pytest.raises(hyperkm.Timeout):
         _ = hyperkm.connect(f"{API}/", transport=mock, deadline=0.1).data
     assert len(mock.requests) == 1  # not retried past the deadline
+
+
+def _job_api(mock, accepted_headers, polls, results=None):
+    mock.get(f"{API}/", hal({"jobs": "/jobs"}))
+    mock.post(f"{API}/jobs", Response(202, {**accepted_headers, "Retry-After": "0"}))
+    for url, answers in polls.items():
+        mock.get(url, answers)
+    for url, answer in (results or {}).items():
+        mock.get(url, answer)
+    return hyperkm.connect(f"{API}/", transport=mock).follow("jobs").post({"x": 1})
+
+
+def test_a_job_whose_monitor_is_named_by_operation_location():
+    # Microsoft REST API guidelines: 202 + Operation-Location; the status says Running, then
+    # Succeeded with resourceLocation.
+    mock = MockTransport()
+    job = _job_api(mock, {"Operation-Location": f"{API}/operations/1"}, {
+        f"{API}/operations/1": [Response.of_json({"status": "NotStarted"}),
+                                Response.of_json({"status": "Running", "percentComplete": 50}),
+                                Response.of_json({"status": "Succeeded",
+                                                  "resourceLocation": f"{API}/results/1"})]},
+        {f"{API}/results/1": Response.of_json({"answer": 42})})
+    assert job.url == f"{API}/operations/1"
+    assert job.wait(interval=0.01, timeout=5).data == {"answer": 42}
+
+
+def test_an_arm_job_polls_the_monitor_and_ends_at_the_location():
+    # Azure Resource Manager: Azure-AsyncOperation to poll, Location for the result.
+    mock = MockTransport()
+    job = _job_api(mock, {"Azure-AsyncOperation": f"{API}/ops/7", "Location": f"{API}/vm/1"},
+                   {f"{API}/ops/7": [Response.of_json({"status": "InProgress"}),
+                                     Response.of_json({"status": "Succeeded"})]},
+                   {f"{API}/vm/1": Response.of_json({"name": "vm1"})})
+    assert job.wait(interval=0.01, timeout=5).data == {"name": "vm1"}
+    failed = _job_api(MockTransport(), {"Azure-AsyncOperation": f"{API}/ops/8"},
+                      {f"{API}/ops/8": Response.of_json(
+                          {"status": "Failed", "error": {"code": "Quota"}})})
+    with pytest.raises(hyperkm.JobFailed, match="Quota"):
+        failed.wait(interval=0.01, timeout=5)
+
+
+def test_a_location_that_answers_202_until_the_result_is_there():
+    # Polling the Location itself: 202 while it runs, then 200 with the result (no status).
+    mock = MockTransport()
+    job = _job_api(mock, {"Location": f"{API}/vm/2"}, {
+        f"{API}/vm/2": [Response(202, {"Retry-After": "0"}), Response(202, {"Retry-After": "0"}),
+                        Response.of_json({"name": "vm2", "size": "large"})]})
+    assert job.wait(interval=0.01, timeout=5).data == {"name": "vm2", "size": "large"}
+
+
+def test_a_google_style_operation_is_done_when_it_says_so():
+    mock = MockTransport()
+    job = _job_api(mock, {"Location": f"{API}/operations/op-1"}, {
+        f"{API}/operations/op-1": [
+            Response.of_json({"name": "operations/op-1", "done": False}),
+            Response.of_json({"name": "operations/op-1", "done": True,
+                              "response": {"id": 5}})]})
+    assert job.wait(interval=0.01, timeout=5).data["response"] == {"id": 5}
