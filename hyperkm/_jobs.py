@@ -17,9 +17,10 @@ from typing import Any
 from urllib.parse import urljoin
 
 from . import _deadline, _why
-from ._exceptions import JobFailed, JobTimeout, Timeout
+from ._exceptions import DocumentError, JobFailed, JobTimeout, Timeout
 from ._node import R
 from ._steps import Step
+from ._urls import check_url
 
 __all__ = ["RESULT_RELS", "wait"]
 
@@ -85,7 +86,7 @@ def wait(job: R, *, timeout: float = 300.0, interval: float = 1.0,
         location = response.headers.get("Location")
         result_link = next((link for rel in RESULT_RELS for link in document.links.all(rel)), None)
         if response.status_code in (201, 303) and location:
-            return make(client, urljoin(response.url, location), parent=job,
+            return make(client, _joined(response.url, location, job.url), parent=job,
                             step=Step(None, label="(result)"))
         if response.status_code == 202:
             running = True
@@ -99,7 +100,7 @@ def wait(job: R, *, timeout: float = 300.0, interval: float = 1.0,
                 return status.follow(result_link)
             named = state.get("resourceLocation") or location or _final_location(job)
             if isinstance(named, str) and named:
-                return make(client, urljoin(response.url, named), parent=job,
+                return make(client, _joined(response.url, named, job.url), parent=job,
                                 step=Step(None, label="(result)"))
             return status  # done, and the status is all there is
         pause = _retry_after(response.headers.get("Retry-After"), retry_after_cap)
@@ -112,6 +113,18 @@ def wait(job: R, *, timeout: float = 300.0, interval: float = 1.0,
                 "longer with wait(timeout=...), or poll it again later.", url=job.url,
                 status=status)
         time.sleep(pause)
+
+
+def _joined(base: str, href: str, job_url: str) -> str:
+    """Where a job's status says its result is, as a URL hyperkm will request."""
+    source = f"the result the job at {job_url} names ({href[:200]!r})"
+    try:
+        return check_url(urljoin(base, href.strip()), source=source)
+    except ValueError as exc:  # "http://[::1": not even parseable (DocumentError is one too)
+        if isinstance(exc, DocumentError):
+            raise
+        raise DocumentError(f"refusing {source}: {exc}; the server sent a malformed URL.",
+                            url=job_url) from exc
 
 
 def _final_location(job: R) -> str | None:

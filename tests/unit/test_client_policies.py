@@ -496,3 +496,12 @@ def test_a_google_style_operation_is_done_when_it_says_so():
             Response.of_json({"name": "operations/op-1", "done": True,
                               "response": {"id": 5}})]})
     assert job.wait(interval=0.01, timeout=5).data["response"] == {"id": 5}
+
+
+@pytest.mark.parametrize("where", ["http://[::1", "ftp://x.test/r", "javascript:alert(1)"])
+def test_a_result_location_hyperkm_will_not_request_is_a_document_error(where):
+    job = _job_api(MockTransport(), {"Operation-Location": f"{API}/operations/2"}, {
+        f"{API}/operations/2": Response.of_json({"status": "Succeeded",
+                                                 "resourceLocation": where})})
+    with pytest.raises(hyperkm.DocumentError, match="the result the job"):
+        job.wait(interval=0.01, timeout=5)
