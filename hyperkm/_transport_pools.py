@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from email.message import Message
-from http.client import HTTPMessage
+from http.client import HTTPMessage, IncompleteRead
 from typing import Any
 
 from urllib3 import HTTPResponse
@@ -44,10 +44,14 @@ class _Body(io.BytesIO):
     ``isclosed()`` is true — what urllib3 and cachecontrol check to know a body was read
     (cachecontrol stores, and closes its spool file, only then)."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, declared: int | None = None) -> None:
         super().__init__(data)
         self._size = len(data)
         self.fp: Any = self if data else None
+        # A Content-Length the body does not fill: read whole, it is an IncompleteRead, as
+        # http.client raises for a connection that closed early.
+        self._short = declared - len(data) if declared is not None and declared > len(
+            data) else 0
 
     def _ended(self, chunk: bytes) -> bytes:
         if self.tell() >= self._size:
@@ -55,7 +59,12 @@ class _Body(io.BytesIO):
         return chunk
 
     def read(self, size: int | None = -1) -> bytes:
-        return b"" if self.fp is None else self._ended(super().read(size))
+        if self.fp is None:
+            return b""
+        chunk = self._ended(super().read(size))
+        if self._short and (size is None or size < 0):
+            raise IncompleteRead(chunk, self._short)
+        return chunk
 
     def read1(self, size: int | None = -1) -> bytes:
         return b"" if self.fp is None else self._ended(super().read1(size))
@@ -112,12 +121,17 @@ class TransportPoolMixin:
                             f"hyperkm.testing.Response, not {type(answer).__name__}")
         fields = HTTPHeaderDict()
         for name, value in answer.headers:
-            fields.add(name, value)
-        content = b"" if method == "HEAD" or answer.status in (204, 304) else answer.body
-        if "content-length" not in fields and "transfer-encoding" not in fields:
+            if name.lower() != "transfer-encoding":  # the body is whole, not chunked
+                fields.add(name, value)
+        bodiless = method == "HEAD" or answer.status in (204, 304)  # Content-Length: the GET's
+        content = b"" if bodiless else answer.body
+        declared = fields.get("content-length")
+        if declared is None:
             fields["Content-Length"] = str(len(content))
         response = HTTPResponse(
-            body=_Body(content), headers=fields, status=answer.status, version=11,
+            body=_Body(content, int(declared) if declared and declared.isdigit()
+                       and not bodiless else None),
+            headers=fields, status=answer.status, version=11,
             version_string="HTTP/1.1", reason=answer.reason or None,
             preload_content=preload_content, decode_content=decode_content,
             original_response=_Head(answer, method),  # type: ignore[arg-type]

@@ -505,3 +505,34 @@ def test_a_result_location_hyperkm_will_not_request_is_a_document_error(where):
                                                  "resourceLocation": where})})
     with pytest.raises(hyperkm.DocumentError, match="the result the job"):
         job.wait(interval=0.01, timeout=5)
+
+
+def test_a_mock_answer_copied_from_a_real_one_reads_whole():
+    # Headers copied from a real response may say chunked; a transport's body is whole. A
+    # Content-Length that promises more than the body is a truncated answer, as on the wire.
+    mock = MockTransport()
+    mock.get(f"{API}/a", Response(200, {"Content-Type": "application/json",
+                                        "Transfer-Encoding": "chunked"}, b'{"a": 1}'))
+    mock.get(f"{API}/b", Response(200, {"Content-Type": "application/json",
+                                        "Content-Length": "99"}, b'{"b": 1}'))
+    client = hyperkm.connect(f"{API}/a", transport=mock, retries=0).client
+    assert client.resource(f"{API}/a").data == {"a": 1}
+    with pytest.raises(hyperkm.TransportError):
+        _ = client.resource(f"{API}/b").data
+
+
+def test_head_and_304_keep_the_content_length_of_the_body_they_do_not_carry():
+    mock = MockTransport()
+
+    def handler(request):
+        if request.header("If-None-Match"):
+            return Response(304, {"ETag": '"h"', "Content-Length": "8"})
+        return Response(200, {"Content-Type": "application/json", "ETag": '"h"',
+                              "Cache-Control": "no-cache", "Content-Length": "8"}, b'{"h": 1}')
+
+    mock.get(f"{API}/h", handler)
+    mock.add("HEAD", f"{API}/h", Response(200, {"Content-Length": "8"}, b'{"h": 1}'))
+    root = hyperkm.connect(f"{API}/h", transport=mock, retries=0)
+    assert root.data == {"h": 1} and root.refresh().data == {"h": 1}
+    head = root.client.request("HEAD", f"{API}/h")
+    assert head.status_code == 200 and head.content == b""
