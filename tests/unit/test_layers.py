@@ -12,7 +12,7 @@ PACKAGE = pathlib.Path(__file__).parents[2] / "hyperkm"
 LAYERS = ["_version", "_exceptions", "_transport", "_transport_pools", "_patterns",
           "_deadline", "_urls", "_problem", "_templates", "_links", "_forms", "formats",
           "_deprecation", "_cache", "_http", "_policy", "_responses", "_exchanges", "_oauth",
-          "_download", "_client", "_steps", "_node", "_pages", "_collection", "_jobs",
+          "_sending", "_download", "_client", "_steps", "_node", "_pages", "_collection", "_jobs",
           "_bookmarks", "_actions", "_resource", "check", "_connect"]
 
 
