@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, overload
+from typing import TYPE_CHECKING, Any
 
 import requests
 
-from . import _actions, _bookmarks, _deadline, _jobs, _why
+from . import _actions, _bookmarks, _why
+from ._changes import Changes
 from ._collection import Items
 from ._deprecation import Deprecation, read_deprecation
-from ._exceptions import HyperkmError, TemplateError
+from ._exceptions import HyperkmError
 from ._forms import Action, Actions
 from ._links import Link, Links
-from ._steps import LABEL_FIELDS, Step
+from ._repl import Presentation
+from ._steps import Step
 from .formats import Document
 from .formats._document import NOT_QUICK, LazyMembers
 
@@ -27,17 +27,7 @@ __all__ = ["Resource", "Step"]
 
 
 
-class _ClientDeadline:
-    """The default of ``download(deadline=...)``: the client's own deadline."""
-
-    def __repr__(self) -> str:
-        return "the client's deadline"
-
-
-CLIENT_DEADLINE = _ClientDeadline()
-
-
-class Resource:
+class Resource(Changes, Presentation):
     """A resource of a hypermedia API, identified by its URL.
 
     Creating one costs nothing: the first access to `data`, `links` or
@@ -239,112 +229,6 @@ class Resource:
         self._load(revalidate=True)
         return self
 
-    @overload
-    def download(self, to: None = None, *, deadline: float | _ClientDeadline | None = ...
-                 ) -> bytes: ...
-    @overload
-    def download(self, to: str | os.PathLike[str] | BinaryIO, *,
-                 deadline: float | _ClientDeadline | None = ...) -> int: ...
-
-    def download(self, to: str | os.PathLike[str] | BinaryIO | None = None, *,
-                 deadline: float | _ClientDeadline | None = CLIENT_DEADLINE) -> bytes | int:
-        """The raw body at this URL, whatever its media type (a CSV export, an image).
-
-        Args:
-            to: A path or a binary file object: the body is streamed there, with no size
-                limit, and the number of bytes written is returned. A path is written to a
-                new file beside it and renamed when complete, so a failed download leaves
-                nothing behind and an existing file is replaced only by a whole one. Without
-                ``to``, the body is returned as bytes (within the client's
-                ``max_document_bytes``).
-            deadline: Seconds the whole download may take, body included (default: the
-                client's ``deadline``); ``None`` bounds it by the socket timeouts only, for a
-                large file on a slow link.
-
-        Raises:
-            HTTPError, TransportError: as for any request.
-            Timeout: the download took longer than ``deadline``.
-            DocumentTooLarge: without ``to``, the body is over ``max_document_bytes``.
-        """
-        from ._download import stream_to
-
-        if to is None:
-            return self._client.request("GET", self.url, headers={"Accept": "*/*"}).content
-        seconds = self._client.deadline if isinstance(deadline, _ClientDeadline) else deadline
-        with _deadline.running(seconds) as bound:
-            response = self._client.request("GET", self.url, headers={"Accept": "*/*"},
-                                            stream=True)
-            return stream_to(response, to, bound)
-
-    def wait(self, *, timeout: float = 300.0, interval: float = 1.0, max_interval: float = 10.0,
-             on_progress: Callable[[Any, Resource], None] | None = None) -> Resource:
-        """Poll this asynchronous job's status until it is done; return the result resource.
-
-        The job is done when its status answers 201 or 303 with ``Location``, says
-        ``completed: true`` (or a finished ``status``), or links to its results
-        (``query-results``, ``results``, ``result``). Between polls it honours ``Retry-After``,
-        else waits ``interval`` seconds, growing to ``max_interval``.
-
-        Args:
-            timeout: Seconds to wait in all.
-            interval: First pause between polls.
-            max_interval: Longest pause between polls.
-            on_progress: Called after every poll with the ``progress`` the server gave (0..1)
-                or ``None``, and the status resource.
-
-        Raises:
-            JobFailed: the status reports an ``error`` (or a failed ``status``).
-            JobTimeout: not done within ``timeout``.
-            HTTPError: the status answered 4xx/5xx (with the server's message).
-        """
-        result: Resource = _jobs.wait(self, timeout=timeout, interval=interval,
-                                      max_interval=max_interval, retry_after_cap=30.0,
-                                      on_progress=on_progress)
-        return result
-
-    # -- writes -------------------------------------------------------------------------
-
-    def post(self, json: Any = None, *, headers: Mapping[str, str] | None = None) -> Resource:
-        """POST ``json`` to this resource.
-
-        Returns:
-            The resource named by the response's ``Location`` (a new resource, or the status of
-            an asynchronous job after ``202 Accepted``), else the response's own document.
-        """
-        return self._write("POST", json, None, headers)
-
-    def put(self, json: Any = None, *, if_match: str | bool | None = None,
-            headers: Mapping[str, str] | None = None) -> Resource:
-        """PUT ``json``, with ``If-Match`` set to the ETag of the state at hand.
-
-        Args:
-            json: The new representation.
-            if_match: An ETag to send instead, or ``False`` to send no ``If-Match``.
-            headers: Extra request headers.
-
-        Raises:
-            PreconditionFailed: the resource changed since it was read; ``.current`` holds
-                its current state.
-        """
-        return self._write("PUT", json, if_match, headers)
-
-    def patch(self, json: Any = None, *, if_match: str | bool | None = None,
-              headers: Mapping[str, str] | None = None) -> Resource:
-        """PATCH ``json`` (``If-Match`` as in `put`); returns this resource, updated from
-        the response when the server sends the new representation."""
-        return self._write("PATCH", json, if_match, headers)
-
-    def delete(self, *, if_match: str | bool | None = None,
-               headers: Mapping[str, str] | None = None) -> Resource:
-        """DELETE this resource (``If-Match`` as in `put`)."""
-        return self._write("DELETE", None, if_match, headers)
-
-    def _write(self, method: str, json_body: Any, if_match: str | bool | None,
-               headers: Mapping[str, str] | None) -> Resource:
-        result: Resource = _actions.write(self, method, self.url, json_body=json_body,
-                                          headers=headers, if_match=if_match)
-        return result
-
     # -- affordances ----------------------------------------------------------------------
 
     @property
@@ -480,90 +364,6 @@ class Resource:
         """
         return _bookmarks.bookmark_of(self, member_key=member_key).to_json()
 
-    # -- presentation -------------------------------------------------------------------
-
-    @property
-    def breadcrumb(self) -> list[str]:
-        """The steps from the starting resource to this one (``["products", "[id=e706…]"]``)."""
-        steps: list[str] = []
-        node: Resource | None = self
-        while node is not None and node.step is not None:
-            steps.append(str(node.step))
-            node = node.parent
-        return steps[::-1]
-
-    # -- the Python REPL ------------------------------------------------------------------
-
-    def __getitem__(self, rel: str) -> Resource:
-        """``resource["accounts"]`` is ``resource.follow("accounts")``."""
-        if not isinstance(rel, str):
-            raise TypeError("index a Resource by rel (a string); use .items() for members")
-        return self.follow(rel)
-
-    def _ipython_key_completions_(self) -> list[str]:
-        return self.links.rels
-
-    def __getattr__(self, name: str) -> Resource:
-        # Attribute-style navigation for rels that are identifiers: root.accounts. Only
-        # called when normal lookup fails; private and dunder names never fetch anything.
-        if name.startswith("_"):
-            raise AttributeError(name)
-        # Anything but AttributeError out of __getattr__ breaks hasattr(), getattr(x, n, None)
-        # and so the plain REPL's tab completion (rlcompleter): a templated rel that needs
-        # variables, or a fetch that fails, says why as an AttributeError.
-        try:
-            links = self.links
-            if links.get(name) is not None:
-                return self.follow(name)
-        except HyperkmError as exc:
-            hint = (f"; use .follow({name!r}, {', '.join(v + '=...' for v in exc.missing)})"
-                    if isinstance(exc, TemplateError) and exc.missing else "")
-            raise AttributeError(f"{name}: {exc}{hint}") from exc
-        import difflib
-
-        close = difflib.get_close_matches(name, [r for r in links.rels if r.isidentifier()],
-                                          n=1)
-        raise AttributeError(
-            f"Resource has no attribute or rel {name!r}"
-            + (f"; did you mean {close[0]!r}?" if close else f"; rels: {', '.join(links.rels)}"))
-
-    def __dir__(self) -> list[str]:
-        names = list(super().__dir__())
-        held = self._held()
-        if held is not None:  # dir() must not send requests
-            names += [r for r in held.links.rels if r.isidentifier()]
-        return sorted(set(names))
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython
-        printer.text(repr(self) if cycle else self.summary())
-
-    def __rich__(self) -> str:
-        return self.summary()
-
-    def summary(self) -> str:
-        """URL, fetched or not, a short state summary and the links as a table."""
-        held = self._held()
-        if held is None:
-            return f"{self.url}  (not fetched yet: use .data or .links)"
-        return f"{self.url}\n{_summary(held)}\n\n{held.links.table()}"
-
-    def __repr__(self) -> str:
-        doc = self._held()
-        job = self.write_response is not None and self.write_response.status_code == 202
-        if doc is None:
-            return f"<{'Job' if job else 'Resource'} {self.url} (not fetched)>"
-        if job:
-            # An asynchronous job: its state and progress, as its status last said them.
-            state = doc.data if isinstance(doc.data, dict) else {}
-            phase = state.get("status") or ("done" if state.get("completed") is True
-                                            else "running")
-            progress = state.get("progress")
-            shown = f" {progress:.0%}" if isinstance(progress, (int, float)) and not \
-                isinstance(progress, bool) else ""
-            return f"<Job {self.url} {phase}{shown} — .wait() for its result>"
-        rels = ", ".join(doc.links.rels[:8]) + (" …" if len(doc.links.rels) > 8 else "")
-        return f"<Resource {self.url} {_summary(doc)} rels=[{rels}]>"
-
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Resource) and other.url == self.url and (
             other._client is self._client)
@@ -580,23 +380,6 @@ class _MemberSource:
     def __init__(self, build: Callable[[Any, int], Document], position: int,
                  quick_state: Callable[[Any], Any] | None = None) -> None:
         self.build, self.position, self.quick_state = build, position, quick_state
-
-
-def _summary(doc: Document) -> str:
-    if doc.items is not None:
-        total = doc.page.total
-        return f"collection: {len(doc.items)} on this page" + (
-            f" of {total}" if total is not None else "")
-    data = doc.data
-    if isinstance(data, dict):
-        for key in (*LABEL_FIELDS, "id"):
-            if isinstance(data.get(key), (str, int)):
-                return f"{key}={data[key]!r}"
-        return f"{{{', '.join(list(data)[:4])}{', …' if len(data) > 4 else ''}}}"
-    if data is None:
-        return "(no state)"
-    text = json.dumps(data)
-    return text if len(text) < 40 else text[:37] + "…"
 
 
 # Public classes report the module users import them from (tracebacks, reprs, help()).

@@ -32,6 +32,8 @@ def test_site_builds_strictly(tmp_path):
     # (they were not, until the reference asked for inherited members).
     for member in ("fetch", "request", "use", "use_token", "allowed_methods", "check"):
         assert f'id="hyperkm.Client.{member}"' in reference, member
+    for member in ("post", "put", "patch", "delete", "wait", "download", "follow", "items"):
+        assert f'id="hyperkm.Resource.{member}"' in reference, member
 
 
 def test_cli_page_documents_every_command_and_exit_code():

@@ -13,7 +13,7 @@ LAYERS = ["_version", "_exceptions", "_transport", "_transport_pools", "_pattern
           "_deadline", "_urls", "_problem", "_templates", "_links", "_forms", "formats",
           "_deprecation", "_cache", "_http", "_policy", "_responses", "_exchanges", "_oauth",
           "_sending", "_download", "_client", "_steps", "_node", "_pages", "_collection", "_jobs",
-          "_bookmarks", "_actions", "_resource", "check", "_connect"]
+          "_bookmarks", "_actions", "_changes", "_repl", "_resource", "check", "_connect"]
 
 
 def imports_of(path: pathlib.Path) -> list[tuple[str, int]]:
