@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -88,6 +89,9 @@ def _hint(status: int, url: str, token_sent: bool, response: requests.Response,
         if not token:
             return "No token was sent; pass token= to hyperkm.connect() or set HYPERKM_TOKEN."
         return "The server rejected the token; check that it is valid and not revoked."
+    limited = _rate_limited(response.headers) if status in (403, 429) else None
+    if limited:
+        return limited
     if status == 403:
         return "The token is valid but may not see this resource."
     if status == 404:
@@ -113,6 +117,25 @@ def _hint(status: int, url: str, token_sent: bool, response: requests.Response,
     if status >= 500:
         return "The server failed; retrying later may help."
     return "Check the request's variables and body."
+
+
+def _rate_limited(headers: Any) -> str | None:
+    """What a 403 or 429 says of a rate limit that is used up: GitHub's ``X-RateLimit-*``
+    (a 403 there means "wait", not "forbidden") and the IETF draft's ``RateLimit-*``."""
+    remaining = headers.get("X-RateLimit-Remaining") or headers.get("RateLimit-Remaining")
+    if remaining is None or remaining.strip() != "0":
+        return None
+    reset = (headers.get("X-RateLimit-Reset") or headers.get("RateLimit-Reset") or "").strip()
+    when = ""
+    if reset.isdigit():
+        value = int(reset)
+        if value > 1_000_000_000:  # an epoch time (GitHub), else seconds from now (IETF)
+            stamp = datetime.fromtimestamp(value, tz=UTC)
+            when = f"; it resets at {stamp:%H:%M:%S} UTC"
+        else:
+            when = f"; it resets in {value} s"
+    return (f"The API's rate limit is used up (RateLimit-Remaining: 0){when}. Wait, or use a "
+            "token with a higher limit; this is not a permission problem.")
 
 
 def _phrase(status: int) -> str:

@@ -536,3 +536,19 @@ def test_head_and_304_keep_the_content_length_of_the_body_they_do_not_carry():
     assert root.data == {"h": 1} and root.refresh().data == {"h": 1}
     head = root.client.request("HEAD", f"{API}/h")
     assert head.status_code == 200 and head.content == b""
+
+
+@pytest.mark.parametrize(("status", "headers", "expected"), [
+    (403, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1893456000"},
+     "rate limit is used up (RateLimit-Remaining: 0); it resets at 00:00:00 UTC"),
+    (429, {"RateLimit-Remaining": "0", "RateLimit-Reset": "30"}, "it resets in 30 s"),
+    (403, {"X-RateLimit-Remaining": "12"}, "may not see this resource"),
+    (403, {}, "may not see this resource"),
+])
+def test_a_used_up_rate_limit_is_said_so_not_taken_for_a_permission(status, headers, expected):
+    mock = MockTransport()
+    mock.get(f"{API}/", Response.of_json({"message": "API rate limit exceeded"}, status=status,
+                                         headers=headers))
+    with pytest.raises(hyperkm.HTTPError) as caught:
+        _ = hyperkm.connect(f"{API}/", transport=mock, retries=0).data
+    assert expected in str(caught.value)
