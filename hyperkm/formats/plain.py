@@ -8,7 +8,12 @@ detected by their braces — marked ``source="inferred"``: the API did not say t
 controls, hyperkm guessed it. Only absolute http(s) URLs of the top-level object count.
 
 A JSON array of objects is a page of a collection whose members are those objects, each at
-its own ``url`` when it has one (GitHub's lists; json-server's have none).
+its own ``url`` when it has one (GitHub's lists; json-server's have none). So is the paging
+envelope most REST frameworks write: one array of objects under ``results`` (Django REST
+framework), ``data`` (Laravel), ``value`` (Azure, OData without its annotations), ``items``,
+``content``, ``records`` or ``entries``, beside a URL to the next page (``next``,
+``nextLink``, ``next_page_url``, ``@odata.nextLink``) or a count (``count``, ``total``,
+``totalCount``, ``@odata.count``) — read as members, ``next``/``prev`` links and the total.
 
 GitHub's ``{/number}`` leaves a path segment out when no number is given (the collection):
 for an inferred template such an expression is optional when following it (a GET), and a
@@ -21,8 +26,8 @@ from typing import Any
 
 from .._exceptions import DocumentError
 from .._links import Link, Links
-from ._common import looks_templated
-from ._document import Document
+from ._common import lenient, looks_templated
+from ._document import Document, Page
 
 __all__ = ["PlainJsonFormat", "inferred_links"]
 
@@ -64,6 +69,9 @@ class PlainJsonFormat:
 
     def parse(self, obj: Any, url: str) -> Document:
         if isinstance(obj, dict):
+            envelope = _paging_envelope(obj)
+            if envelope is not None:
+                return self._page(obj, url, envelope)
             links = inferred_links(obj, url)
             own = next((link.href for link in links if link.rel == "self"
                         and not link.templated), None)
@@ -76,10 +84,48 @@ class PlainJsonFormat:
             return Document(url, format=self.name, data=obj, links=Links(), items=members)
         return Document(url, format=self.name, data=obj, links=Links())
 
+    def _page(self, obj: dict[str, Any], url: str, members_key: str) -> Document:
+        lenient("paging-envelope", "hyperkm: %s is plain JSON with a paging envelope "
+                "(members under %r); read as a collection page, its next/previous URLs as "
+                "links", url, members_key)
+        paging = _NEXT_KEYS + _PREV_KEYS
+        links = inferred_links({k: v for k, v in obj.items() if k not in paging}, url)
+        for rel, keys in (("next", _NEXT_KEYS), ("prev", _PREV_KEYS)):
+            href = next((obj[k] for k in keys if isinstance(obj.get(k), str) and obj[k]), None)
+            if href is not None:
+                try:
+                    links.append(Link.create(rel, href, base=url, source="inferred"))
+                except (DocumentError, TypeError, ValueError):
+                    pass  # not a URL after all: the walk ends here
+        total = next((obj[k] for k in _TOTAL_KEYS if type(obj.get(k)) is int
+                      and 0 <= obj[k] < 10**15), None)
+        members = [self._member(x, url) for x in obj[members_key]]
+        return Document(url, format=self.name, data=obj, links=Links(links), items=members,
+                        page=Page(total=total))
+
     def _member(self, obj: dict[str, Any], base: str) -> Document:
         doc = self.parse(obj, base)
         doc.has_own_url = _has_url(obj)
         return doc
+
+
+#: Where paging envelopes keep their members, their next and previous pages, and the total.
+_MEMBER_KEYS = ("results", "data", "value", "items", "content", "records", "entries")
+_NEXT_KEYS = ("next", "nextLink", "next_page_url", "@odata.nextLink", "next_url")
+_PREV_KEYS = ("previous", "prev", "prevLink", "prev_page_url", "previous_page_url")
+_TOTAL_KEYS = ("count", "total", "totalCount", "total_count", "@odata.count", "totalItems")
+
+
+def _paging_envelope(obj: dict[str, Any]) -> str | None:
+    """The key of the members, if ``obj`` is a paging envelope (see the module's doc)."""
+    found = [k for k in _MEMBER_KEYS if isinstance(obj.get(k), list)
+             and all(type(x) is dict for x in obj[k])]
+    if len(found) != 1:
+        return None
+    paging = any(k in obj for k in _NEXT_KEYS + _PREV_KEYS + _TOTAL_KEYS)
+    # Azure's last page, and OData without annotations, are {"value": [...]} alone.
+    alone = found[0] == "value" and all(k == "value" or k.startswith("@odata.") for k in obj)
+    return found[0] if paging or alone else None
 
 
 def _has_url(obj: Any) -> bool:

@@ -552,3 +552,51 @@ def test_a_used_up_rate_limit_is_said_so_not_taken_for_a_permission(status, head
     with pytest.raises(hyperkm.HTTPError) as caught:
         _ = hyperkm.connect(f"{API}/", transport=mock, retries=0).data
     assert expected in str(caught.value)
+
+
+def _envelope_pages(kind: str, total: int = 7, size: int = 3):
+    """Paging envelopes as Django REST framework, Laravel, Azure and GitHub's search write
+    them (their documented shapes), three members a page."""
+    from urllib.parse import parse_qs, urlsplit
+
+    def handler(request):
+        page = int(parse_qs(urlsplit(request.url).query).get("page", ["1"])[0])
+        items = [{"id": i} for i in range((page - 1) * size, min(page * size, total))]
+        last = -(-total // size)
+        following = f"{API}/things?page={page + 1}" if page < last else None
+        previous = f"{API}/things?page={page - 1}" if page > 1 else None
+        if kind == "drf":  # rest_framework.pagination.PageNumberPagination
+            body = {"count": total, "next": following, "previous": previous, "results": items}
+        elif kind == "laravel":  # LengthAwarePaginator::toArray()
+            body = {"current_page": page, "data": items, "first_page_url": f"{API}/things?page=1",
+                    "from": (page - 1) * size + 1, "last_page": last, "next_page_url": following,
+                    "path": f"{API}/things", "per_page": size, "prev_page_url": previous,
+                    "to": (page - 1) * size + len(items), "total": total}
+        elif kind == "azure":  # Azure REST: value + nextLink, none on the last page
+            body = {"value": items, **({"nextLink": following} if following else {})}
+        else:  # GitHub search: total_count + items, pages in the Link header
+            body = {"total_count": total, "incomplete_results": False, "items": items}
+        headers = {"Link": f'<{following}>; rel="next"'} if following and kind == "github" \
+            else {}
+        return Response.of_json(body, headers=headers)
+
+    return handler
+
+
+@pytest.mark.parametrize("kind", ["drf", "laravel", "azure", "github"])
+def test_paging_envelopes_of_plain_json_are_collections(kind):
+    mock = MockTransport()
+    mock.get(f"{API}/things", _envelope_pages(kind))
+    things = hyperkm.connect(f"{API}/things", transport=mock)
+    assert [t.data["id"] for t in things.items()] == list(range(7))
+    assert len(things.items()) == 7
+    assert "next" in things.links.rels
+    assert things.document.format == "json"
+
+
+def test_an_object_that_merely_holds_a_list_is_no_collection():
+    mock = MockTransport()
+    mock.get(f"{API}/user", Response.of_json({"name": "x", "data": [{"a": 1}], "roles": []}))
+    user = hyperkm.connect(f"{API}/user", transport=mock)
+    assert user.document.items is None  # a list among other state, with no paging words
+    assert user.data["data"] == [{"a": 1}]
