@@ -22,6 +22,7 @@ PUT, PATCH or DELETE on a resource reached without it is refused (see ``_actions
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from .._exceptions import DocumentError
@@ -92,11 +93,9 @@ class PlainJsonFormat:
         links = inferred_links({k: v for k, v in obj.items() if k not in paging}, url)
         for rel, keys in (("next", _NEXT_KEYS), ("prev", _PREV_KEYS)):
             href = next((obj[k] for k in keys if isinstance(obj.get(k), str) and obj[k]), None)
-            if href is not None:
-                try:
+            if href is not None:  # (not a URL after all: no link, the walk ends here)
+                with contextlib.suppress(DocumentError, TypeError, ValueError):
                     links.append(Link.create(rel, href, base=url, source="inferred"))
-                except (DocumentError, TypeError, ValueError):
-                    pass  # not a URL after all: the walk ends here
         total = next((obj[k] for k in _TOTAL_KEYS if type(obj.get(k)) is int
                       and 0 <= obj[k] < 10**15), None)
         members = [self._member(x, url) for x in obj[members_key]]
