@@ -127,11 +127,12 @@ def _rate_limited(headers: Any) -> str | None:
         return None
     reset = (headers.get("X-RateLimit-Reset") or headers.get("RateLimit-Reset") or "").strip()
     when = ""
-    if reset.isdigit():
+    if reset.isdigit() and len(reset) <= 12:  # a longer number is no time at all
         value = int(reset)
         if value > 1_000_000_000:  # an epoch time (GitHub), else seconds from now (IETF)
-            stamp = datetime.fromtimestamp(value, tz=UTC)
-            when = f"; it resets at {stamp:%H:%M:%S} UTC"
+            with contextlib.suppress(OverflowError, OSError, ValueError):
+                stamp = datetime.fromtimestamp(value, tz=UTC)
+                when = f"; it resets at {stamp:%H:%M:%S} UTC"
         else:
             when = f"; it resets in {value} s"
     return (f"The API's rate limit is used up (RateLimit-Remaining: 0){when}. Wait, or use a "

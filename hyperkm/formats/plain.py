@@ -34,6 +34,8 @@ __all__ = ["PlainJsonFormat", "inferred_links"]
 
 #: Properties read as links at most per object (a hostile object of 10^6 URLs costs little).
 MAX_INFERRED = 256
+#: The longest value read as a link's href (a longer one stays state).
+MAX_HREF = 8192
 
 
 class PlainJsonFormat:
@@ -92,7 +94,8 @@ class PlainJsonFormat:
         paging = _NEXT_KEYS + _PREV_KEYS
         links = inferred_links({k: v for k, v in obj.items() if k not in paging}, url)
         for rel, keys in (("next", _NEXT_KEYS), ("prev", _PREV_KEYS)):
-            href = next((obj[k] for k in keys if isinstance(obj.get(k), str) and obj[k]), None)
+            href = next((obj[k] for k in keys if isinstance(obj.get(k), str)
+                         and 0 < len(obj[k]) <= MAX_HREF), None)
             if href is not None:  # (not a URL after all: no link, the walk ends here)
                 with contextlib.suppress(DocumentError, TypeError, ValueError):
                     links.append(Link.create(rel, href, base=url, source="inferred"))
@@ -140,7 +143,7 @@ def inferred_links(obj: dict[str, Any], base: str) -> list[Link]:
         if len(links) >= MAX_INFERRED:
             break
         if not isinstance(key, str) or not isinstance(value, str) or not key \
-                or not value.startswith(("https://", "http://")) or len(value) > 8192:
+                or not value.startswith(("https://", "http://")) or len(value) > MAX_HREF:
             continue
         rel = "self" if key == "url" else (key[:-4] if key.endswith("_url") and len(key) > 4
                                             else key)

@@ -600,3 +600,21 @@ def test_an_object_that_merely_holds_a_list_is_no_collection():
     user = hyperkm.connect(f"{API}/user", transport=mock)
     assert user.document.items is None  # a list among other state, with no paging words
     assert user.data["data"] == [{"a": 1}]
+
+
+@pytest.mark.parametrize("reset", ["9" * 30, "99999999999", "-5", "soon"])
+def test_a_rate_limit_reset_no_clock_can_show_is_left_out_not_raised(reset):
+    mock = MockTransport()
+    mock.get(f"{API}/", Response(403, {"X-RateLimit-Remaining": "0",
+                                       "X-RateLimit-Reset": reset}))
+    with pytest.raises(hyperkm.Forbidden, match="rate limit is used up"):
+        _ = hyperkm.connect(f"{API}/", transport=mock, retries=0).data
+
+
+def test_a_paging_envelopes_next_href_is_bounded():
+    mock = MockTransport()
+    mock.get(f"{API}/c", Response.of_json({"results": [{"id": 1}], "count": 1,
+                                           "next": f"{API}/c?x=" + "a" * 20000}))
+    things = hyperkm.connect(f"{API}/c", transport=mock)
+    assert [t.data["id"] for t in things.items()] == [1]
+    assert "next" not in things.links.rels
