@@ -39,6 +39,9 @@ PAGE_NUMBER_VARIABLES = ("page", "page[number]")
 
 PageUrl = Callable[[int], str]
 
+#: The most pages a 'last' link is believed to stand for (len() must fit a machine integer).
+MAX_PAGES = 10**9
+
 
 def derive(first: R) -> tuple[PageUrl, int] | tuple[None, str]:
     """A function giving page *k*'s URL (k = 0 is the first page) and the number of pages —
@@ -90,7 +93,9 @@ def _index_of(make: PageUrl, target: str) -> int | None:
     if value is None or step <= 0 or (value - start) % step:
         return None
     k = (value - start) // step
-    return k if k >= 0 and normalised(make(k)) == normalised(target) else None
+    if not 0 <= k < MAX_PAGES:
+        return None  # a 'last' page no collection has: walk instead of planning for it
+    return k if normalised(make(k)) == normalised(target) else None
 
 
 def _numbers(url: str) -> dict[str, int]:

@@ -618,3 +618,18 @@ def test_a_paging_envelopes_next_href_is_bounded():
     things = hyperkm.connect(f"{API}/c", transport=mock)
     assert [t.data["id"] for t in things.items()] == [1]
     assert "next" not in things.links.rels
+
+
+def test_a_last_link_to_an_absurd_page_is_not_believed():
+    mock = MockTransport()
+
+    def handler(request):
+        links = [f'<{API}/issues?per_page=10&page=2>; rel="next"',
+                 f'<{API}/issues?per_page=10&page={10 ** 40}>; rel="last"']
+        return Response.of_json([{"id": i} for i in range(10)],
+                                headers={"Link": ", ".join(links)} if "page=2" not in
+                                request.url else {})
+
+    mock.get(f"{API}/issues", handler)
+    issues = hyperkm.connect(f"{API}/issues?per_page=10", transport=mock)
+    assert len(issues.items()) == 20  # counted by walking, not 10^41
