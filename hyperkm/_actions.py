@@ -16,11 +16,11 @@ from urllib.parse import urljoin
 import requests
 
 from . import formats
-from ._exceptions import DocumentError, HyperkmError, PreconditionFailed, TemplateError
+from ._exceptions import HyperkmError, PreconditionFailed, TemplateError
 from ._forms import JSON, Action, encode
 from ._node import R
 from ._steps import Step
-from ._urls import check_url, normalised
+from ._urls import join_checked, normalised
 
 __all__ = ["bind", "submit", "write"]
 
@@ -122,14 +122,9 @@ def result_of(resource: R, method: str, url: str, response: requests.Response
                 break
     created = response.status_code == 201
     if location:
-        source = (f"the {header} header of {response.status_code} from {method} {url} — it "
-                  f"said {location[:200]!r}")
-        try:
-            joined = urljoin(response.url, location.strip())
-        except ValueError as exc:  # "http://[::1": not even parseable
-            raise DocumentError(f"refusing to follow {source}: {exc}; the server sent a "
-                                "malformed Location.", url=url) from exc
-        target = check_url(joined, source=source)
+        target = join_checked(response.url, location, url=url,
+                              source=f"the {header} header of {response.status_code} from "
+                                     f"{method} {url}")
         content_location = response.headers.get("Content-Location")
         # The body describes the new resource if Content-Location says so (RFC 9110 8.7),
         # or, for 201 Created, if it is that resource: its own URL is the Location

@@ -14,13 +14,12 @@ import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin
 
 from . import _deadline, _why
-from ._exceptions import DocumentError, JobFailed, JobTimeout, Timeout
+from ._exceptions import JobFailed, JobTimeout, Timeout
 from ._node import R
 from ._steps import Step
-from ._urls import check_url
+from ._urls import join_checked
 
 __all__ = ["RESULT_RELS", "wait"]
 
@@ -117,14 +116,8 @@ def wait(job: R, *, timeout: float = 300.0, interval: float = 1.0,
 
 def _joined(base: str, href: str, job_url: str) -> str:
     """Where a job's status says its result is, as a URL hyperkm will request."""
-    source = f"the result the job at {job_url} names ({href[:200]!r})"
-    try:
-        return check_url(urljoin(base, href.strip()), source=source)
-    except ValueError as exc:  # "http://[::1": not even parseable (DocumentError is one too)
-        if isinstance(exc, DocumentError):
-            raise
-        raise DocumentError(f"refusing {source}: {exc}; the server sent a malformed URL.",
-                            url=job_url) from exc
+    return join_checked(base, href, source=f"the result the job at {job_url} names",
+                        url=job_url)
 
 
 def _final_location(job: R) -> str | None:

@@ -8,11 +8,10 @@ import contextlib
 import json
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag
 
 from . import formats
-from ._exceptions import DocumentError
-from ._urls import check_url
+from ._urls import join_checked
 
 __all__ = ["MAX_REDIRECTS", "REDIRECTS", "credential_identity", "read_options",
            "redirect_hop", "timeout_within", "without_credentials"]
@@ -40,13 +39,8 @@ def redirect_hop(method: str, url: str, status: int, location: str | None, base:
     """
     if status not in REDIRECTS or not location:
         return None
-    source = f"the Location header of {status} from {url}"
-    try:
-        joined = urljoin(base, location.strip())
-    except ValueError as exc:  # "http://[::1": not even parseable
-        raise DocumentError(f"refusing to follow {source} ({location[:200]!r}): {exc}; the "
-                            "server sent a malformed Location.", url=url) from exc
-    target = check_url(joined, source=source)
+    target = join_checked(base, location, source=f"the Location header of {status} from {url}",
+                          url=url)
     # RFC 9110 15.4: 303 always becomes GET; 301/302 turn POST into GET in practice.
     if status == 303 or (status in (301, 302) and method == "POST"):
         # The GET that follows reads another resource: the body's headers and the write's

@@ -70,6 +70,22 @@ def check_url(url: str, *, source: str = "a link") -> str:
     return url
 
 
+def join_checked(base: str, reference: str, *, source: str, url: str | None = None) -> str:
+    """``reference`` (a Location, a result URL a server names) resolved against ``base`` and
+    checked as `check_url` does; one it cannot even parse (``http://[::1``) is refused the
+    same way, naming ``source``.
+
+    Raises:
+        DocumentError: the reference is unparseable or names no URL hyperkm will request.
+    """
+    try:
+        joined = urljoin(base, reference.strip())
+    except ValueError as exc:
+        raise DocumentError(f"refusing to follow {source} ({reference[:200]!r}): {exc}; the "
+                            "server sent a malformed URL.", url=url or base) from exc
+    return check_url(joined, source=source)
+
+
 def _problem(url: str) -> str | None:
     if not isinstance(url, str):
         return f"expected a string, got {type(url).__name__}"
