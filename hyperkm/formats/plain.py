@@ -75,6 +75,10 @@ class PlainJsonFormat:
             envelope = _paging_envelope(obj)
             if envelope is not None:
                 return self._page(obj, url, envelope)
+        return self._parse(obj, url)
+
+    def _parse(self, obj: Any, url: str) -> Document:
+        if isinstance(obj, dict):
             links = inferred_links(obj, url)
             own = next((link.href for link in links if link.rel == "self"
                         and not link.templated), None)
@@ -106,7 +110,7 @@ class PlainJsonFormat:
                         page=Page(total=total))
 
     def _member(self, obj: dict[str, Any], base: str) -> Document:
-        doc = self.parse(obj, base)
+        doc = self._parse(obj, base)  # a member is no page (an order's items and total)
         doc.has_own_url = _has_url(obj)
         return doc
 
@@ -124,7 +128,10 @@ def _paging_envelope(obj: dict[str, Any]) -> str | None:
              and all(type(x) is dict for x in obj[k])]
     if len(found) != 1:
         return None
-    paging = any(k in obj for k in _NEXT_KEYS + _PREV_KEYS + _TOTAL_KEYS)
+    # A paging word with a paging value: a URL or null beside the members, an integer count.
+    paging = any(k in obj and (obj[k] is None or isinstance(obj[k], str))
+                 for k in _NEXT_KEYS + _PREV_KEYS) or any(
+                     type(obj.get(k)) is int for k in _TOTAL_KEYS)
     # Azure's last page, and OData without annotations, are {"value": [...]} alone.
     alone = found[0] == "value" and all(k == "value" or k.startswith("@odata.") for k in obj)
     return found[0] if paging or alone else None

@@ -633,3 +633,15 @@ def test_a_last_link_to_an_absurd_page_is_not_believed():
     mock.get(f"{API}/issues", handler)
     issues = hyperkm.connect(f"{API}/issues?per_page=10", transport=mock)
     assert len(issues.items()) == 20  # counted by walking, not 10^41
+
+
+def test_members_of_a_page_are_never_pages_themselves():
+    # An order holds its line items and a total: as a member of a list it stays one member.
+    mock = MockTransport()
+    mock.get(f"{API}/orders", Response.of_json(
+        [{"id": 1, "items": [{"sku": "a"}], "total": 3}, {"id": 2, "items": [], "total": 0}]))
+    orders = hyperkm.connect(f"{API}/orders", transport=mock)
+    members = list(orders.items())
+    assert [m.data["id"] for m in members] == [1, 2]
+    assert all(m.document.items is None for m in members)
+    assert members[0].data["items"] == [{"sku": "a"}]
