@@ -645,3 +645,8 @@ def test_members_of_a_page_are_never_pages_themselves():
     assert [m.data["id"] for m in members] == [1, 2]
     assert all(m.document.items is None for m in members)
     assert members[0].data["items"] == [{"sku": "a"}]
+    # and where plain JSON itself reads the list (no other format claims it)
+    from hyperkm.formats import PlainJsonFormat
+
+    page = PlainJsonFormat().parse([{"id": 1, "items": [{"sku": "a"}], "total": 3}], API)
+    assert page.items is not None and page.items[0].items is None
