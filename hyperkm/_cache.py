@@ -27,6 +27,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Collection, Iterator, Mapping
+from contextvars import ContextVar
 from datetime import datetime
 from email.utils import parsedate_tz
 from functools import partial
@@ -47,7 +48,7 @@ from urllib3.exceptions import InvalidHeader, MaxRetryError, TimeoutError
 from urllib3.util.retry import Retry
 from urllib3.util.url import _encode_target
 
-from . import _deadline
+from . import _bridge, _deadline
 from ._exceptions import ConfigurationError
 from ._transport import Transport
 from ._transport_pools import TransportPoolMixin
@@ -663,7 +664,9 @@ class _WatchedHTTPSConnection(RememberedSocket, HTTPSConnection):
     pass
 
 
-_targets = threading.local()
+# Context variables, not thread-locals: per thread as before, and per greenlet too — the
+# requests hyperkm.aio runs concurrently share one thread (see _bridge).
+_written: ContextVar[str | None] = ContextVar("hyperkm_written_target", default=None)
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
@@ -676,20 +679,20 @@ class _WatchedHTTPPool(HTTPConnectionPool):
         # urllib3 re-encodes the target ("[" as "%5B", "%5b" as "%5B") before sending it:
         # remember the one given, for _make_request. A retry calls urlopen again with the
         # re-encoded form: the outermost call's target stays.
-        outer = getattr(_targets, "written", None)
-        if outer is None or _encoded(outer) != url:
-            _targets.written = url
+        outer = _written.get()
+        token = _written.set(url) if outer is None or _encoded(outer) != url else None
         try:
             return super().urlopen(method, url, *args, **kwargs)
         finally:
-            _targets.written = outer
+            if token is not None:
+                _written.reset(token)
 
     def _make_request(self, conn: Any, method: str, url: str, *args: Any,
                       **kwargs: Any) -> Any:
         return super()._make_request(conn, method, self._as_written(url), *args, **kwargs)
 
     def _as_written(self, url: str) -> str:
-        written: str | None = getattr(_targets, "written", None)
+        written = _written.get()
         if written is not None and written != url and written.startswith("/") \
                 and _encoded(written) == url:
             return written  # the same target, as written (never one urllib3 did not agree to)
@@ -848,18 +851,17 @@ def make_cache(spec: Any, token: str | None) -> BaseCache | None:
     return _Namespaced(inner, namespace_for(token))
 
 
-_retry_notes = threading.local()
+_retry_note: ContextVar[Any] = ContextVar("hyperkm_retry_note", default=None)
 
 
 @contextlib.contextmanager
 def retry_notes(note: Any) -> Iterator[None]:
     """Send notes about retries made in this thread, during the block, to ``note``."""
-    previous = getattr(_retry_notes, "note", None)
-    _retry_notes.note = note
+    token = _retry_note.set(note)
     try:
         yield
     finally:
-        _retry_notes.note = previous
+        _retry_note.reset(token)
 
 
 class _CappedRetry(Retry):
@@ -889,7 +891,7 @@ class _CappedRetry(Retry):
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
         # Say that (and why, and how long) a request waits before it is sent again: the
         # client's note hook (the CLI prints it on stderr, the shell in its trace).
-        note = getattr(_retry_notes, "note", None)
+        note = _retry_note.get()
         last = self.history[-1] if self.history else None
         if note is not None and last is not None:
             wait = self.get_retry_after(response) if (
@@ -901,7 +903,14 @@ class _CappedRetry(Retry):
             with contextlib.suppress(Exception):  # a hook never breaks a request
                 note(f"{last.method} {last.url}: answered {why}; retrying in {wait:.1f} s "
                      f"(retry {len(self.history)})")
-        super().sleep(response)
+        # urllib3's own sleep, through the bridge: under hyperkm.aio the wait is the event
+        # loop's, not the thread's.
+        wait = None
+        if response is not None and self.respect_retry_after_header:
+            wait = self.get_retry_after(response)
+        if not wait:  # as urllib3: no (or a zero) Retry-After means the backoff
+            wait = self.get_backoff_time()
+        _bridge.sleep(wait)
 
     def increment(self, method: str | None = None, url: str | None = None,
                   response: BaseHTTPResponse | None = None, error: Exception | None = None,

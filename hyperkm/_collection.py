@@ -16,9 +16,9 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, overload
 
+from . import _bridge
 from ._exceptions import DocumentError, HyperkmError, TemplateError
 from ._links import Link
 from ._node import R
@@ -388,6 +388,9 @@ def _adaptive(pages: Iterator[R], ahead: int) -> Iterator[R]:
 
 def _prefetched(pages: Iterator[R], ahead: int) -> Iterator[R]:
     """Run ``pages`` (which fetches as it goes) in a thread, at most ``ahead`` pages ahead."""
+    if _bridge.in_bridge():
+        yield from _prefetched_by_tasks(pages, ahead)
+        return
     slots = threading.Semaphore(ahead)
     ready: queue.Queue[Any] = queue.Queue()
     stop = threading.Event()
@@ -427,12 +430,35 @@ def _prefetched(pages: Iterator[R], ahead: int) -> Iterator[R]:
         worker.join(timeout=5)
 
 
+def _prefetched_by_tasks(pages: Iterator[R], ahead: int) -> Iterator[R]:
+    """`_prefetched` under hyperkm.aio: the next pages are fetched by asyncio tasks while the
+    caller works, one after the other (a generator runs in one place at a time)."""
+
+    def fetch_after(previous: Any) -> Any:
+        if previous is not None and previous.result() is _DONE:
+            return _DONE
+        page = next(pages, None)
+        if page is None:
+            return _DONE
+        _ = page.document  # the request happens here, in the task
+        return page
+
+    with _bridge.executor(1 + ahead, "hyperkm-prefetch") as pool:
+        pending = [pool.submit(fetch_after, None)]
+        while pending:
+            page = pending.pop(0).result()  # errors raise here, in order
+            if page is _DONE:
+                return
+            while len(pending) < ahead:  # `ahead` pages on their way while this one is used
+                pending.append(pool.submit(fetch_after, pending[-1] if pending else None))
+            yield page
+
+
 def _fetch_linked(page: R, links: list[Link]) -> Iterator[R]:
     members = [page.follow(link) for link in links]
     if not members:
         return
-    with ThreadPoolExecutor(max_workers=min(MEMBER_BATCH, len(members)),
-                            thread_name_prefix="hyperkm-members") as pool:
+    with _bridge.executor(min(MEMBER_BATCH, len(members)), "hyperkm-members") as pool:
         for start in range(0, len(members), MEMBER_BATCH):
             batch = members[start:start + MEMBER_BATCH]
             for member, error in zip(batch, pool.map(_load_quietly, batch), strict=False):

@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 __all__ = ["Deadline", "current", "running"]
@@ -124,12 +125,13 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
-_local = threading.local()
+# A context variable, not a thread-local: hyperkm.aio runs concurrent requests in one thread.
+_current: ContextVar[Deadline | None] = ContextVar("hyperkm_deadline", default=None)
 
 
 def current() -> Deadline | None:
     """The deadline of the request this thread is sending, if any."""
-    return getattr(_local, "deadline", None)
+    return _current.get()
 
 
 @contextlib.contextmanager
@@ -145,10 +147,10 @@ def running(seconds: float | None) -> Iterator[Deadline | None]:
         yield previous  # the enclosing deadline comes first: it is this block's too
         return
     deadline = Deadline(seconds, previous)
-    _local.deadline = deadline
+    token = _current.set(deadline)
     _WATCHDOG.add(deadline)
     try:
         yield deadline
     finally:
         _WATCHDOG.discard(deadline)
-        _local.deadline = previous
+        _current.reset(token)

@@ -13,7 +13,7 @@ from ._exceptions import Timeout
 from ._files import replace_atomically
 from ._http import translate
 
-__all__ = ["stream_to"]
+__all__ = ["stream_to", "too_slow"]
 
 CHUNK = 64 * 1024
 
@@ -43,18 +43,18 @@ def _copy(response: requests.Response, out: BinaryIO, url: str,
             chunk = next(chunks, None)
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             if deadline is not None and deadline.passed():
-                raise _too_slow(url, deadline, written) from exc
+                raise too_slow(url, deadline, written) from exc
             translate(exc, "GET", url, None)  # the server's side failed mid-body
         if deadline is not None and deadline.expired:
             # The watchdog cut the connection: what was read is a truncated body.
-            raise _too_slow(url, deadline, written)
+            raise too_slow(url, deadline, written)
         if chunk is None:
             return written
         out.write(chunk)  # a local failure (a full disk) is raised as it is
         written += len(chunk)
 
 
-def _too_slow(url: str, deadline: Deadline, written: int) -> Timeout:
+def too_slow(url: str, deadline: Deadline, written: int) -> Timeout:
     return Timeout(f"GET {url}: the download took longer than its deadline of "
                    f"{deadline.seconds:g} s ({written:,} bytes written). Pass a longer "
                    "download(deadline=...), or deadline=None for the socket timeouts only.",

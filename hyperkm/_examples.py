@@ -14,6 +14,9 @@ from typing import Any
 
 from . import _patterns
 
+#: Field types that take a number (forms validate them as numbers; examples are numbers).
+NUMBER_TYPES = frozenset({"number", "range", "integer", "int", "float", "decimal"})
+
 __all__ = ["example"]
 
 #: The longest example offered (a pattern such as a{1000} has no useful one).
@@ -43,16 +46,10 @@ def _typical(kind: str, today: _dt.date) -> list[str]:
                "tel": ["+1 555 0100"], "time": ["09:30", "09:30:00"],
                "month": [date[:7]], "color": ["#336699"]}
     found = by_kind.get(kind, [])
-    if kind in _patterns_number_kinds():
+    if kind in NUMBER_TYPES:
         found = ["1", "10", "1.5"]
     # any field: a date and a date-time are the commonest patterns of all
     return [*found, date, f"{date}T09:30:00Z", f"{date}T09:30:00", f"{date} 09:30"]
-
-
-def _patterns_number_kinds() -> frozenset[str]:
-    from ._forms import NUMBER_TYPES
-
-    return NUMBER_TYPES
 
 
 def _shortest(pattern: str) -> str | None:

@@ -24,7 +24,7 @@ from ._templates import parse_template
 __all__ = ["Action", "Actions", "Field", "encode", "validate"]
 
 #: Field types whose values must be numbers.
-NUMBER_TYPES = frozenset({"number", "range", "integer", "int", "float", "decimal"})
+NUMBER_TYPES = _examples.NUMBER_TYPES
 FORM_URLENCODED = "application/x-www-form-urlencoded"
 JSON = "application/json"
 COLLECTION_JSON = "application/vnd.collection+json"

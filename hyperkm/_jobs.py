@@ -15,7 +15,7 @@ from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from . import _deadline, _why
+from . import _bridge, _deadline, _why
 from ._exceptions import JobFailed, JobTimeout, Timeout
 from ._node import R
 from ._steps import Step
@@ -111,7 +111,7 @@ def wait(job: R, *, timeout: float = 300.0, interval: float = 1.0,
                 f"last progress: {progress if progress is not None else 'unknown'}). Wait "
                 "longer with wait(timeout=...), or poll it again later.", url=job.url,
                 status=status)
-        time.sleep(pause)
+        _bridge.sleep(pause)  # on the event loop under hyperkm.aio
 
 
 def _joined(base: str, href: str, job_url: str) -> str:

@@ -12,7 +12,6 @@ requests-oauthlib, the alternative, is built into a ``requests.Session`` and fol
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +20,7 @@ from urllib.parse import urlencode
 import requests
 import urllib3
 
+from . import _bridge
 from ._cache import TransportAdapter
 from ._exceptions import ConfigurationError, Unauthorized
 from ._http import TokenScope
@@ -125,7 +125,9 @@ class OAuth2:
         self.device_url = device_url
         self._prompt = prompt or _print_prompt
         self._store = store
-        self._lock = threading.Lock()
+        # Renewing holds it across a request: under hyperkm.aio another task must wait on
+        # the loop, not block the thread the holder's answer arrives on.
+        self._lock = _bridge.Lock()
         self._access: str | None = None
         self._expires_at: float | None = None
         self._refresh = refresh_token or (store.get() if store is not None else None)
@@ -379,7 +381,7 @@ class OAuth2:
         deadline = time.monotonic() + float(found.get("expires_in") or 600)
         self._reason = "OAuth2: device grant (waiting for approval)"
         while time.monotonic() < deadline:
-            time.sleep(interval)
+            _bridge.sleep(interval)
             try:
                 return self._client.fetch_token(self.token_url, grant_type=DEVICE_GRANT,
                                                 device_code=found["device_code"])

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
+from . import _bridge
 from ._exceptions import HyperkmError
 from ._node import R
 from ._steps import Step
@@ -241,8 +242,8 @@ def parallel_pages(first: R, collection: R, concurrency: int,
                 plan["stop"] = True
             start_more()
 
-    with ThreadPoolExecutor(max_workers=concurrency,
-                            thread_name_prefix="hyperkm-pages") as pool:
+    # Threads — or, under hyperkm.aio, asyncio tasks on the caller's loop.
+    with _bridge.executor(concurrency, "hyperkm-pages") as pool:
         try:
             for k in range(1, pages):
                 start_more()

@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-__all__ = ["Request", "Response", "Transport", "headers_of"]
+__all__ = ["AsyncTransport", "Request", "Response", "Transport", "headers_of"]
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -53,6 +53,11 @@ class Request:
     url: str
     headers: Headers = attrs.field(default=(), converter=headers_of)
     body: bytes = b""
+    #: Seconds a network transport may wait to connect and for each read — the client's
+    #: ``timeout``, shortened to what is left of the request's deadline (``None``: no bound).
+    #: Not part of what a request *is*: two requests differing only here are equal.
+    timeout: tuple[float | None, float | None] | None = attrs.field(
+        default=None, eq=False, repr=False, kw_only=True)
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (case-insensitive), or ``None``."""
@@ -94,3 +99,12 @@ class Transport(Protocol):
     (the client retries it as it would a dropped socket)."""
 
     def handle(self, request: Request) -> Response: ...
+
+
+@runtime_checkable
+class AsyncTransport(Protocol):
+    """A transport awaited by [`hyperkm.aio`](async.md): ``await handle_async(request)``
+    answers as `Transport.handle` does (``ConnectionError`` for a failed connection,
+    ``TimeoutError`` for a read that timed out)."""
+
+    async def handle_async(self, request: Request) -> Response: ...

@@ -15,8 +15,10 @@ from typing import Any
 
 from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
-from urllib3.exceptions import ProtocolError
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
+from urllib3.util.timeout import Timeout
 
+from . import _deadline
 from ._transport import Request, Response, Transport
 
 __all__ = ["TransportPoolMixin"]
@@ -90,6 +92,26 @@ def _body(body: Any) -> bytes:
     return b"".join(bytes(chunk) for chunk in body)  # an iterable of chunks
 
 
+def _seconds(timeout: Any) -> tuple[float | None, float | None] | None:
+    """urllib3's timeout as (connect, read) seconds, none longer than what is left of the
+    request's deadline."""
+    connect = read = None
+    if isinstance(timeout, Timeout):
+        connect, read = _number(timeout.connect_timeout), _number(timeout.read_timeout)
+    elif isinstance(timeout, (int, float)):
+        connect = read = float(timeout)
+    deadline = _deadline.current()
+    if deadline is not None:
+        left = max(deadline.remaining(), 0.001)
+        connect = left if connect is None else min(connect, left)
+        read = left if read is None else min(read, left)
+    return None if connect is None and read is None else (connect, read)
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None
+
+
 class TransportPoolMixin:
     """Put first in a pool class's bases, with a ``transport`` class attribute."""
 
@@ -111,11 +133,14 @@ class TransportPoolMixin:
         authority = host if self.port in (None, default_port) else f"{host}:{self.port}"
         # ``url`` is the request target urllib3 sends ("/path?query"): the full URL again.
         request = Request(method, f"{self.scheme}://{authority}{url}",
-                          [(str(k), str(v)) for k, v in (headers or {}).items()], _body(body))
+                          [(str(k), str(v)) for k, v in (headers or {}).items()], _body(body),
+                          timeout=_seconds(timeout))
         try:
             answer = self.transport.handle(request)
         except ConnectionError as exc:  # a dropped connection: urllib3 retries it (or not)
             raise ProtocolError("Connection aborted.", exc) from exc
+        except TimeoutError as exc:  # a network transport's read timed out
+            raise ReadTimeoutError(self, url, f"Read timed out. ({exc})") from exc  # type: ignore[arg-type]
         if not isinstance(answer, Response):
             raise TypeError(f"{type(self.transport).__name__}.handle() must return a "
                             f"hyperkm.testing.Response, not {type(answer).__name__}")

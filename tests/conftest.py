@@ -4,6 +4,8 @@ import pathlib
 
 import pytest
 
+pytest_plugins = ["tests._transports"]
+
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 
 # The shell's pty tests talk to prompt_toolkit through pexpect, which is no terminal that

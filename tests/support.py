@@ -63,3 +63,12 @@ class ScriptedServer:
 
 
 JSON = {"Content-Type": "application/json"}
+
+
+def busy(seconds: float) -> None:
+    """The consumer at work for ``seconds``. In a bridge (the suite run with
+    ``--transport=httpx-async``) work is awaited, so hyperkm's tasks (prefetching) run
+    meanwhile, as they do while a hyperkm.aio program awaits; else the thread sleeps."""
+    from hyperkm import _bridge
+
+    _bridge.sleep(seconds)

@@ -17,6 +17,9 @@ from hyperkm.explore.app import ExplorerApp, option_text
 
 from .conftest import respond
 
+# The explorer answers from werkzeug's test client here, calling the blocking client.
+pytestmark = pytest.mark.threads
+
 EVIL = '"><script>alert(1)</script><b x="'
 OPTIONS = [{"onmouseover=alert(10) x": 1}, ['"', "'"], 7, True, EVIL, "plain",
            {"</option><script>": "<!--"}]

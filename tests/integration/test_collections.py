@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 import hyperkm
 from hyperkm.demo import running
 from hyperkm.demo.dataset import PRODUCT_SAAS
-from tests.support import ScriptedServer
+from tests.support import ScriptedServer, busy
 
 
 def paged_server(pages=4, per_page=3, delay=0.0, hal_links=False):
@@ -69,9 +69,9 @@ def test_next_page_is_prefetched_while_the_current_one_is_consumed():
     with paged_server(pages=5, delay=0.02) as server:
         it = iter(hyperkm.connect(server.url + "/p0").items())
         assert next(it).data["id"] == 0
-        time.sleep(0.2)  # the consumer is busy with page 0 ...
+        busy(0.2)  # the consumer is busy with page 0 ...
         assert [next(it).data["id"] for _ in range(3)] == [1, 2, 3]  # ... then page 1
-        time.sleep(0.5)  # busy with page 1: page 2 comes in meanwhile, not page 3
+        busy(0.5)  # busy with page 1: page 2 comes in meanwhile, not page 3
         assert requested(server) == ["/p0", "/p1", "/p2"]
         assert [m.data["id"] for m in it] == list(range(4, 15))
 
@@ -88,14 +88,14 @@ def test_prefetch_can_be_off_or_deeper():
     with paged_server(pages=5) as server:
         it = iter(hyperkm.connect(server.url + "/p0").items(prefetch=0))
         next(it)
-        time.sleep(0.3)
+        busy(0.3)
         assert requested(server) == ["/p0"]
     with paged_server(pages=6, delay=0.02) as server:
         it = iter(hyperkm.connect(server.url + "/p0").items(prefetch=3))
         next(it)
-        time.sleep(0.2)  # worth prefetching: from the next page on, three ahead
+        busy(0.2)  # worth prefetching: from the next page on, three ahead
         next(it), next(it), next(it)
-        time.sleep(0.5)
+        busy(0.5)
         assert requested(server) == ["/p0", "/p1", "/p2", "/p3", "/p4"]
 
 
@@ -105,7 +105,7 @@ def test_stopping_early_stops_the_prefetch_thread():
         for i, _member in enumerate(hyperkm.connect(server.url + "/p0").items()):
             if i == 4:
                 break
-        time.sleep(0.3)
+        busy(0.3)
         assert threading.active_count() == before
         assert len(requested(server)) <= 3
 

@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import re
 
+import pytest
 import requests
 
 import hyperkm
@@ -84,6 +85,7 @@ def test_the_cli_and_the_shell_show_it(capsys):
         assert "⚠" not in execute(state, "refresh")  # told once
 
 
+@pytest.mark.threads  # the client is used from several threads
 def test_the_explorer_page_shows_it():
     from hyperkm.explore import ExplorerServer
 

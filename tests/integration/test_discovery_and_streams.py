@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import hyperkm
 from tests.support import ScriptedServer
 
@@ -99,6 +101,7 @@ def test_the_shell_says_what_each_catalog_link_is_about():
     assert row.rstrip().endswith(api.url + "/books/v1")
 
 
+@pytest.mark.threads  # the client is used from several threads
 def test_the_explorer_says_what_each_catalog_link_is_about():
     import requests
 

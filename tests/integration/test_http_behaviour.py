@@ -265,6 +265,7 @@ def test_http_to_https_redirect_on_the_same_host_keeps_the_token(tls_demo):
     assert exchanges[1].token_sent and root.url == server.root_url
 
 
+@pytest.mark.threads  # the client is used from several threads
 def test_concurrent_use_of_one_client(demo):
     root = hyperkm.connect(demo.root_url, token=demo.token)
     errors = []

@@ -114,6 +114,7 @@ def test_a_service_account_starts_over_when_its_refresh_token_is_gone():
         assert demo.oauth.issued["client_credentials"] == 2
 
 
+@pytest.mark.threads  # the client is used from several threads
 def test_many_threads_renew_once():
     with running(token_ttl=1) as demo:
         root = hyperkm.connect(demo.root_url, auth=service(demo), cache=False)
@@ -285,6 +286,7 @@ def test_the_shell_trace_shows_the_renewal():
         assert "demo-secret" not in out
 
 
+@pytest.mark.threads  # the client is used from several threads
 def test_the_explorer_with_oauth2():
     from hyperkm.explore import ExplorerServer
 

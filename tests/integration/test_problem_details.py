@@ -117,6 +117,7 @@ def test_the_cli_shows_the_problem(server, capsys):
     assert "Traceback" not in err
 
 
+@pytest.mark.threads  # the client is used from several threads
 def test_the_shell_and_the_explorer_show_the_problem(server):
     import re
 

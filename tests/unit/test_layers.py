@@ -9,33 +9,48 @@ import pathlib
 PACKAGE = pathlib.Path(__file__).parents[2] / "hyperkm"
 
 #: Bottom to top. A module may import only modules listed before it.
-LAYERS = ["_version", "_exceptions", "_transport", "_transport_pools", "_patterns",
-          "_deadline", "_urls", "_problem", "_templates", "_links", "_forms", "formats",
-          "_deprecation", "_cache", "_http", "_policy", "_responses", "_exchanges", "_oauth",
-          "_sending", "_download", "_client", "_steps", "_node", "_pages", "_collection", "_jobs",
-          "_bookmarks", "_actions", "_changes", "_repl", "_resource", "check", "_connect"]
+LAYERS = ["_version", "_why", "_files", "_exceptions", "_bridge", "_transport", "_deadline",
+          "_transport_pools", "transports", "_patterns", "_urls", "_problem", "_templates",
+          "_links", "_examples", "_forms", "formats", "_deprecation", "_cache", "_http",
+          "_policy", "_responses", "_exchanges", "_oauth", "_sending", "_download", "_client",
+          "_steps", "_node", "_pages", "_collection", "_jobs", "_bookmarks", "_actions",
+          "_changes", "_repl", "_resource", "check", "_connect", "aio"]
 
 
-def imports_of(path: pathlib.Path) -> list[tuple[str, int]]:
+def imports_of(path: pathlib.Path, level: int = 1) -> list[tuple[str, int]]:
+    """The hyperkm modules ``path`` imports: ``from .x`` in a module of the package, ``from
+    ..x`` in a module of a subpackage (whose ``from .x`` are its own modules)."""
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
+        if isinstance(node, ast.ImportFrom) and node.level == level:
             module = (node.module or "").split(".")[0]
             found += [(module, node.lineno)] if module else [
                 (alias.name, node.lineno) for alias in node.names]
     return found
 
 
+def files_of(name: str) -> list[tuple[pathlib.Path, int]]:
+    path = PACKAGE / f"{name}.py"
+    if path.exists():
+        return [(path, 1)]
+    return [(p, 2) for p in sorted((PACKAGE / name).rglob("*.py"))]
+
+
 def test_imports_point_down():
     wrong = []
     for name in LAYERS:
-        path = PACKAGE / f"{name}.py"
-        if not path.exists():
-            path = PACKAGE / name / "__init__.py"
-        for target, line in imports_of(path):
-            if target in LAYERS and LAYERS.index(target) > LAYERS.index(name):
-                wrong.append(f"{name}.py:{line} imports {target}")
+        for path, level in files_of(name):
+            for target, line in imports_of(path, level):
+                if target in LAYERS and LAYERS.index(target) > LAYERS.index(name):
+                    wrong.append(f"{path.relative_to(PACKAGE)}:{line} imports {target}")
     assert wrong == []
+
+
+def test_every_module_has_a_layer():
+    modules = {p.stem for p in PACKAGE.glob("_*.py")} | {
+        p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    applications = {"cli", "explore", "demo", "testing", "__init__", "__main__", "_version"}
+    assert sorted(modules - set(LAYERS) - applications) == []
 
 
 def test_formats_import_nothing_above_them():

@@ -1,0 +1,42 @@
+"""An asynchronous transport seen by the blocking client through the bridge."""
+
+from __future__ import annotations
+
+import asyncio
+
+from .. import _bridge, _deadline
+from .._exceptions import ConfigurationError
+from .._transport import AsyncTransport, Request, Response
+
+__all__ = ["BridgedTransport"]
+
+
+class BridgedTransport:
+    """Hands each request of the client (running in a bridge) to ``inner.handle_async`` on the
+    event loop. The request's deadline bounds the await exactly: a server that trickles bytes
+    is cut off when the deadline passes, as on the blocking side."""
+
+    def __init__(self, inner: AsyncTransport) -> None:
+        if not isinstance(inner, AsyncTransport):
+            raise ConfigurationError(f"hyperkm.aio needs an asynchronous transport (with an "
+                                     f"async handle_async(request) method), got "
+                                     f"{type(inner).__name__}")
+        self.inner = inner
+
+    def handle(self, request: Request) -> Response:
+        _bridge.require()  # before a coroutine is made that nobody would await
+        answer = self.inner.handle_async(request)
+        deadline = _deadline.current()
+        if deadline is None:
+            return _bridge.wait_for(answer)
+        try:
+            return _bridge.wait_for(asyncio.wait_for(answer, max(deadline.remaining(), 0.0)))
+        except TimeoutError as exc:  # asyncio's is the builtin one: the transport's too
+            if not deadline.passed():
+                raise  # a read timeout of the transport's own, well within the deadline
+            deadline.expire()
+            raise TimeoutError(f"the request's deadline of {deadline.seconds:g} s has "
+                               "passed") from exc
+
+    def __repr__(self) -> str:
+        return f"<bridge to {self.inner!r}>"
