@@ -183,8 +183,12 @@ class HttpClient(Sending):
         return f"<hyperkm.Client {self.root_url} token={'set' if self._token else 'none'}>"
 
     def close(self) -> None:
-        """Close the HTTP session's connections (and the cache's, e.g. Redis)."""
+        """Close the HTTP session's connections (and the cache's, e.g. Redis), and the
+        ``transport``'s when it has a ``close()`` (as httpx's client closes its transport)."""
         self.session.close()
+        close = getattr(self.transport, "close", None)
+        if callable(close):
+            close()
 
     def __enter__(self) -> HttpClient:
         return self

@@ -29,6 +29,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requests_only: about requests/urllib3 themselves; "
                                        "runs on the default transport only")
+    config.addinivalue_line("markers", "aio: a hyperkm.aio test with its own event loop and "
+                                       "transport; run once, with the default run")
     config.addinivalue_line("markers", "threads: uses one client from several threads (or "
                                        "an application that does); not run on httpx-async, "
                                        "where a client lives on one event loop")
@@ -50,9 +52,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     threads = pytest.mark.skip(reason="a client used from several threads: hyperkm.aio's "
                                       "clients live on one event loop (tests/integration/"
                                       "test_aio.py runs the same with tasks)")
+    once = pytest.mark.skip(reason="hyperkm.aio's own tests pick their transport: run "
+                                   "with --transport=requests (the default)")
     for item in items:
         if item.get_closest_marker("requests_only"):
             item.add_marker(skip)
+        elif item.get_closest_marker("aio"):
+            item.add_marker(once)
         elif chosen(config) == "httpx-async" and item.get_closest_marker("threads"):
             item.add_marker(threads)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -72,3 +73,84 @@ def busy(seconds: float) -> None:
     from hyperkm import _bridge
 
     _bridge.sleep(seconds)
+
+
+class Http2Server:
+    """The bundled emulator served by Hypercorn over TLS, speaking HTTP/2 (ALPN ``h2``) and
+    HTTP/1.1: a real HTTP/2 server nobody here wrote. ``protocols`` lists each request's
+    ``SERVER_PROTOCOL`` as Hypercorn reported it."""
+
+    def __init__(self, context_files: tuple[str, str], **options: Any) -> None:
+        from hyperkm.demo.app import DemoApp, DemoConfig
+
+        self.app = DemoApp(DemoConfig(**options))
+        self.certfile, self.keyfile = context_files
+        self.protocols: list[str] = []
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stop: Any = None
+        self._loop: Any = None
+        self.port = 0
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        self.protocols.append(environ.get("SERVER_PROTOCOL", "?"))
+        return self.app(environ, start_response)
+
+    def __enter__(self) -> Http2Server:
+        import asyncio
+        import socket
+
+        from hypercorn.asyncio import serve
+        from hypercorn.config import Config
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        config = Config()
+        config.bind = [f"127.0.0.1:{self.port}"]
+        config.certfile, config.keyfile = self.certfile, self.keyfile
+        config.accesslog = config.errorlog = None
+        self.app.base_url = f"https://127.0.0.1:{self.port}"
+
+        async def main() -> None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._loop = asyncio.get_running_loop()
+            # Hypercorn runs a WSGI app in the loop's default executor: enough threads that
+            # the emulator's latency does not queue concurrent requests.
+            self._loop.set_default_executor(ThreadPoolExecutor(32))
+            self._stop = asyncio.Event()
+            self._ready.set()
+            await serve(self._wsgi, config, shutdown_trigger=self._stop.wait, mode="wsgi")
+
+        self._thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True,
+                                        name="test-hypercorn")
+        self._thread.start()
+        self._ready.wait(10)
+        deadline = time.monotonic() + 10
+        while True:  # until Hypercorn listens
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        return self
+
+    @property
+    def root_url(self) -> str:
+        return f"https://127.0.0.1:{self.port}{self.app.root_path()}"
+
+    @property
+    def token(self) -> str:
+        from hyperkm.demo.server import DEFAULT_TOKEN
+
+        tokens = self.app.config.tokens
+        return DEFAULT_TOKEN if DEFAULT_TOKEN in tokens else next(iter(tokens))
+
+    def __exit__(self, *exc: object) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(10)

@@ -27,12 +27,17 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 __all__ = ["AsyncHttpxTransport", "HttpxTransport"]
 
 
-def _ssl_context(verify: bool | str | ssl.SSLContext) -> ssl.SSLContext:
+def _ssl_context(verify: bool | str | ssl.SSLContext) -> ssl.SSLContext | None:
     if isinstance(verify, ssl.SSLContext):
         return verify
     if isinstance(verify, str):  # requests' verify="ca.pem"
         return ssl.create_default_context(cafile=verify)
-    return httpx.create_ssl_context(verify=verify)
+    if verify is True:
+        # httpcore's default (certifi's bundle, as requests and httpx use), made at the first
+        # TLS connection: loading the bundle costs tens of milliseconds, which a client that
+        # only speaks plain HTTP to loopback should not pay.
+        return None
+    return httpx.create_ssl_context(verify=False)
 
 
 def _pool_options(http2: bool, verify: bool | str | ssl.SSLContext,

@@ -23,6 +23,9 @@ from hyperkm.demo import running
 from hyperkm.demo.dataset import PRODUCT_SAAS, REPORT_PEOPLE
 from hyperkm.transports import AsyncHttpxTransport
 
+# Each test runs its own event loop, on httpx's asynchronous transport.
+pytestmark = pytest.mark.aio
+
 
 def run(coroutine):
     return asyncio.run(coroutine)
