@@ -15,7 +15,6 @@ of the same thread waits for without blocking the loop).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import contextvars
 import sys
@@ -23,34 +22,54 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
-
-try:  # the async extra's dependency: without it nothing is ever bridged
-    import greenlet
-except ImportError:  # pragma: no cover - depends on the installation
-    greenlet = None
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._exceptions import ConfigurationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import asyncio
 
 __all__ = ["Lock", "executor", "in_bridge", "require", "run", "sleep", "wait_for"]
 
 T = TypeVar("T")
 
+# greenlet and asyncio are imported by the first `run` (hyperkm.aio): a blocking program
+# never loads them. Until then nothing can be bridged, which `in_bridge` reads off
+# sys.modules without importing anything.
+_Bridged: Any = None
 
-if greenlet is not None:
-    class _Bridged(greenlet.greenlet):  # type: ignore[misc]
-        """A greenlet running blocking code for the coroutine in ``driver``."""
 
-        def __init__(self, fn: Callable[..., Any], driver: Any) -> None:
-            super().__init__(fn, driver)
-            self.driver = driver
-else:  # pragma: no cover
-    _Bridged = None  # type: ignore[assignment,misc]
+def _bridged_class() -> Any:
+    global _Bridged
+    if _Bridged is None:
+        try:
+            import greenlet
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise ConfigurationError("hyperkm.aio needs the greenlet package: pip install "
+                                     "'hyperkm[async]'") from exc
+
+        class Bridged(greenlet.greenlet):  # type: ignore[misc]
+            """A greenlet running blocking code for the coroutine in ``driver``."""
+
+            def __init__(self, fn: Callable[..., Any], driver: Any) -> None:
+                super().__init__(fn, driver)
+                self.driver = driver
+
+        _Bridged = Bridged
+    return _Bridged
+
+
+def _current() -> Any:
+    """The running greenlet if it is a bridge's, else ``None``."""
+    if _Bridged is None:
+        return None
+    current = sys.modules["greenlet"].getcurrent()
+    return current if isinstance(current, _Bridged) else None
 
 
 def in_bridge() -> bool:
     """Whether this code runs in a bridge (for a coroutine of `hyperkm.aio`)."""
-    return _Bridged is not None and isinstance(greenlet.getcurrent(), _Bridged)
+    return _current() is not None
 
 
 def require() -> None:
@@ -65,8 +84,8 @@ def require() -> None:
 def wait_for(awaitable: Awaitable[T]) -> T:
     """From blocking code in a bridge: suspend until the event loop has awaited
     ``awaitable``, and give its result (or raise its exception)."""
-    current: Any = greenlet.getcurrent() if _Bridged is not None else None
-    if not isinstance(current, _Bridged):
+    current = _current()
+    if current is None:
         close = getattr(awaitable, "close", None)
         if close is not None:
             close()  # a coroutine never awaited would warn
@@ -77,10 +96,9 @@ def wait_for(awaitable: Awaitable[T]) -> T:
 async def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Await ``fn(*args, **kwargs)`` run in a bridge: blocking code whose network waits are
     awaited on this event loop."""
-    if _Bridged is None:  # pragma: no cover
-        raise ConfigurationError("hyperkm.aio needs the greenlet package: pip install "
-                                 "'hyperkm[async]'")
-    bridged = _Bridged(fn, greenlet.getcurrent())
+    import greenlet
+
+    bridged = _bridged_class()(fn, greenlet.getcurrent())
     # The caller's context variables (hyperkm's reasons for a request, deadlines) hold in
     # the bridge as in a called function.
     bridged.gr_context = contextvars.copy_context()
@@ -100,6 +118,8 @@ def sleep(seconds: float) -> None:
     if seconds <= 0:
         return
     if in_bridge():
+        import asyncio
+
         wait_for(asyncio.sleep(seconds))
     else:
         time.sleep(seconds)
@@ -113,11 +133,15 @@ class _TaskFuture:
         self._task = task
 
     def result(self) -> Any:
+        import asyncio
+
         if not self._task.done():
             wait_for(asyncio.shield(self._task))  # shield: the waiter may be cancelled alone
         return self._task.result()
 
     def exception(self) -> BaseException | None:
+        import asyncio
+
         if not self._task.done():
             with contextlib.suppress(BaseException):
                 wait_for(asyncio.shield(self._task))
@@ -141,6 +165,8 @@ class _TaskPool:
     (in a bridge of its own), at most ``max_workers`` at once."""
 
     def __init__(self, max_workers: int) -> None:
+        import asyncio
+
         self._slots = asyncio.Semaphore(max_workers)
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -148,6 +174,8 @@ class _TaskPool:
         async def limited() -> T:
             async with self._slots:
                 return await run(fn, *args)
+
+        import asyncio
 
         task = asyncio.get_running_loop().create_task(limited())
         self._tasks.add(task)
@@ -161,6 +189,8 @@ class _TaskPool:
     def shutdown(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+        import asyncio
+
         pending = [t for t in self._tasks if not t.done()]
         if pending:  # let the cancelled tasks end before the pool is gone
             with contextlib.suppress(BaseException):
@@ -194,6 +224,8 @@ class Lock:
     def __enter__(self) -> Lock:
         if not self._lock.acquire(blocking=False):
             if in_bridge():
+                import asyncio
+
                 pause = 0.0005
                 while not self._lock.acquire(blocking=False):
                     wait_for(asyncio.sleep(pause))
