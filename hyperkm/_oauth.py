@@ -66,10 +66,54 @@ class _TokenEndpoint:
         sent = dict(headers or {})
         if auth is not None:  # authlib's client authentication (Basic, or in the body)
             url, sent, body = auth.prepare("POST", url, sent, body)
-        return self.owner._post(url, sent, body)
+        return self.send(url, sent, body)
 
     def request(self, method: str, url: str, **kwargs: Any) -> _Reply:
         raise ConfigurationError("hyperkm sends token requests as POST only")
+
+    def send(self, url: str, headers: dict[str, str], body: str) -> _Reply:
+        owner = self.owner
+        if url not in owner._endpoints.values():
+            raise ConfigurationError(f"OAuth2: refusing to send credentials to {url}, which "
+                                     "is not this client's token or device endpoint")
+        endpoint = self.session()
+        started = time.perf_counter()
+        try:
+            response = endpoint.post(url, data=body.encode(), headers={
+                **headers, "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json"}, allow_redirects=False, stream=True,
+                timeout=owner._timeout, verify=owner._verify)
+            content = response.raw.read(MAX_TOKEN_RESPONSE + 1, decode_content=True)
+            response.close()
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise Unauthorized(f"OAuth2: the token endpoint {url} cannot be reached ({exc})",
+                               url=url, status=401) from exc
+        finally:
+            elapsed = time.perf_counter() - started
+        if owner._report is not None:
+            owner._report("POST", url, response, elapsed, owner._reason)
+        if response.status_code in (301, 302, 303, 307, 308):
+            raise Unauthorized(
+                f"OAuth2: the token endpoint {url} redirected to "
+                f"{response.headers.get('Location', '(nowhere)')}; hyperkm does not follow a "
+                "token endpoint's redirects (the client secret would go along). Configure "
+                "the endpoint's final URL.", url=url, status=response.status_code)
+        if len(content) > MAX_TOKEN_RESPONSE:
+            raise Unauthorized(f"OAuth2: the token endpoint {url} answered more than "
+                               f"{MAX_TOKEN_RESPONSE} bytes", url=url, status=401)
+        return _Reply(response.status_code, content, url)
+
+    def session(self) -> requests.Session:
+        session = self.owner._session
+        if session is None:
+            session = self.owner._session = requests.Session()
+            session.trust_env = False  # no ~/.netrc, no proxy credentials from the env
+            transport = getattr(self.owner, "_transport", None)
+            if transport is not None:
+                adapter = TransportAdapter(transport=transport)
+                session.mount("http://", adapter)
+                session.mount("https://", adapter)
+        return session
 
 
 class OAuth2:
@@ -128,6 +172,8 @@ class OAuth2:
         # Renewing holds it across a request: under hyperkm.aio another task must wait on
         # the loop, not block the thread the holder's answer arrives on.
         self._lock = _bridge.Lock()
+        #: The session that reaches the token endpoint (made on first use).
+        self._session: requests.Session | None = None
         self._access: str | None = None
         self._expires_at: float | None = None
         self._refresh = refresh_token or (store.get() if store is not None else None)
@@ -394,50 +440,6 @@ class OAuth2:
                 raise
         raise Unauthorized(f"OAuth2: nobody approved the sign-in at {where} in time; run "
                            "it again", url=self.token_url, status=401)
-
-    def _post(self, url: str, headers: dict[str, str], body: str) -> _Reply:
-        if url not in self._endpoints.values():
-            raise ConfigurationError(f"OAuth2: refusing to send credentials to {url}, which "
-                                     "is not this client's token or device endpoint")
-        endpoint = self._client_session()
-        started = time.perf_counter()
-        try:
-            response = endpoint.post(url, data=body.encode(), headers={
-                **headers, "Content-Type": "application/x-www-form-urlencoded",
-                "Accept": "application/json"}, allow_redirects=False, stream=True,
-                timeout=self._timeout, verify=self._verify)
-            content = response.raw.read(MAX_TOKEN_RESPONSE + 1, decode_content=True)
-            response.close()
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise Unauthorized(f"OAuth2: the token endpoint {url} cannot be reached ({exc})",
-                               url=url, status=401) from exc
-        finally:
-            elapsed = time.perf_counter() - started
-        if self._report is not None:
-            self._report("POST", url, response, elapsed, self._reason)
-        if response.status_code in (301, 302, 303, 307, 308):
-            raise Unauthorized(
-                f"OAuth2: the token endpoint {url} redirected to "
-                f"{response.headers.get('Location', '(nowhere)')}; hyperkm does not follow a "
-                "token endpoint's redirects (the client secret would go along). Configure "
-                "the endpoint's final URL.", url=url, status=response.status_code)
-        if len(content) > MAX_TOKEN_RESPONSE:
-            raise Unauthorized(f"OAuth2: the token endpoint {url} answered more than "
-                               f"{MAX_TOKEN_RESPONSE} bytes", url=url, status=401)
-        return _Reply(response.status_code, content, url)
-
-    def _client_session(self) -> requests.Session:
-        session = getattr(self, "_session", None)
-        if session is None:
-            session = self._session = requests.Session()
-            session.trust_env = False  # no ~/.netrc, no proxy credentials from the env
-            transport = getattr(self, "_transport", None)
-            if transport is not None:
-                adapter = TransportAdapter(transport=transport)
-                session.mount("http://", adapter)
-                session.mount("https://", adapter)
-        return session
-
 
 def _metadata(url: str, verify: Any, transport: Any = None) -> tuple[dict[str, Any], str]:
     """The first authorization server metadata found for ``url`` (see `OAuth2.discover`)."""

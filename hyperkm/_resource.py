@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from . import _actions, _bookmarks, _why
+from . import _actions, _why
 from ._changes import Changes
-from ._collection import Items
 from ._deprecation import Deprecation, read_deprecation
 from ._exceptions import HyperkmError
 from ._forms import Action, Actions
-from ._links import Link, Links
+from ._links import Links
+from ._navigation import Navigation
 from ._repl import Presentation
 from ._steps import Step
 from .formats import Document
@@ -27,7 +27,7 @@ __all__ = ["Resource", "Step"]
 
 
 
-class Resource(Changes, Presentation):
+class Resource(Navigation, Changes, Presentation):
     """A resource of a hypermedia API, identified by its URL.
 
     Creating one costs nothing: the first access to `data`, `links` or
@@ -258,111 +258,6 @@ class Resource(Changes, Presentation):
         """The methods this resource accepts, from one ``OPTIONS`` request's ``Allow`` header
         (remembered by the client): for formats that carry no forms."""
         return self._client.allowed_methods(self.url)
-
-    # -- navigation ---------------------------------------------------------------------
-
-    def link(self, rel: str, *, name: str | None = None, index: int | None = None) -> Link:
-        """The link with ``rel`` (chosen by ``name`` or position when several share it).
-
-        Raises:
-            LinkNotFound: no such link; the message lists what exists and close matches.
-        """
-        return self.links.find(rel, name=name, index=index, url=self.url)
-
-    def follow(
-        self,
-        rel: str | Link,
-        /,
-        *,
-        link_name: str | None = None,
-        link_index: int | None = None,
-        **variables: Any,
-    ) -> Resource:
-        """Follow a link relation to another (lazy) resource.
-
-        Args:
-            rel: The relation (``"accounts"``, a HAL CURIE ``"km:events"`` or its URI) or a
-                [`Link`][hyperkm.Link] taken from `links`.
-            link_name: Choose, among links sharing ``rel``, the one with this ``name``.
-            link_index: Choose, among links sharing ``rel``, the one at this position.
-            **variables: Values for the link's URI template (``id="..."``, ``limit=50``).
-
-        Raises:
-            LinkNotFound: no such link here (the message suggests close matches).
-            TemplateError: a required template variable is missing or a name is unknown; no
-                request is sent.
-        """
-        link = rel if isinstance(rel, Link) else self.link(rel, name=link_name, index=link_index)
-        target = link.expand(**variables)
-        step = Step(link.rel, variables, link=link)
-        embedded = self._embedded_for(link.rel, target)
-        return Resource(self._client, target, document=embedded, parent=self, step=step)
-
-    def _embedded_for(self, rel: str, url: str) -> Document | None:
-        # HAL: a representation of the target may already be embedded under the same rel.
-        document = self._held()
-        if document is None:
-            return None
-        for doc in document.embedded.get(rel, ()):
-            if doc.has_own_url and doc.url == url:
-                return doc
-        return None
-
-    def items(self, *, prefetch: int = 1, page_size: int | None = None,
-              max_pages: int | None = None, concurrency: int = 1) -> Items[Resource]:
-        """The collection's members across all pages (lazy, re-iterable; ``len()`` supported).
-
-        Args:
-            prefetch: Pages fetched ahead in a background thread while you consume the current
-                one (default 1; 0 turns it off).
-            page_size: Members per page, passed through the template of the link this
-                collection was reached by when it has a page-size variable (``{?limit}``);
-                ignored otherwise (hyperkm never guesses URL parameters).
-            max_pages: Stop after this many pages (default: follow ``next`` to the end). A
-                ``next`` that leads back to a page already read raises instead.
-            concurrency: Fetch up to this many pages at once (default 1). Only when the
-                server states a total and the page URLs can be derived — from the template
-                of the link that led here (offset/limit or page/size variables) or from the
-                ``next`` href's query — and the derivation matches the first page's own
-                ``next`` link; otherwise pages are followed one by one (a note says why).
-                Members still come in order; at most ``concurrency`` pages are held.
-
-        Raises:
-            DocumentError: on iteration, if this resource is not a collection, or its paging
-                links loop.
-        """
-        return Items(self, prefetch=prefetch, page_size=page_size, max_pages=max_pages,
-                     concurrency=concurrency)
-
-    def pages(self, *, prefetch: int = 1, page_size: int | None = None,
-              max_pages: int | None = None, concurrency: int = 1) -> Iterator[Resource]:
-        """Each page of the collection as a fetched Resource (see `items`)."""
-        return self.items(prefetch=prefetch, page_size=page_size, max_pages=max_pages,
-                          concurrency=concurrency).pages()
-
-    def member(self, document: Document, label: str) -> Resource:
-        """A member resource built from an embedded document (used by [`Items`][hyperkm.Items])."""
-        return Resource(self._client, document.url, document=document, parent=self,
-                        step=Step(None, label=label, member=True))
-
-    @property
-    def trail(self) -> Trail:
-        """How this resource was reached from the root: rels with their template variables,
-        and for collection members the ``id`` that identifies them. Printable:
-        ``/ › products › [id=e706…] › events``."""
-        return _bookmarks.trail_of(self)
-
-    def bookmark(self, *, member_key: str = "id") -> str:
-        """A small JSON record of `trail` and this URL, for [`open`][hyperkm.open].
-
-        Args:
-            member_key: The field that identifies collection members on the way (default
-                ``id``; e.g. ``name`` when ids change but names do not).
-
-        Raises:
-            BookmarkError: a member on the way has no such field.
-        """
-        return _bookmarks.bookmark_of(self, member_key=member_key).to_json()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Resource) and other.url == self.url and (

@@ -54,11 +54,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                                       "test_aio.py runs the same with tasks)")
     once = pytest.mark.skip(reason="hyperkm.aio's own tests pick their transport: run "
                                    "with --transport=requests (the default)")
+    applications = pytest.mark.skip(reason="the explorer's browser tests and the docs' "
+                                           "examples run applications with a blocking client "
+                                           "(and their own event loops): not bridged")
     for item in items:
         if item.get_closest_marker("requests_only"):
             item.add_marker(skip)
         elif item.get_closest_marker("aio"):
             item.add_marker(once)
+        elif chosen(config) == "httpx-async" and _part(item) in ("browser", "docs"):
+            item.add_marker(applications)
         elif chosen(config) == "httpx-async" and item.get_closest_marker("threads"):
             item.add_marker(threads)
 
@@ -92,6 +97,12 @@ def _hyperkm_transport(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
     for transport in made:
         if isinstance(transport, HttpxTransport):
             transport.close()
+
+
+def _part(item: pytest.Item) -> str:
+    """The suite an item belongs to: ``unit``, ``integration``, ``hostile``, ``browser``..."""
+    parts = item.path.relative_to(item.config.rootpath).parts
+    return parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
 
 
 def _has_own_adapters(session) -> bool:

@@ -316,3 +316,32 @@ def test_the_bookmark_format_is_shared_with_the_blocking_api(demo):
     assert json.loads(mark)["url"].startswith(demo.base_url)
     reopened = hyperkm.open(mark, token=demo.token, root=demo.root_url)
     assert reopened.url == json.loads(mark)["url"]
+
+
+def test_a_cancelled_request_leaves_the_client_usable():
+    from werkzeug.wrappers import Response
+
+    from tests.support import ScriptedServer
+
+    def slow(request):
+        time.sleep(0.5)
+        return Response("{}", mimetype="application/json")
+
+    async def main(url):
+        root = hyperkm.aio.connect(url + "/")
+        with pytest.raises(asyncio.TimeoutError):  # the caller's own timeout cancels the task
+            await asyncio.wait_for(root.client.resource("/slow").fetch(), 0.1)
+        fetched = await root.client.resource("/fast").fetch()
+        assert fetched.data == {"fast": True}
+        tasks = [asyncio.ensure_future(root.client.resource("/slow").fetch()) for _ in range(3)]
+        await asyncio.sleep(0.05)
+        for task in tasks:
+            task.cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        assert all(isinstance(r, asyncio.CancelledError) for r in results)
+        assert (await root.client.resource("/fast").refresh()).data == {"fast": True}
+        await root.client.aclose()
+
+    with ScriptedServer({"/slow": slow, "/fast": (200, {"Content-Type": "application/json"},
+                                                   {"fast": True})}) as server:
+        run(main(server.url))

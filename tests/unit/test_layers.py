@@ -14,7 +14,7 @@ LAYERS = ["_version", "_why", "_files", "_exceptions", "_bridge", "_transport", 
           "_links", "_examples", "_forms", "formats", "_deprecation", "_cache", "_http",
           "_policy", "_responses", "_exchanges", "_oauth", "_sending", "_download", "_client",
           "_steps", "_node", "_pages", "_collection", "_jobs", "_bookmarks", "_actions",
-          "_changes", "_repl", "_resource", "check", "_connect", "aio"]
+          "_changes", "_repl", "_navigation", "_resource", "check", "_connect", "aio"]
 
 
 def imports_of(path: pathlib.Path, level: int = 1) -> list[tuple[str, int]]:

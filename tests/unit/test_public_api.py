@@ -34,10 +34,13 @@ def test_collections_pages_and_writes_are_typed_as_the_callers_resources():
 
     from hyperkm import _actions, _jobs
 
-    hints = typing.get_type_hints(hyperkm.Resource.items)
-    assert hints["return"] == hyperkm.Items[hyperkm.Resource]
-    pages = typing.get_type_hints(hyperkm.Resource.pages)["return"]
-    assert typing.get_args(pages) == (hyperkm.Resource,)
+    # items() and pages() are typed by the class they are called on (``self: R``): a
+    # Resource's give Resources, a subclass's give the subclass.
+    for method in (hyperkm.Resource.items, hyperkm.Resource.pages):
+        hints = typing.get_type_hints(method)
+        assert isinstance(hints["self"], typing.TypeVar), method
+        assert typing.get_args(hints["return"]) == (hints["self"],), method
+    assert typing.get_type_hints(hyperkm.Resource.items)["return"].__origin__ is hyperkm.Items
     for function in (_actions.write, _actions.submit, _jobs.wait):
         hints = typing.get_type_hints(function)
         assert hints["return"] is hints[next(iter(hints))], function  # R in, R out
