@@ -133,6 +133,19 @@ class Resource:
         return self._node.write_response if self._node is not None else None
 
     @property
+    def deprecation(self) -> Any:
+        """What the last response said about this resource going away (``Deprecation``,
+        ``Sunset``), or ``None``."""
+        return self._node.deprecation if self._node is not None else None
+
+    @property
+    def breadcrumb(self) -> list[str]:
+        """The steps from the starting resource to this one."""
+        if self._node is None:
+            return self._describe().split(" › ")[1:]
+        return self._node.breadcrumb
+
+    @property
     def step(self) -> Step | None:
         return self._node.step if self._node is not None else None
 

@@ -26,6 +26,10 @@ class EmulatorTransport:
         parts = urlsplit(base_url)
         self.origin = f"{parts.scheme}://{parts.netloc}"
 
+    async def handle_async(self, request: Request) -> Response:
+        """The same answer, awaited: this transport serves ``hyperkm.aio`` too."""
+        return self.handle(request)
+
     def handle(self, request: Request) -> Response:
         from werkzeug.test import EnvironBuilder, run_wsgi_app
 
@@ -103,6 +107,14 @@ class Emulator:
 
         options.setdefault("token", self.token)
         return hyperkm.connect(self.root_url, transport=self.transport, **options)
+
+    def connect_async(self, **options: Any) -> Any:
+        """``hyperkm.aio.connect(root_url, token=token, transport=transport, **options)``: the
+        emulator in process for an asyncio program's tests."""
+        import hyperkm.aio
+
+        options.setdefault("token", self.token)
+        return hyperkm.aio.connect(self.root_url, transport=self.transport, **options)
 
     def __repr__(self) -> str:
         return f"<hyperkm.testing.Emulator {self.app.config.format} at {self.root_url}>"

@@ -120,6 +120,10 @@ class MockTransport:
         """``add("DELETE", url, ...)``."""
         return self.add("DELETE", url, response, **options)
 
+    async def handle_async(self, request: Request) -> Response:
+        """The same answer, awaited: this transport serves ``hyperkm.aio`` too."""
+        return self.handle(request)
+
     def handle(self, request: Request) -> Response:
         with self._lock:
             self.requests.append(request)

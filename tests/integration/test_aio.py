@@ -345,3 +345,30 @@ def test_a_cancelled_request_leaves_the_client_usable():
     with ScriptedServer({"/slow": slow, "/fast": (200, {"Content-Type": "application/json"},
                                                    {"fast": True})}) as server:
         run(main(server.url))
+
+
+def test_hyperkm_testing_serves_asyncio_programs_too():
+    from hyperkm.testing import Emulator, MockTransport
+
+    emulator = Emulator(events=30)
+    blocking = [e.data["id"] for e in emulator.connect().follow("events", limit=10).items()]
+    mock = MockTransport()
+    mock.get("https://api.example.com/", json={"_links": {"orders": {"href": "/orders"}}},
+             content_type="application/hal+json")
+    mock.get("https://api.example.com/orders", json={"total": 2},
+             content_type="application/hal+json")
+
+    async def main():
+        root = emulator.connect_async()
+        ids = [e.data["id"] async for e in root.follow("events", limit=10).items(
+            concurrency=3)]
+        api = hyperkm.aio.connect("https://api.example.com/", token="t", transport=mock)
+        orders = await api.follow("orders").fetch()
+        return ids, orders.data
+
+    ids, orders = run(main())
+    assert ids == blocking and len(set(ids)) == len(ids) > 10
+    assert orders == {"total": 2}
+    assert [r.url for r in mock.requests] == ["https://api.example.com/",
+                                              "https://api.example.com/orders"]
+    assert mock.requests[1].header("Authorization") == "Bearer t"
