@@ -29,10 +29,11 @@ from collections.abc import Callable
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-import hyperkm  # noqa: E402
-import hyperkm.aio  # noqa: E402
-from _server import demo_process  # noqa: E402
-from hyperkm.transports import AsyncHttpxTransport, HttpxTransport  # noqa: E402
+from _server import demo_process
+
+import hyperkm
+import hyperkm.aio
+from hyperkm.transports import HttpxTransport
 
 TOKEN = "demo-token"
 
@@ -65,7 +66,7 @@ def threads_started(fn: Callable[[], object]) -> int:
 
 def rounds_of(modes: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
     times: dict[str, list[float]] = {name: [] for name in modes}
-    for name, fn in modes.items():  # warm up: imports, connections, TLS sessions
+    for fn in modes.values():  # warm up: imports, connections, TLS sessions
         fn()
     for _ in range(rounds):
         for name, fn in modes.items():
