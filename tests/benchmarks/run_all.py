@@ -10,6 +10,8 @@
    (``bench_collections.py``).
 4. Parsing a 100-member page in every format (``bench_formats.py``).
 5. Start-up: ``import hyperkm`` and ``hyperkm --help`` against ``import requests``.
+6. hyperkm.aio: eight collections on one loop vs eight threads; HTTP/2 vs HTTP/1.1 at 20 ms
+   with ``concurrency=8`` (Hypercorn over TLS); the bridge's own cost (``bench_async.py``).
 
 Run: python tests/benchmarks/run_all.py [--quick]
 """
@@ -61,6 +63,7 @@ def main() -> None:
             *(["--rounds", "2"] if args.quick else []))
     section("4. parsing a 100-member page", "bench_formats.py",
             *(["--rounds", "5"] if args.quick else []))
+    section("6. hyperkm.aio and HTTP/2", "bench_async.py", *quick)
     n = 5 if args.quick else 15
     base = startup([sys.executable, "-c", "import requests"], n)
     imp = startup([sys.executable, "-c", "import hyperkm"], n)
