@@ -19,7 +19,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's blocking API runs an asyncio loop in this thread
+# while it lives, and asyncio.run() (the hyperkm.aio tests, the docs' asyncio examples) cannot
+# start beside it. It stops when the browser tests are done.
+@pytest.fixture(scope="package")
 def browser():
     required = bool(os.environ.get("HYPERKM_REQUIRE_BROWSER"))  # CI installed Chromium
     try:
