@@ -1,10 +1,11 @@
-"""Run the suite on another transport: ``pytest --transport=httpx`` (httpx, blocking) or
-``--transport=httpx-async`` (httpx's AsyncClient on an event loop: every test body runs in
-the bridge hyperkm.aio runs its code in, so each request the library sends is awaited).
+"""Run the suite on another transport: ``pytest --transport=httpx`` (httpx's blocking pools)
+or ``--transport=httpx-async`` (its asynchronous pools on an event loop: every test body runs
+in the bridge hyperkm.aio runs its code in, so each request the library sends is awaited).
 
-Every client a test makes without a transport of its own gets the chosen one; a test that is
-about requests/urllib3 themselves (sockets cut by the deadline watchdog, a session's own
-adapters) is marked ``requests_only`` and runs on the default transport only.
+Every client a test makes without a transport of its own (or a session with adapters of its
+own) gets the chosen one. A test about requests/urllib3 themselves can be marked
+``requests_only`` (none needs it today: the deadline, TLS and framing tests pass on all three);
+``threads`` marks a client used from several threads, which hyperkm.aio does not allow.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "runs on the default transport only")
     config.addinivalue_line("markers", "aio: a hyperkm.aio test with its own event loop and "
                                        "transport; run once, with the default run")
+    config.addinivalue_line("markers", "own_process: drives hyperkm in a subprocess (the CLI "
+                                       "in a pty), which runs on the default transport: run "
+                                       "with the default run only")
     config.addinivalue_line("markers", "threads: uses one client from several threads (or "
                                        "an application that does); not run on httpx-async, "
                                        "where a client lives on one event loop")
@@ -57,9 +61,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     applications = pytest.mark.skip(reason="the explorer's browser tests and the docs' "
                                            "examples run applications with a blocking client "
                                            "(and their own event loops): not bridged")
+    subprocess = pytest.mark.skip(reason="hyperkm in a subprocess, on the default transport: "
+                                         "run with --transport=requests (the default)")
     for item in items:
         if item.get_closest_marker("requests_only"):
             item.add_marker(skip)
+        elif item.get_closest_marker("own_process"):
+            item.add_marker(subprocess)
         elif item.get_closest_marker("aio"):
             item.add_marker(once)
         elif chosen(config) == "httpx-async" and _part(item) in ("browser", "docs"):

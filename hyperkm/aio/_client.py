@@ -40,6 +40,10 @@ class Client:
         if "session" in options:
             raise ConfigurationError("hyperkm.aio takes no session=: requests' session does "
                                      "not send its requests (give transport= instead)")
+        if transport is not None and http2:
+            raise ConfigurationError("http2=True configures the default transport; with "
+                                     "transport= given, ask it for HTTP/2 instead "
+                                     "(AsyncHttpxTransport(http2=True))")
         self._owns_transport = transport is None
         if transport is None:
             from ..transports import AsyncHttpxTransport

@@ -7,6 +7,8 @@ import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
+pytestmark = pytest.mark.own_process  # the CLI in its own process, on the default transport
+
 
 def test_browse_demo_tab_completion_follow_back_quit(tmp_path):
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "TERM": "xterm", "COLUMNS": "120"}

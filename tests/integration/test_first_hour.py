@@ -27,6 +27,7 @@ def spawn(tmp_path, *args: str):
                          env=env, encoding="utf-8", timeout=30, dimensions=(50, 160))
 
 
+@pytest.mark.own_process
 def test_do_run_asks_with_an_example_and_the_bar_never_shares_a_line_with_the_trace(tmp_path):
     child = spawn(tmp_path, "--demo", "--demo-format", "hal")
     try:
@@ -63,6 +64,7 @@ def test_do_run_asks_with_an_example_and_the_bar_never_shares_a_line_with_the_tr
         assert not ("↳" in line and "] " in line.split("↳")[0]), line  # no trace after a bar
 
 
+@pytest.mark.own_process
 def test_options_probes_are_labelled_in_the_trace_and_do_run_asks_for_described_fields(
         tmp_path):
     child = spawn(tmp_path, "--demo")  # KISSmetrics envelopes: no forms at all
@@ -107,6 +109,7 @@ def test_an_extension_rel_is_its_own_documentation():
     assert links_table(links).splitlines()[2].rstrip().endswith("https://api.example/rels/orders")
 
 
+@pytest.mark.own_process
 def test_demo_help_is_in_the_style_of_the_other_commands():
     out = subprocess.run([sys.executable, "-m", "hyperkm", "demo", "--help"],
                          capture_output=True, text=True, timeout=60, check=True).stdout
@@ -117,6 +120,7 @@ def test_demo_help_is_in_the_style_of_the_other_commands():
     assert bad.returncode == 2 and "Invalid value for '--format'" in bad.stderr
 
 
+@pytest.mark.own_process
 @pytest.mark.parametrize("fmt", ["hal", "siren", "collection+json"])
 def test_a_member_opened_from_a_listing_has_its_forms_and_results_their_columns(tmp_path, fmt):
     child = spawn(tmp_path, "--demo", "--demo-format", fmt)
@@ -147,6 +151,7 @@ def test_a_member_opened_from_a_listing_has_its_forms_and_results_their_columns(
     assert child.exitstatus == 0
 
 
+@pytest.mark.own_process
 def test_refresh_after_the_demo_moved_its_urls_walks_the_trail_again(tmp_path):
     child = spawn(tmp_path, "--demo")
     try:
@@ -164,6 +169,7 @@ def test_refresh_after_the_demo_moved_its_urls_walks_the_trail_again(tmp_path):
         child.close()
 
 
+@pytest.mark.own_process
 def test_a_401_speaks_in_shell_terms_and_token_is_asked_unseen(tmp_path):
     with running() as demo:
         child = pexpect.spawn(sys.executable, ["-m", "hyperkm", "browse", "--no-history",
@@ -191,6 +197,7 @@ def test_a_401_speaks_in_shell_terms_and_token_is_asked_unseen(tmp_path):
             child.close()
 
 
+@pytest.mark.own_process
 def test_the_cli_as_a_subprocess(tmp_path):
     def hyperkm_cli(*args: str) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if k != "HYPERKM_TOKEN"}
