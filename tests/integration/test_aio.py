@@ -174,7 +174,8 @@ def test_a_deadline_cuts_off_a_trickling_server_and_the_loop_runs_meanwhile():
                     return
                 time.sleep(0.2)
 
-    threading.Thread(target=serve, daemon=True).start()
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
     url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
 
     async def main():
@@ -190,6 +191,7 @@ def test_a_deadline_cuts_off_a_trickling_server_and_the_loop_runs_meanwhile():
     finally:
         stop.set()
         listener.close()
+        server.join(5)  # no thread of this test outlives it
     assert elapsed < 2.0 and "deadline of 1 s" in message
 
 
