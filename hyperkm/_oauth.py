@@ -103,6 +103,45 @@ class _TokenEndpoint:
                                f"{MAX_TOKEN_RESPONSE} bytes", url=url, status=401)
         return _Reply(response.status_code, content, url)
 
+    def device_flow(self) -> Any:
+        """The device grant (RFC 8628): ask for a code, show it, poll until approved."""
+        from authlib.oauth2 import OAuth2Error
+
+        owner = self.owner
+        assert owner.device_url is not None
+        owner._reason = "OAuth2: device authorization (RFC 8628)"
+        auth = owner._client.client_auth(owner._client.token_endpoint_auth_method)
+        data = {"client_id": owner.client_id, **({"scope": owner.scope} if owner.scope else {})}
+        reply = self.post(owner.device_url, data=data, auth=auth)
+        try:
+            found = reply.json()
+        except ValueError:
+            found = None
+        if reply.status_code != 200 or not isinstance(found, dict) or not all(
+                isinstance(found.get(k), str) for k in ("device_code", "user_code")):
+            raise Unauthorized(f"OAuth2: the device authorization endpoint {owner.device_url} "
+                               f"answered {reply.status_code} without a device code",
+                               url=owner.device_url, status=401)
+        where = found.get("verification_uri_complete") or found.get("verification_uri") or ""
+        owner._prompt(str(where), found["user_code"])
+        interval = float(found.get("interval") or 5)
+        deadline = time.monotonic() + float(found.get("expires_in") or 600)
+        owner._reason = "OAuth2: device grant (waiting for approval)"
+        while time.monotonic() < deadline:
+            _bridge.sleep(interval)
+            try:
+                return owner._client.fetch_token(owner.token_url, grant_type=DEVICE_GRANT,
+                                                 device_code=found["device_code"])
+            except OAuth2Error as exc:
+                if exc.error == "authorization_pending":
+                    continue
+                if exc.error == "slow_down":
+                    interval += 5  # RFC 8628 3.5
+                    continue
+                raise
+        raise Unauthorized(f"OAuth2: nobody approved the sign-in at {where} in time; run "
+                           "it again", url=owner.token_url, status=401)
+
     def session(self) -> requests.Session:
         session = self.owner._session
         if session is None:
@@ -344,7 +383,7 @@ class OAuth2:
                 self._reason = f"OAuth2: client_credentials grant ({why})"
                 token = self._client.fetch_token(self.token_url, grant_type="client_credentials")
             elif self.grant == "device":
-                token = self._device_flow()
+                token = _TokenEndpoint(self).device_flow()
             else:
                 raise Unauthorized(
                     f"OAuth2 ({self.grant} grant): no refresh token is left to get an access "
@@ -404,42 +443,6 @@ class OAuth2:
                 self._store.set(refresh)
         self.obtained += 1
 
-    def _device_flow(self) -> Any:
-        from authlib.oauth2 import OAuth2Error
-
-        assert self.device_url is not None
-        self._reason = "OAuth2: device authorization (RFC 8628)"
-        auth = self._client.client_auth(self._client.token_endpoint_auth_method)
-        data = {"client_id": self.client_id, **({"scope": self.scope} if self.scope else {})}
-        reply = _TokenEndpoint(self).post(self.device_url, data=data, auth=auth)
-        try:
-            found = reply.json()
-        except ValueError:
-            found = None
-        if reply.status_code != 200 or not isinstance(found, dict) or not all(
-                isinstance(found.get(k), str) for k in ("device_code", "user_code")):
-            raise Unauthorized(f"OAuth2: the device authorization endpoint {self.device_url} "
-                               f"answered {reply.status_code} without a device code",
-                               url=self.device_url, status=401)
-        where = found.get("verification_uri_complete") or found.get("verification_uri") or ""
-        self._prompt(str(where), found["user_code"])
-        interval = float(found.get("interval") or 5)
-        deadline = time.monotonic() + float(found.get("expires_in") or 600)
-        self._reason = "OAuth2: device grant (waiting for approval)"
-        while time.monotonic() < deadline:
-            _bridge.sleep(interval)
-            try:
-                return self._client.fetch_token(self.token_url, grant_type=DEVICE_GRANT,
-                                                device_code=found["device_code"])
-            except OAuth2Error as exc:
-                if exc.error == "authorization_pending":
-                    continue
-                if exc.error == "slow_down":
-                    interval += 5  # RFC 8628 3.5
-                    continue
-                raise
-        raise Unauthorized(f"OAuth2: nobody approved the sign-in at {where} in time; run "
-                           "it again", url=self.token_url, status=401)
 
 def _metadata(url: str, verify: Any, transport: Any = None) -> tuple[dict[str, Any], str]:
     """The first authorization server metadata found for ``url`` (see `OAuth2.discover`)."""
