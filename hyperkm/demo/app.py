@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
-import io
 import json
 import logging
 import random
@@ -15,15 +13,17 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.wrappers import Request, Response
 
+from ._common import ApiError, page_links
 from .dataset import TOKENS, Dataset, Record
 from .layouts import LAYOUTS
 from .oauth import OAuthServer
+from .queries import QueryApi
 from .render import (
     FORMATS,
     MEDIA_TYPES,
@@ -185,21 +185,6 @@ class Stats:
                     "faults": self.faults, "drops": self.drops}
 
 
-class _Error(Exception):
-    def __init__(self, status: int, message: str, errors: list[str],
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.errors = status, message, errors
-        self.headers = headers or {}
-
-
-class _Job:
-    def __init__(self, qid: str, report: Record, start: str, end: str, account: str) -> None:
-        self.qid, self.report, self.start, self.end, self.account = qid, report, start, end, account
-        self.polls = 0
-        self.created = time.monotonic()
-
-
 class DemoApp:
     """The WSGI application. Thread-safe: the server handles requests concurrently."""
 
@@ -209,8 +194,8 @@ class DemoApp:
                             properties=self.config.properties)
         self.stats = Stats()
         self._lock = threading.Lock()
-        self._jobs: dict[str, _Job] = {}
-        self._job_counter = 0
+        #: The Query API: report runs as jobs, their status and results.
+        self.queries = QueryApi(self)
         self._rng = random.Random(self.config.seed)
         self._forced: list[tuple[str, int]] = []  # ("fail", retry_after) or ("drop", 0)
         self.layout = self.config.layout
@@ -294,7 +279,7 @@ class DemoApp:
         if fault:
             with self.stats._lock:
                 self.stats.faults += 1
-            response = self._error_response(request, _Error(
+            response = self._error_response(request, ApiError(
                 503, "Service temporarily unavailable (injected fault); retry later.",
                 ["unavailable"], {"Retry-After": str(fault[1])}))
         elif self.oauth.handles(request.path):
@@ -321,7 +306,7 @@ class DemoApp:
         # Everything an answer depends on: hrefs are absolute on the request's own host, a
         # revoked or re-assigned token must not be served from here.
         key = (request.full_path, request.host_url, self._format_for(request), header, account,
-               self.layout, self.moved_mode, self.data.writes, self._job_counter)
+               self.layout, self.moved_mode, self.data.writes, self.queries.runs)
         hit = self._rendered.get(key)
         if hit is not None:
             status, headers, body = hit
@@ -354,21 +339,22 @@ class DemoApp:
                 raise
             account = self._authenticate(request)
             self._negotiate(request)
-            handler = getattr(self, f"_{endpoint}")
+            # The Core API's endpoints are this class's; the Query API's, its own class's.
+            handler = getattr(self, f"_{endpoint}", None) or getattr(self.queries, endpoint)
             return handler(request, adapter, account, **args)  # type: ignore[no-any-return]
-        except _Error as exc:
+        except ApiError as exc:
             return self._error_response(request, exc)
         except MethodNotAllowed as exc:
             allowed = sorted(exc.valid_methods or [])
-            return self._error_response(request, _Error(
+            return self._error_response(request, ApiError(
                 405, f"{request.method} is not allowed here; use {', '.join(allowed)}.",
                 ["method_not_allowed"], {"Allow": ", ".join(allowed)}))
         except NotFound:
-            return self._error_response(request, _Error(
+            return self._error_response(request, ApiError(
                 404, f"Nothing is at {request.path}. Start from the root directory.",
                 ["not_found"]))
         except HTTPException as exc:  # pragma: no cover - werkzeug's other routing errors
-            return self._error_response(request, _Error(exc.code or 400, exc.description or "",
+            return self._error_response(request, ApiError(exc.code or 400, exc.description or "",
                                                         ["invalid_request"]))
 
     def _options(self, request: Request, adapter: MapAdapter) -> Response:
@@ -437,7 +423,7 @@ class DemoApp:
         if account is None:
             why = "Authentication required: send Authorization: Bearer <token>." if not header \
                 else reason
-            raise _Error(401, why, ["unauthorized"],
+            raise ApiError(401, why, ["unauthorized"],
                          {"WWW-Authenticate": 'Bearer realm="hyperkm-demo"'
                           + ("" if not header else ', error="invalid_token"')})
         return account
@@ -447,7 +433,7 @@ class DemoApp:
             return
         if self._format_for(request) is None:
             offered = ", ".join(dict.fromkeys(MEDIA_TYPES[f] for f in self.config.formats))
-            raise _Error(406, f"This API serves {offered}.", ["not_acceptable"])
+            raise ApiError(406, f"This API serves {offered}.", ["not_acceptable"])
 
     def _format_for(self, request: Request) -> str | None:
         """The format to answer in: the best match of ``Accept`` among the enabled formats
@@ -472,15 +458,15 @@ class DemoApp:
     def _json_body(request: Request) -> Any:
         mimetype = request.mimetype
         if mimetype != "application/json" and not mimetype.endswith("+json"):
-            raise _Error(415, f"Content-Type must be application/json, got "
+            raise ApiError(415, f"Content-Type must be application/json, got "
                          f"{request.content_type or 'none'}.", ["unsupported_media_type"])
         length = request.content_length
         if length is not None and length > MAX_BODY_BYTES:
-            raise _Error(413, f"The body is {length} bytes; this API accepts at most "
+            raise ApiError(413, f"The body is {length} bytes; this API accepts at most "
                          f"{MAX_BODY_BYTES}.", ["payload_too_large"])
         raw = request.stream.read(MAX_BODY_BYTES + 1)  # a chunked body is bounded too
         if len(raw) > MAX_BODY_BYTES:
-            raise _Error(413, f"The body is larger than {MAX_BODY_BYTES} bytes, the most this "
+            raise ApiError(413, f"The body is larger than {MAX_BODY_BYTES} bytes, the most this "
                          "API accepts.", ["payload_too_large"])
         try:
             body = json.loads(raw.decode("utf-8"))
@@ -492,13 +478,13 @@ class DemoApp:
                         if isinstance(d, dict)}
             return body
         except RecursionError as exc:
-            raise _Error(400, "The body is nested too deeply.", ["invalid_json"]) from exc
+            raise ApiError(400, "The body is nested too deeply.", ["invalid_json"]) from exc
         except (UnicodeDecodeError, ValueError) as exc:
-            raise _Error(400, f"The body is not valid JSON: {exc}.", ["invalid_json"]) from exc
+            raise ApiError(400, f"The body is not valid JSON: {exc}.", ["invalid_json"]) from exc
 
     # -- responses ----------------------------------------------------------------------------
 
-    def _error_response(self, request: Request, exc: _Error) -> Response:
+    def _error_response(self, request: Request, exc: ApiError) -> Response:
         fmt = self._format_for(request) or self.config.format
         body = error_body(fmt, exc.status, exc.message, exc.errors,
                           (self.base_url or "") + request.path)
@@ -565,7 +551,7 @@ class DemoApp:
                 value = -1
             if value < low or (high is not None and value > high):
                 bound = f"between {low} and {high}" if high is not None else f">= {low}"
-                raise _Error(400, f":{name} must be an integer {bound}",
+                raise ApiError(400, f":{name} must be an integer {bound}",
                              ["invalid_parameter"])
             return value
 
@@ -576,7 +562,7 @@ class DemoApp:
                     item_endpoint: str | None, **values: Any) -> Response:
         limit, offset = self._page_params(request)
         members = fetch(offset, limit) if offset < total else []
-        links = _page_links(self._url(adapter, endpoint, **values), limit, offset, total)
+        links = page_links(self._url(adapter, endpoint, **values), limit, offset, total)
         if item_endpoint:
             links.append(L(item_endpoint, self._template(adapter, item_endpoint),
                            item_endpoint.title(), templated=True))
@@ -657,7 +643,7 @@ class DemoApp:
         product = self.data.get("product", pid)
         if product is None or product["account_id"] != account:
             # 404, not 403: another account's ids are not even confirmed to exist.
-            raise _Error(404, f"No product {pid} in your account.", ["not_found"])
+            raise ApiError(404, f"No product {pid} in your account.", ["not_found"])
         return product
 
     # -- endpoints: directory ----------------------------------------------------------------
@@ -715,7 +701,7 @@ class DemoApp:
 
     def _account(self, request: Request, adapter: MapAdapter, account: str, id: str) -> Response:
         if id != account:
-            raise _Error(404, f"No account {id} is visible to this token.", ["not_found"])
+            raise ApiError(404, f"No account {id} is visible to this token.", ["not_found"])
         record = self.data.get("account", id)
         assert record is not None
         return self._respond(request, self._account_rep(adapter, record))
@@ -723,7 +709,7 @@ class DemoApp:
     def _account_products(self, request: Request, adapter: MapAdapter, account: str,
                           id: str) -> Response:
         if id != account:
-            raise _Error(404, f"No account {id} is visible to this token.", ["not_found"])
+            raise ApiError(404, f"No account {id} is visible to this token.", ["not_found"])
         return self._products_list(request, adapter, account, "account_products", id=id)
 
     def _products(self, request: Request, adapter: MapAdapter, account: str) -> Response:
@@ -807,7 +793,7 @@ class DemoApp:
               rid: str, make: Callable[[Record], Rep]) -> Response:
         record = self.data.get(kind, rid)
         if record is None or record["product_id"] not in self._product_ids(account):
-            raise _Error(404, f"No {kind} {rid} is visible to this token.", ["not_found"])
+            raise ApiError(404, f"No {kind} {rid} is visible to this token.", ["not_found"])
         return self._respond(request, make(record), last_modified=self._modified(kind, rid))
 
     def _event(self, request: Request, adapter: MapAdapter, account: str, id: str) -> Response:
@@ -843,23 +829,23 @@ class DemoApp:
         owner = record and (record["account_id"] if kind == "product" else
                             self.data.products[record["product_id"]]["account_id"])
         if record is None or owner != account:
-            raise _Error(404, f"No {kind} {rid} is visible to this token.", ["not_found"])
+            raise ApiError(404, f"No {kind} {rid} is visible to this token.", ["not_found"])
         make: Callable[[Record], Rep] = {
                 "product": lambda r: self._product_rep(adapter, r),
                 "event": lambda r: self._leaf_rep(adapter, "event", r),
                 "property": lambda r: self._leaf_rep(adapter, "property", r)}[kind]
         body = self._json_body(request)
         if not isinstance(body, dict) or not body:
-            raise _Error(400, "The body must be a JSON object with fields to change: "
+            raise ApiError(400, "The body must be a JSON object with fields to change: "
                          + ", ".join(_WRITABLE) + ".", ["invalid_body"])
         body = {k: v for k, v in body.items()  # unchanged read-only fields are no change
                 if k in _WRITABLE or record.get(k) != v}
         for key, value in body.items():
             if key not in _WRITABLE:
-                raise _Error(400, f"Field {key!r} cannot be changed; writable fields are "
+                raise ApiError(400, f"Field {key!r} cannot be changed; writable fields are "
                              + ", ".join(_WRITABLE) + ".", ["invalid_field"])
             if not isinstance(value, _WRITABLE[key]):
-                raise _Error(400, f"Field {key!r} has the wrong type.", ["invalid_field"])
+                raise ApiError(400, f"Field {key!r} has the wrong type.", ["invalid_field"])
         if_match = request.headers.get("If-Match")
         with self._write_lock:  # check and update at once: of two writers with one ETag,
             record = self.data.get(kind, rid) or record  # exactly one wins
@@ -868,180 +854,8 @@ class DemoApp:
                                         last_modified=self._modified(kind, rid))
                 etag, _ = current.get_etag()
                 if etag is None or (not request.if_match.contains(etag) and "*" not in if_match):
-                    raise _Error(412, "The resource changed since you read it (If-Match "
+                    raise ApiError(412, "The resource changed since you read it (If-Match "
                                  "failed); fetch it again and reapply your change.",
                                  ["precondition_failed"])
             updated = self.data.update(kind, rid, body)
         return self._respond(request, make(updated), last_modified=self._modified(kind, rid))
-
-    # -- report runs (the Query API) -------------------------------------------------------------
-
-    def _report_run(self, request: Request, adapter: MapAdapter, account: str,
-                    id: str) -> Response:
-        if request.method != "POST":
-            raise MethodNotAllowed(valid_methods=["POST"])
-        report = self.data.get("report", id)
-        if report is None or report["account_id"] != account:
-            raise _Error(404, f"Invalid report_guid provided: report {id} not found.",
-                         ["not_found"])
-        body = self._json_body(request)
-        if isinstance(body, dict) and isinstance(body.get("report"), dict):
-            body = body["report"]  # the 2014 (v1) request shape
-        if not isinstance(body, dict):
-            raise _Error(400, "The body must be a JSON object with start_date and end_date.",
-                         ["invalid_body"])
-        start, end = (_parse_date(body.get(k), k) for k in ("start_date", "end_date"))
-        if start > end:
-            raise _Error(400, "start_date must not be after end_date.", ["invalid_parameter"])
-        if report["report_type"] != "people_search_v2":
-            raise _Error(422, f"Report {id} is a {report['report_type']} report; only "
-                         "people_search_v2 reports can be run through the API.",
-                         ["report_not_runnable"])
-        with self._lock:
-            self._job_counter += 1
-            qid = str(_uuid_from(f"job:{self.config.seed}:{self._job_counter}"))
-            self._jobs[qid] = _Job(qid, report, start.isoformat(), end.isoformat(), account)
-        status_url = self._url(adapter, "query_status", id=qid)
-        rep = Rep({"message": "success", "query_guid": qid},
-                  [L("query-status", status_url, "Status")], envelope=True,
-                  meta={"status": 202}, kind="query")
-        return self._respond(request, rep, status=202, cacheable=False,
-                             headers={"Location": status_url})
-
-    def _job_rep(self, adapter: MapAdapter, job: _Job) -> Rep:
-        done = self._job_done(job, poll=False)
-        links = [L("self", self._url(adapter, "query_status", id=job.qid), "Status"),
-                 L("report", self._url(adapter, "report", id=job.report["id"]), "Report")]
-        if done:
-            links.append(L("query-results", self._url(adapter, "query_results", id=job.qid),
-                           "Results"))
-        return Rep({"id": job.qid, "report_id": job.report["id"], "start_date": job.start,
-                    "end_date": job.end, "completed": done}, links, kind="query")
-
-    def _report_queries(self, request: Request, adapter: MapAdapter, account: str,
-                        id: str) -> Response:
-        """The runs of a report (an emulator extension: the real API offered no way back to
-        a run's results but the Location it once answered)."""
-        report = self.data.get("report", id)
-        if report is None or report["account_id"] != account:
-            raise _Error(404, f"No report {id} is visible to this token.", ["not_found"])
-        jobs = [j for j in list(self._jobs.values())
-                if j.report["id"] == id and j.account == account]
-        return self._collection(request, adapter, "report_queries", len(jobs),
-                                lambda o, n: [self._job_rep(adapter, j) for j in jobs[o:o + n]],
-                                None, id=id)
-
-    def _job_done(self, job: _Job, *, poll: bool) -> bool:
-        with self._lock:
-            if poll:
-                job.polls += 1
-            polls = job.polls
-        needed = max(1, self.config.job_polls)
-        return polls > needed or (self.config.job_seconds is not None
-                                  and time.monotonic() - job.created >= self.config.job_seconds)
-
-    def _job(self, account: str, qid: str) -> _Job:
-        job = self._jobs.get(qid)
-        if job is None or job.account != account:
-            raise _Error(404, f"No query {qid}.", ["not_found"])
-        return job
-
-    def _query_status(self, request: Request, adapter: MapAdapter, account: str,
-                      id: str) -> Response:
-        job = self._job(account, id)
-        done = self._job_done(job, poll=True)
-        needed = max(1, self.config.job_polls)
-        polls = job.polls
-        self_link = L("self", self._url(adapter, "query_status", id=id), "Self")
-        if not done:
-            progress = round(min(0.95, polls / (needed + 1)), 2)
-            rep = Rep({"completed": False, "progress": progress}, [self_link],
-                      envelope=True, meta={"status": 200}, kind="query")
-            return self._respond(request, rep, cacheable=False)
-        results = self._url(adapter, "query_results", id=id)
-        rep = Rep({"completed": True, "progress": 1.0},
-                  [self_link, L("query-results", results, "Results")], envelope=True,
-                  meta={"status": 201}, kind="query")
-        return self._respond(request, rep, status=201, cacheable=False,
-                             headers={"Location": results})
-
-    def _rows(self, job: _Job) -> list[list[Any]]:
-        rng = random.Random(f"{job.report['id']}:{job.start}:{job.end}")
-        return [[10_000 + i, f"person{i}@example.com", rng.randrange(0, 60)]
-                for i in range(self.config.result_rows)]
-
-    _COLUMNS: ClassVar[list[dict[str, str]]] = [
-        {"display_name": "KMID", "type": "internal", "return_option": "internal",
-         "display_return_option": "internal"},
-        {"display_name": "Person", "type": "internal", "return_option": "internal",
-         "display_return_option": "internal"},
-        {"type": "event", "display_name": "Visited Site", "return_option": "total_times_ever",
-         "display_return_option": "Total Times Ever"},
-    ]
-
-    def _query_results(self, request: Request, adapter: MapAdapter, account: str,
-                       id: str) -> Response:
-        job = self._job(account, id)
-        rows = self._rows(job)
-        limit, offset = self._page_params(request)
-        total = len(rows)
-        links = _page_links(self._url(adapter, "query_results", id=id), limit, offset, total)
-        links.append(L("export", self._url(adapter, "query_export", id=id), "Export"))
-        rep = Rep(members=[Rep(row, kind="row") for row in rows[offset:offset + limit]],
-                  links=links, pagination={"limit": limit, "offset": offset, "total": total},
-                  meta={"status": 200}, extra={"columns": self._COLUMNS}, kind="results")
-        return self._respond(request, rep)
-
-    def _query_export(self, request: Request, adapter: MapAdapter, account: str,
-                      id: str) -> Response:
-        job = self._job(account, id)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([c["display_name"] for c in self._COLUMNS])
-        writer.writerows(self._rows(job))
-        response = Response(out.getvalue(), mimetype="text/csv")
-        response.headers["Content-Disposition"] = f'attachment; filename="{id}.csv"'
-        return response
-
-
-def _page_links(base: str, limit: int, offset: int, total: int) -> list[L]:
-    """self, first, last, and next/prev where they exist: the reference's pagination links."""
-    def page(o: int) -> str:
-        return f"{base}?limit={limit}&offset={o}"
-
-    last = max(0, (total - 1) // limit * limit) if total else 0
-    links = [L("self", page(offset), "Self"), L("first", page(0), "First"),
-             L("last", page(last), "Last")]
-    if offset + limit < total:
-        links.append(L("next", page(offset + limit), "Next"))
-    if offset > 0:
-        links.append(L("prev", page(max(0, offset - limit)), "Previous"))
-    return links
-
-
-def _parse_date(value: Any, name: str) -> datetime:
-    if isinstance(value, bool) or value is None:
-        raise _Error(400, f"{name} is required: an ISO 8601 date-time or Unix seconds.",
-                     ["invalid_parameter"])
-    if isinstance(value, (int, float)):
-        try:
-            return datetime.fromtimestamp(value, tz=UTC)
-        except (OverflowError, OSError, ValueError) as exc:
-            raise _Error(400, f"{name} is not a valid Unix timestamp.",
-                         ["invalid_parameter"]) from exc
-    if isinstance(value, str):
-        text = value.strip().replace("Z", "+00:00")
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise _Error(400, f"{name} {value!r} is not an ISO 8601 date-time.",
-                         ["invalid_parameter"]) from exc
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise _Error(400, f"{name} must be an ISO 8601 string or Unix seconds.",
-                 ["invalid_parameter"])
-
-
-def _uuid_from(text: str) -> Any:
-    import uuid
-
-    return uuid.UUID(bytes=hashlib.md5(text.encode()).digest(), version=4)
