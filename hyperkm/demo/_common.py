@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from .render import L
 
-__all__ = ["ApiError", "page_links"]
+__all__ = ["STARTED", "ApiError", "page_links"]
+
+#: When the emulator's data was last changed, as far as its Last-Modified headers say.
+STARTED = datetime(2014, 9, 2, 19, 46, 43, tzinfo=UTC)
 
 
 class ApiError(Exception):

@@ -12,15 +12,16 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.wrappers import Request, Response
 
-from ._common import ApiError, page_links
-from .dataset import TOKENS, Dataset, Record
+from ._common import STARTED, ApiError, page_links
+from .core import CoreApi
+from .dataset import TOKENS, Dataset
 from .layouts import LAYOUTS
 from .oauth import OAuthServer
 from .queries import QueryApi
@@ -41,8 +42,6 @@ __all__ = ["DemoApp", "DemoConfig", "Stats"]
 
 log = logging.getLogger("hyperkm.demo")
 
-_WRITABLE = {"display_name": (str, type(None)), "description": (str, type(None)),
-             "is_visible": (bool,)}
 _METHODS = {"product": ["GET", "PATCH", "PUT"], "event": ["GET", "PATCH", "PUT"],
             "property": ["GET", "PATCH", "PUT"], "report_run": ["POST"]}
 _DATE = {"type": "datetime", "required": True, "read_only": False}
@@ -58,7 +57,6 @@ _DESCRIBED: dict[str, dict[str, Any]] = {
         "type": "boolean", "required": False, "label": "Visible"}} for method in ("PATCH", "PUT")}}
 #: The largest request body the emulator reads (answered 413 above it).
 MAX_BODY_BYTES = 1024 * 1024
-_STARTED = datetime(2014, 9, 2, 19, 46, 43, tzinfo=UTC)
 
 
 class DemoConfig:
@@ -194,7 +192,9 @@ class DemoApp:
                             properties=self.config.properties)
         self.stats = Stats()
         self._lock = threading.Lock()
-        #: The Query API: report runs as jobs, their status and results.
+        #: The Core API's endpoints (directory, accounts, products, events, properties,
+        #: reports, metrics, writes) and the Query API's (report runs as jobs).
+        self.core = CoreApi(self)
         self.queries = QueryApi(self)
         self._rng = random.Random(self.config.seed)
         self._forced: list[tuple[str, int]] = []  # ("fail", retry_after) or ("drop", 0)
@@ -340,7 +340,7 @@ class DemoApp:
             account = self._authenticate(request)
             self._negotiate(request)
             # The Core API's endpoints are this class's; the Query API's, its own class's.
-            handler = getattr(self, f"_{endpoint}", None) or getattr(self.queries, endpoint)
+            handler = (getattr(self.core, endpoint, None) or getattr(self.queries, endpoint))
             return handler(request, adapter, account, **args)  # type: ignore[no-any-return]
         except ApiError as exc:
             return self._error_response(request, exc)
@@ -520,7 +520,7 @@ class DemoApp:
         response.headers["Cache-Control"] = (
             f"private, max-age={self.config.max_age}, must-revalidate")
         response.set_etag(hashlib.sha1(body.encode("utf-8")).hexdigest()[:24])
-        response.last_modified = last_modified or _STARTED
+        response.last_modified = last_modified or STARTED
         if request.method in ("GET", "HEAD") and status == 200:
             response.make_conditional(request)
         return response
@@ -574,288 +574,3 @@ class DemoApp:
                   pagination={"total": total, "offset": offset, "limit": limit},
                   actions=[page])
         return self._respond(request, rep)
-
-    # -- item representations ------------------------------------------------------------------
-
-    def _account_rep(self, adapter: MapAdapter, a: Record) -> Rep:
-        return Rep(a, [L("self", self._url(adapter, "account", id=a["id"]), "Self"),
-                       L("products", self._url(adapter, "account_products", id=a["id"]),
-                         "Products")], kind="account")
-
-    def _product_rep(self, adapter: MapAdapter, p: Record) -> Rep:
-        pid = p["id"]
-        return Rep(p, [
-            L("self", self._url(adapter, "product", id=pid), "Self"),
-            L("account", self._url(adapter, "account", id=p["account_id"]), "Account"),
-            L("reports", self._url(adapter, "product_reports", id=pid), "Product Reports"),
-            L("events", self._url(adapter, "product_events", id=pid), "Product Events"),
-            L("properties", self._url(adapter, "product_properties", id=pid),
-              "Product Properties"),
-            L("metrics", self._url(adapter, "product_metrics", id=pid), "Product Metrics")],
-            kind="product", actions=[self._update_action(adapter, "product", p)])
-
-    def _report_rep(self, adapter: MapAdapter, r: Record) -> Rep:
-        return Rep(r, [
-            L("self", self._url(adapter, "report", id=r["id"]), "Self"),
-            L("run", self._url(adapter, "report_run", id=r["id"]), "Run Report"),
-            L("product", self._url(adapter, "product", id=r["product_id"]), "Product"),
-            L("account", self._url(adapter, "account", id=r["account_id"]), "Account"),
-            # An emulator extension, after the reference's own links.
-            L("queries", self._url(adapter, "report_queries", id=r["id"]), "Report Runs")],
-            kind="report", actions=[self._run_action(adapter, r)]
-            if r["report_type"] == "people_search_v2" else [])
-
-    def _leaf_rep(self, adapter: MapAdapter, endpoint: str, record: Record) -> Rep:
-        actions = [self._update_action(adapter, endpoint, record)] \
-            if endpoint in ("event", "property") else []
-        return Rep(record, [
-            L("self", self._url(adapter, endpoint, id=record["id"]), "Self"),
-            L("product", self._url(adapter, "product", id=record["product_id"]), "Product")],
-            kind=endpoint, actions=actions)
-
-    # -- affordances (rendered by the formats that carry forms) -----------------------------------
-
-    def _run_action(self, adapter: MapAdapter, report: Record) -> A:
-        date = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
-        return A("run", "Run this report", "POST",
-                 self._url(adapter, "report_run", id=report["id"]),
-                 [F("start_date", "datetime", required=True, pattern=date,
-                    prompt="Start (ISO 8601 date-time)"),
-                  F("end_date", "datetime", required=True, pattern=date,
-                    prompt="End (ISO 8601 date-time)")])
-
-    def _update_action(self, adapter: MapAdapter, endpoint: str, record: Record) -> A:
-        fields = [F("name", "text", value=record.get("name"), read_only=True, prompt="Name")]
-        fields += [F("display_name", "text", value=record.get("display_name"),
-                     prompt="Display name"),
-                   F("description", "text", value=record.get("description"),
-                     prompt="Description")]
-        if "is_visible" in record:
-            fields.append(F("is_visible", "checkbox", value=record.get("is_visible"),
-                            options=[True, False], prompt="Visible"))
-        return A("update", f"Update this {endpoint}", "PATCH",
-                 self._url(adapter, endpoint, id=record["id"]), fields)
-
-    def _product_ids(self, account: str) -> list[str]:
-        return [p["id"] for p in self.data.products_of(account)]
-
-    def _owned_product(self, account: str, pid: str) -> Record:
-        product = self.data.get("product", pid)
-        if product is None or product["account_id"] != account:
-            # 404, not 403: another account's ids are not even confirmed to exist.
-            raise ApiError(404, f"No product {pid} in your account.", ["not_found"])
-        return product
-
-    # -- endpoints: directory ----------------------------------------------------------------
-
-    def _root(self, request: Request, adapter: MapAdapter, account: str) -> Response:
-        url = self._url(adapter, "root")
-        page = "{?limit,offset}"
-        directory = [L("self", url, "Directory")]
-        for rel, name in (("accounts", "Accounts"), ("products", "Products"),
-                          ("reports", "Reports"), ("events", "Events"),
-                          ("properties", "Properties"), ("metrics", "Metrics")):
-            directory.append(L(rel, self._template(adapter, rel, page), name, templated=True))
-        for rel in ("account", "product", "report", "event", "property", "metric"):
-            directory.append(L(rel, self._template(adapter, rel), rel.title(), templated=True))
-        directory.append(L("rels", self._url(adapter, "rels"), "Link Relations"))
-        rep = Rep({"description": "API access for KISSmetrics", "name": "KISSmetrics API"},
-                  [L("self", url, "Directory")], envelope=True, directory=directory,
-                  kind="directory")
-        return self._respond(request, rep)
-
-    def _rels(self, request: Request, adapter: MapAdapter, account: str) -> Response:
-        rels = [
-            ("accounts", "The accounts this token may access (a collection)."),
-            ("account", "One account; a URI template taking {id}."),
-            ("products", "Products (a collection), across accounts or scoped to one."),
-            ("product", "One product; a URI template taking {id}."),
-            ("events", "Events of the event library (a collection)."),
-            ("event", "One event; a URI template taking {id}."),
-            ("properties", "Properties (a collection)."),
-            ("property", "One property; a URI template taking {id}."),
-            ("reports", "Saved reports (a collection)."),
-            ("report", "One report; a URI template taking {id}."),
-            ("metrics", "Metrics (a collection; an emulator extension)."),
-            ("metric", "One metric; a URI template taking {id}."),
-            ("run", "POST {start_date, end_date} to run a people_search_v2 report."),
-            ("queries", "The runs of a report (a collection; an emulator extension)."),
-            ("query-status", "The status of a report run: completed, progress."),
-            ("query-results", "The rows of a finished report run (a collection with columns)."),
-            ("export", "The results as CSV."),
-        ]
-        rep = Rep({"title": "KISSmetrics link relations",
-                   "description": "Relations used by this API's links.",
-                   "rels": [{"name": n, "description": d} for n, d in rels]},
-                  [L("self", self._url(adapter, "rels"), "Link Relations")], envelope=True,
-                  kind="rels")
-        return self._respond(request, rep)
-
-    # -- endpoints: accounts and products --------------------------------------------------------
-
-    def _accounts(self, request: Request, adapter: MapAdapter, account: str) -> Response:
-        rows = [self.data.get("account", account)]
-        return self._collection(request, adapter, "accounts", len(rows),
-                                lambda o, n: [self._account_rep(adapter, a)
-                                              for a in rows[o:o + n] if a], "account")
-
-    def _account(self, request: Request, adapter: MapAdapter, account: str, id: str) -> Response:
-        if id != account:
-            raise ApiError(404, f"No account {id} is visible to this token.", ["not_found"])
-        record = self.data.get("account", id)
-        assert record is not None
-        return self._respond(request, self._account_rep(adapter, record))
-
-    def _account_products(self, request: Request, adapter: MapAdapter, account: str,
-                          id: str) -> Response:
-        if id != account:
-            raise ApiError(404, f"No account {id} is visible to this token.", ["not_found"])
-        return self._products_list(request, adapter, account, "account_products", id=id)
-
-    def _products(self, request: Request, adapter: MapAdapter, account: str) -> Response:
-        return self._products_list(request, adapter, account, "products")
-
-    def _products_list(self, request: Request, adapter: MapAdapter, account: str,
-                       endpoint: str, **values: Any) -> Response:
-        rows = self.data.products_of(account)
-        return self._collection(request, adapter, endpoint, len(rows),
-                                lambda o, n: [self._product_rep(adapter, p)
-                                              for p in rows[o:o + n]], "product", **values)
-
-    def _product(self, request: Request, adapter: MapAdapter, account: str, id: str) -> Response:
-        if request.method in ("PATCH", "PUT"):
-            return self._patch(request, adapter, account, "product", id)
-        product = self._owned_product(account, id)
-        return self._respond(request, self._product_rep(adapter, product),
-                             last_modified=self._modified("product", id))
-
-    # -- endpoints: events, properties, reports, metrics -------------------------------------------
-
-    def _scoped(self, account: str, pid: str | None) -> list[str]:
-        if pid is None:
-            return self._product_ids(account)
-        self._owned_product(account, pid)
-        return [pid]
-
-    def _library(self, request: Request, adapter: MapAdapter, account: str, kind: str,
-                 endpoint: str, item: str, pid: str | None, **values: Any) -> Response:
-        products = self._scoped(account, pid)
-        return self._collection(
-            request, adapter, endpoint, self.data.count(kind, products),
-            lambda o, n: [self._leaf_rep(adapter, item, r)
-                          for r in self.data.page(kind, products, o, n)], item, **values)
-
-    def _events(self, request: Request, adapter: MapAdapter, account: str) -> Response:
-        return self._library(request, adapter, account, "event", "events", "event", None)
-
-    def _product_events(self, request: Request, adapter: MapAdapter, account: str,
-                        id: str) -> Response:
-        return self._library(request, adapter, account, "event", "product_events", "event",
-                             id, id=id)
-
-    def _properties(self, request: Request, adapter: MapAdapter, account: str) -> Response:
-        return self._library(request, adapter, account, "property", "properties", "property",
-                             None)
-
-    def _product_properties(self, request: Request, adapter: MapAdapter, account: str,
-                            id: str) -> Response:
-        return self._library(request, adapter, account, "property", "product_properties",
-                             "property", id, id=id)
-
-    def _small(self, request: Request, adapter: MapAdapter, rows: list[Record], endpoint: str,
-               item: str, make: Callable[[Record], Rep], **values: Any) -> Response:
-        return self._collection(request, adapter, endpoint, len(rows),
-                                lambda o, n: [make(r) for r in rows[o:o + n]], item, **values)
-
-    def _reports(self, request: Request, adapter: MapAdapter, account: str) -> Response:
-        rows = self.data.reports_of(self._product_ids(account))
-        return self._small(request, adapter, rows, "reports", "report",
-                           lambda r: self._report_rep(adapter, r))
-
-    def _product_reports(self, request: Request, adapter: MapAdapter, account: str,
-                         id: str) -> Response:
-        rows = self.data.reports_of(self._scoped(account, id))
-        return self._small(request, adapter, rows, "product_reports", "report",
-                           lambda r: self._report_rep(adapter, r), id=id)
-
-    def _metrics(self, request: Request, adapter: MapAdapter, account: str) -> Response:
-        rows = self.data.metrics_of(self._product_ids(account))
-        return self._small(request, adapter, rows, "metrics", "metric",
-                           lambda r: self._leaf_rep(adapter, "metric", r))
-
-    def _product_metrics(self, request: Request, adapter: MapAdapter, account: str,
-                         id: str) -> Response:
-        rows = self.data.metrics_of(self._scoped(account, id))
-        return self._small(request, adapter, rows, "product_metrics", "metric",
-                           lambda r: self._leaf_rep(adapter, "metric", r), id=id)
-
-    def _item(self, request: Request, adapter: MapAdapter, account: str, kind: str,
-              rid: str, make: Callable[[Record], Rep]) -> Response:
-        record = self.data.get(kind, rid)
-        if record is None or record["product_id"] not in self._product_ids(account):
-            raise ApiError(404, f"No {kind} {rid} is visible to this token.", ["not_found"])
-        return self._respond(request, make(record), last_modified=self._modified(kind, rid))
-
-    def _event(self, request: Request, adapter: MapAdapter, account: str, id: str) -> Response:
-        if request.method in ("PATCH", "PUT"):
-            return self._patch(request, adapter, account, "event", id)
-        return self._item(request, adapter, account, "event", id,
-                          lambda r: self._leaf_rep(adapter, "event", r))
-
-    def _property(self, request: Request, adapter: MapAdapter, account: str,
-                  id: str) -> Response:
-        if request.method in ("PATCH", "PUT"):
-            return self._patch(request, adapter, account, "property", id)
-        return self._item(request, adapter, account, "property", id,
-                          lambda r: self._leaf_rep(adapter, "property", r))
-
-    def _report(self, request: Request, adapter: MapAdapter, account: str, id: str) -> Response:
-        return self._item(request, adapter, account, "report", id,
-                          lambda r: self._report_rep(adapter, r))
-
-    def _metric(self, request: Request, adapter: MapAdapter, account: str, id: str) -> Response:
-        return self._item(request, adapter, account, "metric", id,
-                          lambda r: self._leaf_rep(adapter, "metric", r))
-
-    def _modified(self, kind: str, rid: str) -> datetime:
-        version = self.data.version(kind, rid)
-        return datetime.fromtimestamp(_STARTED.timestamp() + version, tz=UTC)
-
-    # -- writes (an emulator extension: the real API was read-only) ----------------------------
-
-    def _patch(self, request: Request, adapter: MapAdapter, account: str, kind: str,
-               rid: str) -> Response:
-        record = self.data.get(kind, rid)
-        owner = record and (record["account_id"] if kind == "product" else
-                            self.data.products[record["product_id"]]["account_id"])
-        if record is None or owner != account:
-            raise ApiError(404, f"No {kind} {rid} is visible to this token.", ["not_found"])
-        make: Callable[[Record], Rep] = {
-                "product": lambda r: self._product_rep(adapter, r),
-                "event": lambda r: self._leaf_rep(adapter, "event", r),
-                "property": lambda r: self._leaf_rep(adapter, "property", r)}[kind]
-        body = self._json_body(request)
-        if not isinstance(body, dict) or not body:
-            raise ApiError(400, "The body must be a JSON object with fields to change: "
-                         + ", ".join(_WRITABLE) + ".", ["invalid_body"])
-        body = {k: v for k, v in body.items()  # unchanged read-only fields are no change
-                if k in _WRITABLE or record.get(k) != v}
-        for key, value in body.items():
-            if key not in _WRITABLE:
-                raise ApiError(400, f"Field {key!r} cannot be changed; writable fields are "
-                             + ", ".join(_WRITABLE) + ".", ["invalid_field"])
-            if not isinstance(value, _WRITABLE[key]):
-                raise ApiError(400, f"Field {key!r} has the wrong type.", ["invalid_field"])
-        if_match = request.headers.get("If-Match")
-        with self._write_lock:  # check and update at once: of two writers with one ETag,
-            record = self.data.get(kind, rid) or record  # exactly one wins
-            if if_match:
-                current = self._respond(request, make(record),
-                                        last_modified=self._modified(kind, rid))
-                etag, _ = current.get_etag()
-                if etag is None or (not request.if_match.contains(etag) and "*" not in if_match):
-                    raise ApiError(412, "The resource changed since you read it (If-Match "
-                                 "failed); fetch it again and reapply your change.",
-                                 ["precondition_failed"])
-            updated = self.data.update(kind, rid, body)
-        return self._respond(request, make(updated), last_modified=self._modified(kind, rid))
