@@ -25,6 +25,7 @@ from .dataset import TOKENS, Dataset
 from .layouts import LAYOUTS
 from .oauth import OAuthServer
 from .queries import QueryApi
+from .reading import MAX_BODY_BYTES, format_for
 from .render import (
     FORMATS,
     MEDIA_TYPES,
@@ -38,7 +39,7 @@ from .render import (
     render,
 )
 
-__all__ = ["DemoApp", "DemoConfig", "Stats"]
+__all__ = ["MAX_BODY_BYTES", "DemoApp", "DemoConfig", "Stats"]
 
 log = logging.getLogger("hyperkm.demo")
 
@@ -55,8 +56,6 @@ _DESCRIBED: dict[str, dict[str, Any]] = {
     **{kind: {"PATCH": _EDITABLE, "PUT": _EDITABLE} for kind in ("product", "event")},
     "property": {method: {**_EDITABLE, "is_visible": {
         "type": "boolean", "required": False, "label": "Visible"}} for method in ("PATCH", "PUT")}}
-#: The largest request body the emulator reads (answered 413 above it).
-MAX_BODY_BYTES = 1024 * 1024
 
 
 class DemoConfig:
@@ -305,8 +304,9 @@ class DemoApp:
             return self._dispatch(request)  # no answer to keep: it will be a 401
         # Everything an answer depends on: hrefs are absolute on the request's own host, a
         # revoked or re-assigned token must not be served from here.
-        key = (request.full_path, request.host_url, self._format_for(request), header, account,
-               self.layout, self.moved_mode, self.data.writes, self.queries.runs)
+        key = (request.full_path, request.host_url, format_for(request, self.config.formats),
+               header, account, self.layout, self.moved_mode, self.data.writes,
+               self.queries.runs)
         hit = self._rendered.get(key)
         if hit is not None:
             status, headers, body = hit
@@ -431,61 +431,14 @@ class DemoApp:
     def _negotiate(self, request: Request) -> None:
         if not request.headers.get("Accept"):
             return
-        if self._format_for(request) is None:
+        if format_for(request, self.config.formats) is None:
             offered = ", ".join(dict.fromkeys(MEDIA_TYPES[f] for f in self.config.formats))
             raise ApiError(406, f"This API serves {offered}.", ["not_acceptable"])
-
-    def _format_for(self, request: Request) -> str | None:
-        """The format to answer in: the best match of ``Accept`` among the enabled formats
-        (``application/json`` and ``*/*`` mean the default one); ``None`` if none fits."""
-        formats = self.config.formats
-        if not request.headers.get("Accept"):
-            return formats[0]
-        offered = [MEDIA_TYPES[f] for f in formats]
-        if "application/json" not in offered:
-            offered.append("application/json")  # JSON clients get the default format
-        best: str | None = request.accept_mimetypes.best_match(offered)
-        if best is None:
-            # A client that takes some JSON gets the default format when it is JSON (as the
-            # real API answered application/hal+json with its own JSON).
-            takes_json = any(m.endswith("json") for m, q in request.accept_mimetypes if q)
-            return formats[0] if takes_json and formats[0] != "html" else None
-        if best == MEDIA_TYPES[formats[0]] or best == "application/json":
-            return formats[0]
-        return next(f for f in formats if MEDIA_TYPES[f] == best)
-
-    @staticmethod
-    def _json_body(request: Request) -> Any:
-        mimetype = request.mimetype
-        if mimetype != "application/json" and not mimetype.endswith("+json"):
-            raise ApiError(415, f"Content-Type must be application/json, got "
-                         f"{request.content_type or 'none'}.", ["unsupported_media_type"])
-        length = request.content_length
-        if length is not None and length > MAX_BODY_BYTES:
-            raise ApiError(413, f"The body is {length} bytes; this API accepts at most "
-                         f"{MAX_BODY_BYTES}.", ["payload_too_large"])
-        raw = request.stream.read(MAX_BODY_BYTES + 1)  # a chunked body is bounded too
-        if len(raw) > MAX_BODY_BYTES:
-            raise ApiError(413, f"The body is larger than {MAX_BODY_BYTES} bytes, the most this "
-                         "API accepts.", ["payload_too_large"])
-        try:
-            body = json.loads(raw.decode("utf-8"))
-            template = body.get("template") if isinstance(body, dict) and \
-                mimetype == "application/vnd.collection+json" else None
-            if isinstance(template, dict) and isinstance(template.get("data"), list):
-                # Collection+JSON writes: {"template": {"data": [{"name", "value"}]}}
-                return {d.get("name"): d.get("value") for d in template["data"]
-                        if isinstance(d, dict)}
-            return body
-        except RecursionError as exc:
-            raise ApiError(400, "The body is nested too deeply.", ["invalid_json"]) from exc
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise ApiError(400, f"The body is not valid JSON: {exc}.", ["invalid_json"]) from exc
 
     # -- responses ----------------------------------------------------------------------------
 
     def _error_response(self, request: Request, exc: ApiError) -> Response:
-        fmt = self._format_for(request) or self.config.format
+        fmt = format_for(request, self.config.formats) or self.config.format
         body = error_body(fmt, exc.status, exc.message, exc.errors,
                           (self.base_url or "") + request.path)
         mimetype = ("application/problem+json" if fmt == "hydra" else MEDIA_TYPES[fmt]
@@ -500,7 +453,7 @@ class DemoApp:
     def _respond(self, request: Request, rep: Rep, *, status: int = 200,
                  cacheable: bool = True, last_modified: datetime | None = None,
                  headers: dict[str, str] | None = None) -> Response:
-        fmt = self._format_for(request) or self.config.format
+        fmt = format_for(request, self.config.formats) or self.config.format
         base = self.base_url or request.host_url.rstrip("/")
         curie = base + LAYOUTS[self.layout]["rels"] + "#{rel}"
         rendered = render(rep, fmt, curie)

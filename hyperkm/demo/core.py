@@ -13,6 +13,7 @@ from werkzeug.wrappers import Request, Response
 
 from ._common import STARTED, ApiError
 from .dataset import Record
+from .reading import json_body
 from .render import A, F, L, Rep
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -290,7 +291,7 @@ class CoreApi:
                 "product": lambda r: self._product_rep(adapter, r),
                 "event": lambda r: self._leaf_rep(adapter, "event", r),
                 "property": lambda r: self._leaf_rep(adapter, "property", r)}[kind]
-        body = self.app._json_body(request)
+        body = json_body(request)
         if not isinstance(body, dict) or not body:
             raise ApiError(400, "The body must be a JSON object with fields to change: "
                          + ", ".join(_WRITABLE) + ".", ["invalid_body"])

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from ._common import ApiError, page_links
 from .dataset import Record
+from .reading import json_body
 from .render import L, Rep
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,7 +54,7 @@ class QueryApi:
         if report is None or report["account_id"] != account:
             raise ApiError(404, f"Invalid report_guid provided: report {id} not found.",
                          ["not_found"])
-        body = self.app._json_body(request)
+        body = json_body(request)
         if isinstance(body, dict) and isinstance(body.get("report"), dict):
             body = body["report"]  # the 2014 (v1) request shape
         if not isinstance(body, dict):
