@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import random
 import socket
 import threading
 import time
@@ -19,9 +18,10 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.wrappers import Request, Response
 
-from ._common import STARTED, ApiError, page_links
+from ._common import STARTED, ApiError
 from .core import CoreApi
 from .dataset import TOKENS, Dataset
+from .faults import Faults
 from .layouts import LAYOUTS
 from .oauth import OAuthServer
 from .queries import QueryApi
@@ -29,9 +29,6 @@ from .reading import MAX_BODY_BYTES, format_for
 from .render import (
     FORMATS,
     MEDIA_TYPES,
-    A,
-    F,
-    L,
     Rep,
     error_body,
     link_header,
@@ -195,8 +192,7 @@ class DemoApp:
         #: reports, metrics, writes) and the Query API's (report runs as jobs).
         self.core = CoreApi(self)
         self.queries = QueryApi(self)
-        self._rng = random.Random(self.config.seed)
-        self._forced: list[tuple[str, int]] = []  # ("fail", retry_after) or ("drop", 0)
+        self.faults = Faults(self.config)
         self.layout = self.config.layout
         #: The scheme://host:port links are built with (set by the server that runs the app).
         #: Never the request's Host header: a client must not choose the links it is served.
@@ -239,25 +235,11 @@ class DemoApp:
 
     def fail_next(self, count: int = 1, *, retry_after: int | None = None) -> None:
         """Answer the next ``count`` requests with 503 + Retry-After."""
-        with self._lock:
-            ra = self.config.retry_after if retry_after is None else retry_after
-            self._forced.extend([("fail", ra)] * count)
+        self.faults.fail_next(count, retry_after=retry_after)
 
     def drop_next(self, count: int = 1) -> None:
         """Drop the connection of the next ``count`` requests without answering."""
-        with self._lock:
-            self._forced.extend([("drop", 0)] * count)
-
-    def _fault(self) -> tuple[str, int] | None:
-        with self._lock:
-            if self._forced:
-                return self._forced.pop(0)
-            roll = self._rng.random()
-        if roll < self.config.drop_rate:
-            return ("drop", 0)
-        if roll < self.config.drop_rate + self.config.fail_rate:
-            return ("fail", self.config.retry_after)
-        return None
+        self.faults.drop_next(count)
 
     # -- WSGI -------------------------------------------------------------------------------
 
@@ -265,7 +247,7 @@ class DemoApp:
         request = Request(environ)
         if self.config.latency_ms:
             time.sleep(self.config.latency_ms / 1000.0)
-        fault = self._fault()
+        fault = self.faults.next()
         if fault and fault[0] == "drop":
             with self.stats._lock:
                 self.stats.drops += 1
@@ -492,38 +474,3 @@ class DemoApp:
         url = self._url(adapter, endpoint, id=marker) if "<id>" in LAYOUTS[self.layout][endpoint] \
             else self._url(adapter, endpoint)
         return url.replace(marker, "{id}") + suffix
-
-    def _page_params(self, request: Request) -> tuple[int, int]:
-        def number(name: str, default: int, low: int, high: int | None) -> int:
-            raw = request.args.get(name)
-            if raw is None or raw == "":
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                value = -1
-            if value < low or (high is not None and value > high):
-                bound = f"between {low} and {high}" if high is not None else f">= {low}"
-                raise ApiError(400, f":{name} must be an integer {bound}",
-                             ["invalid_parameter"])
-            return value
-
-        return number("limit", self.config.page_size, 1, 100), number("offset", 0, 0, None)
-
-    def _collection(self, request: Request, adapter: MapAdapter, endpoint: str,
-                    total: int, fetch: Callable[[int, int], list[Rep]],
-                    item_endpoint: str | None, **values: Any) -> Response:
-        limit, offset = self._page_params(request)
-        members = fetch(offset, limit) if offset < total else []
-        links = page_links(self._url(adapter, endpoint, **values), limit, offset, total)
-        if item_endpoint:
-            links.append(L(item_endpoint, self._template(adapter, item_endpoint),
-                           item_endpoint.title(), templated=True))
-        base = self._url(adapter, endpoint, **values)
-        page = A("page", "Go to a page", "GET", base,
-                 [F("limit", "number", value=limit, min=1, max=100, prompt="Members per page"),
-                  F("offset", "number", value=offset, min=0, prompt="Position of the first")])
-        rep = Rep(members=members, links=links, kind=endpoint.rsplit("_", 1)[-1],
-                  pagination={"total": total, "offset": offset, "limit": limit},
-                  actions=[page])
-        return self._respond(request, rep)

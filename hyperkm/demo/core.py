@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.routing import MapAdapter
 from werkzeug.wrappers import Request, Response
 
-from ._common import STARTED, ApiError
+from ._common import STARTED, ApiError, page_links
 from .dataset import Record
-from .reading import json_body
+from .reading import json_body, page_params
 from .render import A, F, L, Rep
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,6 +31,24 @@ class CoreApi:
 
     def __init__(self, app: DemoApp) -> None:
         self.app = app
+
+    def collection(self, request: Request, adapter: MapAdapter, endpoint: str,
+                    total: int, fetch: Callable[[int, int], list[Rep]],
+                    item_endpoint: str | None, **values: Any) -> Response:
+        limit, offset = page_params(request, self.app.config.page_size)
+        members = fetch(offset, limit) if offset < total else []
+        links = page_links(self.app._url(adapter, endpoint, **values), limit, offset, total)
+        if item_endpoint:
+            links.append(L(item_endpoint, self.app._template(adapter, item_endpoint),
+                           item_endpoint.title(), templated=True))
+        base = self.app._url(adapter, endpoint, **values)
+        page = A("page", "Go to a page", "GET", base,
+                 [F("limit", "number", value=limit, min=1, max=100, prompt="Members per page"),
+                  F("offset", "number", value=offset, min=0, prompt="Position of the first")])
+        rep = Rep(members=members, links=links, kind=endpoint.rsplit("_", 1)[-1],
+                  pagination={"total": total, "offset": offset, "limit": limit},
+                  actions=[page])
+        return self.app._respond(request, rep)
 
     # -- item representations ------------------------------------------------------------------
 
@@ -152,7 +170,7 @@ class CoreApi:
 
     def accounts(self, request: Request, adapter: MapAdapter, account: str) -> Response:
         rows = [self.app.data.get("account", account)]
-        return self.app._collection(request, adapter, "accounts", len(rows),
+        return self.collection(request, adapter, "accounts", len(rows),
                                 lambda o, n: [self._account_rep(adapter, a)
                                               for a in rows[o:o + n] if a], "account")
 
@@ -175,7 +193,7 @@ class CoreApi:
     def products_list(self, request: Request, adapter: MapAdapter, account: str,
                        endpoint: str, **values: Any) -> Response:
         rows = self.app.data.products_of(account)
-        return self.app._collection(request, adapter, endpoint, len(rows),
+        return self.collection(request, adapter, endpoint, len(rows),
                                 lambda o, n: [self._product_rep(adapter, p)
                                               for p in rows[o:o + n]], "product", **values)
 
@@ -197,7 +215,7 @@ class CoreApi:
     def _library(self, request: Request, adapter: MapAdapter, account: str, kind: str,
                  endpoint: str, item: str, pid: str | None, **values: Any) -> Response:
         products = self._scoped(account, pid)
-        return self.app._collection(
+        return self.collection(
             request, adapter, endpoint, self.app.data.count(kind, products),
             lambda o, n: [self._leaf_rep(adapter, item, r)
                           for r in self.app.data.page(kind, products, o, n)], item, **values)
@@ -221,7 +239,7 @@ class CoreApi:
 
     def _small(self, request: Request, adapter: MapAdapter, rows: list[Record], endpoint: str,
                item: str, make: Callable[[Record], Rep], **values: Any) -> Response:
-        return self.app._collection(request, adapter, endpoint, len(rows),
+        return self.collection(request, adapter, endpoint, len(rows),
                                 lambda o, n: [make(r) for r in rows[o:o + n]], item, **values)
 
     def reports(self, request: Request, adapter: MapAdapter, account: str) -> Response:

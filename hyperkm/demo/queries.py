@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from ._common import ApiError, page_links
 from .dataset import Record
-from .reading import json_body
+from .reading import json_body, page_params
 from .render import L, Rep
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -97,7 +97,7 @@ class QueryApi:
             raise ApiError(404, f"No report {id} is visible to this token.", ["not_found"])
         jobs = [j for j in list(self.jobs.values())
                 if j.report["id"] == id and j.account == account]
-        return self.app._collection(request, adapter, "report_queries", len(jobs),
+        return self.app.core.collection(request, adapter, "report_queries", len(jobs),
                                 lambda o, n: [self.job_rep(adapter, j) for j in jobs[o:o + n]],
                                 None, id=id)
 
@@ -153,7 +153,7 @@ class QueryApi:
                        id: str) -> Response:
         job = self.job(account, id)
         rows = self.rows(job)
-        limit, offset = self.app._page_params(request)
+        limit, offset = page_params(request, self.app.config.page_size)
         total = len(rows)
         links = page_links(self.app._url(adapter, "query_results", id=id), limit, offset, total)
         links.append(L("export", self.app._url(adapter, "query_export", id=id), "Export"))

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Request
 from ._common import ApiError
 from .render import MEDIA_TYPES
 
-__all__ = ["MAX_BODY_BYTES", "format_for", "json_body"]
+__all__ = ["MAX_BODY_BYTES", "format_for", "json_body", "page_params"]
 
 #: The largest request body the emulator reads (answered 413 above it).
 MAX_BODY_BYTES = 1024 * 1024
@@ -65,3 +65,22 @@ def json_body(request: Request) -> Any:
         raise ApiError(400, "The body is nested too deeply.", ["invalid_json"]) from exc
     except (UnicodeDecodeError, ValueError) as exc:
         raise ApiError(400, f"The body is not valid JSON: {exc}.", ["invalid_json"]) from exc
+
+
+def page_params(request: Request, page_size: int) -> tuple[int, int]:
+    """``limit`` and ``offset`` from the query (400 in the API's format when invalid)."""
+    def number(name: str, default: int, low: int, high: int | None) -> int:
+        raw = request.args.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = -1
+        if value < low or (high is not None and value > high):
+            bound = f"between {low} and {high}" if high is not None else f">= {low}"
+            raise ApiError(400, f":{name} must be an integer {bound}",
+                         ["invalid_parameter"])
+        return value
+
+    return number("limit", page_size, 1, 100), number("offset", 0, 0, None)
