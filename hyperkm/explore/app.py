@@ -22,7 +22,7 @@ import logging
 import secrets
 import subprocess
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -35,9 +35,9 @@ from .. import _bookmarks, _why
 from .._bookmarks import Bookmark, Trail, TrailStep
 from .._exceptions import BookmarkError, FormError, HTTPError, HyperkmError, JobTimeout
 from .._forms import Action
-from .._links import SOURCES
 from .._resource import Resource
 from .trace import Trace
+from .views import crumbs, encode_trail, view
 
 __all__ = ["ExplorerApp"]
 
@@ -46,17 +46,6 @@ log = logging.getLogger("hyperkm.explore")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-#: The field types HTML inputs know; others are text.
-INPUT_TYPES = {"number": "number", "integer": "number", "range": "range", "email": "email",
-               "url": "url", "date": "date", "time": "time", "datetime-local": "datetime-local",
-               "month": "month", "week": "week", "tel": "tel", "password": "password",
-               "hidden": "hidden", "color": "color", "search": "search"}
-
-
-def encode_trail(trail: Iterable[TrailStep]) -> str:
-    data = json.dumps([s.to_json() for s in trail], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
 
 def decode_trail(text: str) -> Trail:
     if not text:
@@ -293,7 +282,8 @@ class ExplorerApp:
         self._remember(trail, resource)
         return self._render("page.html", status=status, r=resource, trail=trail,
                             t=encode_trail(trail), errors=errors or {},
-                            crumbs=self._crumbs(trail), view=self._view(resource, trail),
+                            crumbs=crumbs(self.route, trail),
+                            view=view(resource, trail, self.route, self.client, self.trace),
                             relayout=self._relayout_form(), back=request.full_path)
 
     def _relayout_form(self) -> dict[str, Any] | None:
@@ -320,7 +310,7 @@ class ExplorerApp:
             body = json.dumps({f.name: f.value if f.value is not None else "" for f in fields},
                               indent=2, ensure_ascii=False)
         return self._render("request.html", status=422 if errors else 200, r=resource,
-                            trail=trail, t=encode_trail(trail), crumbs=self._crumbs(trail),
+                            trail=trail, t=encode_trail(trail), crumbs=crumbs(self.route, trail),
                             methods=methods, fields=fields, body=body, errors=errors or {},
                             rel=trail.steps[-1].rel if len(trail) else None,
                             answered=exc.status, trace=self.trace.recent(),
@@ -366,88 +356,6 @@ class ExplorerApp:
                 return self._request_page(trail, resource, exc, errors={"message": message},
                                           body=text)
         raise BookmarkError("this link answers GET now; open it again")
-
-    def _crumbs(self, trail: Trail) -> list[tuple[str, str]]:
-        crumbs = [("/", self.route("/"))]
-        for n in range(1, len(trail) + 1):
-            crumbs.append((str(trail.steps[n - 1]),
-                           self.route("/", t=encode_trail(trail.steps[:n]))))
-        return crumbs
-
-    def _view(self, resource: Resource, trail: Trail | None) -> dict[str, Any]:
-        document = resource.document
-        t = encode_trail(trail) if trail is not None else None
-        steps = trail.steps if trail is not None else ()
-
-        def page_of(step: TrailStep) -> str:
-            return self.route("/", t=encode_trail((*steps, step)))
-
-        links = []
-        for link in document.links:
-            entry: dict[str, Any] = {"link": link, "docs": _http_only(document.links.docs(
-                link.rel)), "source": SOURCES.get(link.source, link.source)}
-            template = link.template
-            # a template with only optional variables ({?limit,offset}) is a link as well
-            followable = template is None or not template.required
-            if t is not None and followable:
-                several = len(document.links.all(link.rel)) > 1
-                entry["href"] = page_of(TrailStep("rel", rel=link.rel,
-                                                  name=link.name if several else None))
-            elif not link.templated and self.client.scope.trusts(link.href):
-                entry["href"] = self.route("/u", u=link.href)
-            links.append(entry)
-        members, columns = [], None
-        if document.items is not None:
-            raw_columns = document.envelope.get("columns")
-            if isinstance(raw_columns, list):
-                columns = [str(c.get("display_name", c)) if isinstance(c, dict) else str(c)
-                           for c in raw_columns]
-            for position, item in enumerate(document.items):
-                data = item.data
-                key = item.peek("id")
-                if t is not None and isinstance(key, (str, int)):
-                    href = page_of(TrailStep("member", key="id", value=key))
-                elif item.has_own_url and self.client.scope.trusts(item.url):
-                    href = self.route("/u", u=item.url)
-                else:
-                    href = None
-                members.append({"data": data, "href": href, "position": position})
-            if columns is None:
-                fields: list[str] = []
-                for m in members:
-                    if isinstance(m["data"], dict):
-                        fields += [k for k in m["data"] if k not in fields]
-                columns = fields[:8] or ["value"]
-                for m in members:
-                    m["cells"] = [m["data"].get(c) if isinstance(m["data"], dict) else m["data"]
-                                  for c in columns]
-            else:
-                for m in members:
-                    m["cells"] = m["data"] if isinstance(m["data"], list) else [m["data"]]
-        response = resource.response
-        asked = response.url if response is not None else resource.url  # may differ from self
-        exchange = self.trace.last_for(asked)
-        # Embedded documents other than the members (those are in the members table).
-        embedded = [(rel, doc) for rel, docs in document.embedded.items()
-                    if docs is not document.items for doc in docs]
-        return {"document": document, "links": links, "members": members, "columns": columns,
-                "embedded": embedded,
-                "exchange": exchange, "trace": self.trace.recent(),
-                "raw": _shortened(response.text if response is not None else json.dumps(
-                    document.raw, indent=2) if document.raw is not None else ""),
-                # a member listed without forms fetches its own representation for them
-                "actions": [self._form(a) for a in resource.actions.values()],
-                "input_types": INPUT_TYPES,
-                # A trail may lead off the API's origin (links go where the API says): the
-                # page says so, and that no credentials were sent there.
-                "foreign": None if self.client.scope.trusts(resource.url) else
-                _origin(resource.url),
-                # The server's Deprecation / Sunset headers (RFC 9745, RFC 8594)
-                "deprecation": _said(resource.deprecation)}
-
-    def _form(self, action: Any) -> dict[str, Any]:
-        return {"action": action, "fields": [f for f in action.fields if not f.read_only],
-                "shown": [f for f in action.fields if f.read_only]}
 
     # -- following templates -------------------------------------------------------------------
 
@@ -563,7 +471,7 @@ class ExplorerApp:
         _ = resource.document
         return self._render("page.html", r=resource, trail=None, t="", errors={},
                             crumbs=[("/", self.route("/")), (url, self.route("/u", u=url))],
-                            view=self._view(resource, None))
+                            view=view(resource, None, self.route, self.client, self.trace))
 
     def _map(self, request: Request) -> Response:
         from ..cli.mapper import crawl
@@ -622,14 +530,6 @@ class ExplorerApp:
         return Response(data, mimetype=kind)
 
 
-#: The most of a raw body a page shows (the whole of it is at the resource's URL).
-RAW_SHOWN = 256 * 1024
-
-
-def _shortened(text: str) -> str:
-    if len(text) <= RAW_SHOWN:
-        return text
-    return text[:RAW_SHOWN] + f"\n… ({len(text) - RAW_SHOWN:,} more characters)"
 
 
 def decode_trail_or_empty(text: str) -> Trail:
@@ -691,24 +591,6 @@ def map_picture(graph: Any, urls: dict[str, str]) -> Markup | None:
     root.attrib.pop("width", None)
     root.attrib.pop("height", None)  # let the page's CSS size it
     return Markup(etree.tostring(root, encoding="unicode"))
-
-
-def _said(deprecation: Any) -> str | None:
-    return deprecation.message() if deprecation is not None else None
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _http_only(url: str | None) -> str | None:
-    """A URL fit to be a link in the page: http(s) only (never ``javascript:``)."""
-    if not url or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
-        return None  # browsers drop tabs and newlines: "java\tscript:" is javascript:
-    if urlsplit(url).scheme.lower() in ("http", "https"):
-        return url
-    return None
 
 
 def _redirect(location: str) -> Response:
