@@ -15,7 +15,6 @@ escaped by the template engine, and only the explorer's own routes become links.
 
 from __future__ import annotations
 
-import base64
 import hmac
 import json
 import logging
@@ -33,11 +32,11 @@ from werkzeug.wrappers import Request, Response
 
 from .. import _bookmarks, _why
 from .._bookmarks import Bookmark, Trail, TrailStep
-from .._exceptions import BookmarkError, FormError, HTTPError, HyperkmError, JobTimeout
-from .._forms import Action
+from .._exceptions import BookmarkError, HTTPError, HyperkmError
 from .._resource import Resource
 from .trace import Trace
-from .views import crumbs, encode_trail, view
+from .views import crumbs, decode_trail, encode_trail, option_text, redirect, view
+from .writes import Writes
 
 __all__ = ["ExplorerApp"]
 
@@ -46,26 +45,6 @@ log = logging.getLogger("hyperkm.explore")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-
-def decode_trail(text: str) -> Trail:
-    if not text:
-        return Trail(())
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        steps = json.loads(raw)
-        if not isinstance(steps, list) or len(steps) > 64:
-            raise ValueError("not a list of at most 64 steps")
-        return Trail(tuple(TrailStep.from_json(s) for s in steps))
-    except (ValueError, TypeError, RecursionError) as exc:
-        raise BookmarkError(f"this explorer URL does not hold a trail ({exc})") from exc
-
-
-def option_text(value: Any) -> str:
-    """How a value from the API is written into a page: a string as it is, anything else as
-    JSON — plain text either way, for the template to escape (never marked safe)."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
-                                                           default=str)
-
 
 def highlight(value: Any, indent: int = 0) -> Markup:
     """JSON as escaped HTML with spans for keys, strings, numbers and literals."""
@@ -112,7 +91,8 @@ class ExplorerApp:
         #: need only their links (no request); a page itself is always walked again.
         self._shown: OrderedDict[str, Resource] = OrderedDict()
         #: What started each job the explorer follows (its request, body and Location).
-        self._jobs: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        #: Request forms, actions and the jobs they start.
+        self.writes = Writes(self)
         self.env = Environment(loader=PackageLoader("hyperkm.explore", "templates"),
                                autoescape=select_autoescape(default=True))
         self.env.globals["route"] = self.route
@@ -221,20 +201,20 @@ class ExplorerApp:
             if path == "/preview":
                 return self._preview(request)
             if path == "/do" and request.method == "POST":
-                return self._do(request)
+                return self.writes.do(request)
             if path == "/send" and request.method == "POST":
-                return self._send(request)
+                return self.writes.send(request)
             if path == "/trace/clear" and request.method == "POST":
                 self.trace.clear()
-                return _redirect(self._back(request))
+                return redirect(self._back(request))
             if path == "/relayout" and request.method == "POST":
                 return self._relayout(request)
             if path == "/u":
                 return self._by_url(request)
             if path == "/job":
-                return self._job(request)
+                return self.writes.job(request)
             if path == "/job.json":
-                return self._job_json(request)
+                return self.writes.job_json(request)
             if path == "/map":
                 return self._map(request)
         except HyperkmError as exc:
@@ -276,7 +256,7 @@ class ExplorerApp:
                 if exc.status != 405:
                     raise
                 # A link that takes no GET (a report's "run"): a request form, not an error.
-                return self._request_page(trail, resource, exc, errors=errors,
+                return self.writes.request_page(trail, resource, exc, errors=errors,
                                           back=request.full_path)
         _ = resource.document
         self._remember(trail, resource)
@@ -293,70 +273,6 @@ class ExplorerApp:
         layout = self.demo.app.layout
         return {"to": "alt" if layout == "km" else "km", "now": layout}
 
-    # -- a link that takes no GET: a request form ------------------------------------------------
-
-    def _request_page(self, trail: Trail, resource: Resource, exc: HTTPError, *,
-                      errors: dict[str, Any] | None = None, body: str | None = None,
-                      back: str | None = None) -> Response:
-        allow = exc.response.headers.get("Allow", "") if exc.response is not None else ""
-        methods = [m.strip().upper() for m in allow.split(",")
-                   if m.strip().upper() not in ("", "GET", "HEAD", "OPTIONS")]
-        if not methods:
-            methods = sorted(self.client.allowed_methods(resource.url) - {
-                "GET", "HEAD", "OPTIONS"}) or ["POST"]
-        fields = self.client.described_fields(resource.url, methods[0])
-        if body is None:
-            # Pre-filled with what the API documents (its OPTIONS answer's fields), else {}
-            body = json.dumps({f.name: f.value if f.value is not None else "" for f in fields},
-                              indent=2, ensure_ascii=False)
-        return self._render("request.html", status=422 if errors else 200, r=resource,
-                            trail=trail, t=encode_trail(trail), crumbs=crumbs(self.route, trail),
-                            methods=methods, fields=fields, body=body, errors=errors or {},
-                            rel=trail.steps[-1].rel if len(trail) else None,
-                            answered=exc.status, trace=self.trace.recent(),
-                            back=back or self.route("/", t=encode_trail(trail)))
-
-    def _send(self, request: Request) -> Response:
-        """A request typed in the request form: method and a JSON body, to a trail's end."""
-        trail = decode_trail(request.form.get("t", ""))
-        method = request.form.get("method", "POST").upper()
-        text = request.form.get("body", "")
-        resource = self._walk(trail, fetch_last=False)
-        if not method.isascii() or not method.isalpha() or len(method) > 16:
-            # a method is a token (RFC 9110 9.1); the transport would fail on anything else
-            return self._request_form_again(trail, resource, text,
-                                            f"not sent: {method[:20]!r} is not an HTTP method")
-        try:
-            values = json.loads(text) if text.strip() else {}
-            if not isinstance(values, dict):
-                raise ValueError(f"the body is a JSON {type(values).__name__}; this form "
-                                 "sends a JSON object")
-        except (ValueError, RecursionError) as exc:
-            return self._request_form_again(trail, resource, text,
-                                            f"not sent: the body is not a JSON object ({exc})")
-        fields = self.client.described_fields(resource.url, method)
-        name = trail.steps[-1].rel if len(trail) and trail.steps[-1].rel else "request"
-        parent = resource.parent if resource.parent is not None else resource
-        action = Action(name=name, method=method, target=resource.url, fields=fields,
-                        free_form=True, title=f"{method} to the {name!r} link")
-        from .._actions import bind
-
-        try:
-            result = bind(parent, action).submit(values)
-        except FormError as exc:
-            return self._request_form_again(trail, resource, text, str(exc))
-        return self._after_write(result, parent, trail, method, resource.url, values)
-
-    def _request_form_again(self, trail: Trail, resource: Resource, text: str,
-                            message: str) -> Response:
-        with _why.because("the request form again: which methods it takes"):
-            try:
-                _ = resource.document
-            except HTTPError as exc:
-                return self._request_page(trail, resource, exc, errors={"message": message},
-                                          body=text)
-        raise BookmarkError("this link answers GET now; open it again")
-
     # -- following templates -------------------------------------------------------------------
 
     def _template_values(self, request: Request) -> dict[str, str]:
@@ -371,7 +287,7 @@ class ExplorerApp:
         link.expand(**values)  # refused here, as the library refuses: nothing is requested
         target = encode_trail((*trail.steps, TrailStep("rel", rel=rel, variables=tuple(
             sorted(values.items())))))
-        return _redirect(self.route("/", t=target))
+        return redirect(self.route("/", t=target))
 
     def _preview(self, request: Request) -> Response:
         trail = decode_trail(request.args.get("t", ""))
@@ -380,85 +296,6 @@ class ExplorerApp:
             body = {"url": link.expand(**self._template_values(request))}
         except HyperkmError as exc:
             body = {"error": str(exc).splitlines()[0]}
-        return Response(json.dumps(body), mimetype="application/json")
-
-    # -- actions and jobs ------------------------------------------------------------------------
-
-    def _do(self, request: Request) -> Response:
-        trail = decode_trail(request.form.get("t", ""))
-        resource = self._walk(trail)  # a write goes where the API says now, not where it said
-        name = request.form.get("action", "")
-        action = resource.action(name)
-        values: dict[str, Any] = {k[2:]: v for k, v in request.form.items()
-                                  if k.startswith("f_") and v != ""}
-        for field in action.fields:  # a <select> sends text: map it back to the option
-            if field.options is not None and field.name in values:
-                text = values[field.name]
-                values[field.name] = next((o for o in field.options
-                                           if option_text(o) == text), text)
-        try:
-            result = action.submit(values)
-        except FormError as exc:
-            return self._page(request, trail, errors={"action": name, "message": str(exc),
-                                                      "problems": exc.problems,
-                                                      "given": values},
-                              status=422, resource=resource)
-        return self._after_write(result, resource, trail, action.method, action.target,
-                                 values)
-
-    def _after_write(self, result: Resource, resource: Resource, trail: Trail, method: str,
-                     target: str, values: dict[str, Any]) -> Response:
-        response = result.write_response
-        if response is not None and response.status_code == 202:
-            self._jobs[result.url] = {
-                "request": f"{method} {target}",
-                "body": json.dumps(values, indent=2, ensure_ascii=False, default=str),
-                "status": response.status_code,
-                "location": response.headers.get("Location")}
-            while len(self._jobs) > 32:
-                self._jobs.popitem(last=False)
-            return _redirect(self.route("/job", u=result.url, t=encode_trail(trail)))
-        if result is resource or result.url == resource.url:
-            return _redirect(self.route("/", t=encode_trail(trail)))
-        return _redirect(self.route("/u", u=result.url))
-
-    def _poll(self, url: str) -> tuple[bool, Any, str | None]:
-        if not self.client.scope.trusts(url):
-            raise BookmarkError(f"{url} is not on the API's origin; the explorer does not go there")
-        job = self.client.resource(url)
-        try:
-            result = job.wait(timeout=0.001, interval=0.0)
-        except JobTimeout as exc:
-            status = getattr(exc, "status", None)
-            data = status.data if status is not None else {}
-            return False, data.get("progress") if isinstance(data, dict) else None, None
-        return True, 1.0, result.url
-
-    def _job(self, request: Request) -> Response:
-        url = request.args.get("u", "")
-        done, progress, result = self._poll(url)
-        # Shown even when the job is already done: what was sent, the Location and each poll
-        # are the lesson; the page then goes on to the result (by itself with JavaScript).
-        return self._render("job.html", url=url, progress=progress,
-                            poll=self.route("/job.json", u=url), started=self._jobs.get(url),
-                            polls=self._polls(url), done=done,
-                            result=self.route("/u", u=result) if result else None,
-                            again=self.route("/job", u=url, t=request.args.get("t", "")))
-
-    def _polls(self, url: str) -> list[dict[str, Any]]:
-        """The job's polls so far, as the job page lists them."""
-        visit = self.trace.visit(f"job at {url}", key=f"job {url}")
-        # numbered here: each of the page's checks is a wait() of its own, polling once
-        polls = [e for e in list(visit.exchanges) if e.url == url and e.method == "GET"]
-        return [{"reason": f"job poll {n}", "status": e.status, "outcome": e.outcome,
-                 "ms": round(e.elapsed * 1000), "location": e.response_headers.get("Location")}
-                for n, e in enumerate(polls, start=1)]
-
-    def _job_json(self, request: Request) -> Response:
-        done, progress, result = self._poll(request.args.get("u", ""))
-        body = {"done": done, "progress": progress,
-                "next": self.route("/u", u=result) if result else None,
-                "polls": self._polls(request.args.get("u", ""))}
         return Response(json.dumps(body), mimetype="application/json")
 
     # -- by URL, the map, errors ----------------------------------------------------------------
@@ -498,7 +335,7 @@ class ExplorerApp:
         self.demo.switch_layout(layout, mode="404")
         self.client.root_url = self.demo.root_url  # as a client configured anew would
         self._shown.clear()  # every remembered resource's URL is gone
-        return _redirect(self._back(request))
+        return redirect(self._back(request))
 
     def _back(self, request: Request) -> str:
         """Where a POST form returns to: an explorer page (never another site)."""
@@ -591,12 +428,6 @@ def map_picture(graph: Any, urls: dict[str, str]) -> Markup | None:
     root.attrib.pop("width", None)
     root.attrib.pop("height", None)  # let the page's CSS size it
     return Markup(etree.tostring(root, encoding="unicode"))
-
-
-def _redirect(location: str) -> Response:
-    response = Response(status=303)
-    response.headers["Location"] = location
-    return response
 
 
 def _status_for(exc: HyperkmError) -> int:

@@ -9,12 +9,16 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
+from werkzeug.wrappers import Response
+
 from .._bookmarks import Trail, TrailStep
+from .._exceptions import BookmarkError
 from .._links import SOURCES
 from .._resource import Resource
 from .trace import Trace
 
-__all__ = ["INPUT_TYPES", "crumbs", "encode_trail", "form", "view"]
+__all__ = ["INPUT_TYPES", "crumbs", "decode_trail", "encode_trail", "form", "option_text",
+           "redirect", "view"]
 
 #: The most of a raw body a page shows (the whole of it is at the resource's URL).
 RAW_SHOWN = 256 * 1024
@@ -29,6 +33,32 @@ INPUT_TYPES = {"number": "number", "integer": "number", "range": "range", "email
 def encode_trail(trail: Iterable[TrailStep]) -> str:
     data = json.dumps([s.to_json() for s in trail], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def decode_trail(text: str) -> Trail:
+    if not text:
+        return Trail(())
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        steps = json.loads(raw)
+        if not isinstance(steps, list) or len(steps) > 64:
+            raise ValueError("not a list of at most 64 steps")
+        return Trail(tuple(TrailStep.from_json(s) for s in steps))
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise BookmarkError(f"this explorer URL does not hold a trail ({exc})") from exc
+
+
+def option_text(value: Any) -> str:
+    """How a value from the API is written into a page: a string as it is, anything else as
+    JSON — plain text either way, for the template to escape (never marked safe)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                           default=str)
+
+
+def redirect(location: str) -> Response:
+    response = Response(status=303)
+    response.headers["Location"] = location
+    return response
 
 
 def crumbs(route: Callable[..., str], trail: Trail) -> list[tuple[str, str]]:
