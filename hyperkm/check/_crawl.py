@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
 from collections import Counter, deque
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urljoin
 
 from .. import formats
 from .._deprecation import read_deprecation
 from .._exceptions import DocumentError, HyperkmError, TemplateError
-from .._forms import Action
 from .._links import Link
 from .._urls import normalised, origin_of
-from ._judge import unsatisfiable
+from ._probes import check_form, probe_accept, probe_not_found
 from ._report import Finding, Report
 from ._rules import LEVELS, RULES
 from ._walks import check_collection, check_flags, check_templates, format_of
@@ -111,9 +108,9 @@ class _Checker:
         if self._left():
             check_templates(self)
         if self._left():
-            self._probe_accept()
+            probe_accept(self)
         if self._left():
-            self._probe_not_found()
+            probe_not_found(self)
         order = {lv: i for i, lv in enumerate(reversed(LEVELS))}
         self.findings.sort(key=lambda f: (order[f.level], list(RULES).index(f.rule), f.url))
         return Report(self.root, self.findings, self.requests, dict(self.formats),
@@ -301,7 +298,7 @@ class _Checker:
         self._links(url, document.links)
         self._values(url, document.data)
         for action in document.actions:
-            self._form(url, action)
+            check_form(self, url, action)
         if document.items is not None:
             check_collection(self, url, document)
 
@@ -349,74 +346,3 @@ class _Checker:
                     kept[source] = value
 
     # -- collections ----------------------------------------------------------------------------
-
-    # -- forms ------------------------------------------------------------------------------------
-
-    def _form(self, url: str, action: Action) -> None:
-        self.applied("unsatisfiable-field")
-        for field in action.fields:
-            problem = unsatisfiable(field)
-            if problem:
-                self.find("unsatisfiable-field", url, f"the field {field.name!r} of the form "
-                          f"{action.name!r} cannot be filled: {problem}")
-        if action.templated or not self._left():
-            return
-        try:
-            if origin_of(action.target) != self.origin:
-                return
-        except DocumentError:
-            return
-        target = action.target
-        if target not in self.options:
-            try:
-                self.options[target] = self.client.request("OPTIONS", target,
-                                                           raise_for_status=False)
-            except HyperkmError:
-                self.options[target] = None
-        answer = self.options[target]
-        if answer is None or answer.status_code >= 400:
-            return
-        self.applied("method-not-allowed", "form-content-type-refused")
-        allow = {m.strip().upper() for m in answer.headers.get("Allow", "").split(",")
-                 if m.strip()}
-        if allow and action.method not in allow:
-            self.find("method-not-allowed", url, f"the form {action.name!r} uses "
-                      f"{action.method}, which {target} does not allow",
-                      f"Allow: {answer.headers.get('Allow')}")
-        accepts = answer.headers.get({"POST": "Accept-Post", "PATCH": "Accept-Patch"}.get(
-            action.method, "-"))
-        if accepts and action.content_type and action.method in ("POST", "PATCH"):
-            wanted = action.content_type.split(";")[0].strip().lower()
-            offered = {a.split(";")[0].strip().lower() for a in accepts.split(",")}
-            if wanted not in offered and "*/*" not in offered:
-                self.find("form-content-type-refused", url, f"the form {action.name!r} sends "
-                          f"{wanted}, which {target} does not accept",
-                          f"Accept-{action.method.title()}: {accepts}")
-
-    # -- templates, content negotiation, errors ---------------------------------------------------
-
-    def _probe_accept(self) -> None:
-        """Does the root's body depend on Accept, and does Vary say so?"""
-        answers = []
-        for accept in (None, "application/json"):
-            try:
-                answers.append(self.client.request(
-                    "GET", self.root, raise_for_status=False,
-                    headers={"Accept": accept} if accept else None))
-            except HyperkmError:
-                return
-        types = {(a.headers.get("Content-Type") or "").split(";")[0] for a in answers}
-        if len(types) > 1 and not all("accept" in a.headers.get("Vary", "").lower()
-                                      for a in answers):
-            self.find("vary-missing", self.root, "the body depends on Accept, and Vary does "
-                      "not name it", "Content-Types: " + ", ".join(sorted(types)))
-
-    def _probe_not_found(self) -> None:
-        """How the API answers a URL that names nothing (errors should be problem details)."""
-        missing = urljoin(self.root.rstrip("/") + "/", f"hyperkm-check-{secrets.token_hex(4)}")
-        try:
-            answer = self.client.request("GET", missing, raise_for_status=False)
-        except HyperkmError:
-            return
-        if answer.status_code >= 400:
-            self._error_answer(answer)
