@@ -67,3 +67,16 @@ def test_the_architecture_page_shows_every_layer_in_order():
     rows = [line.split()[0] for line in picture.splitlines()
             if line.strip() and line.split()[0] in LAYERS]
     assert rows == list(reversed(LAYERS))  # drawn top to bottom
+
+
+def test_no_class_is_over_about_300_lines():
+    # Issue 25's rule for the library's classes (the CLI's, the explorer's and the demo's
+    # too): a class that grows past it is doing two things.
+    big = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                size = (node.end_lineno or node.lineno) - node.lineno + 1
+                if size > 320:
+                    big.append(f"{path.relative_to(PACKAGE)}: {node.name} ({size} lines)")
+    assert big == []
