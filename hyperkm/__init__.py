@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:  # the names, for type checkers and documentation tools
+    from ._actions import Action, Actions, Field
     from ._bookmarks import Bookmark, Trail, TrailStep
     from ._cache import DirectoryCache, MemoryCache, RedisCache
     from ._collection import Items
@@ -46,7 +47,6 @@ if TYPE_CHECKING:  # the names, for type checkers and documentation tools
         UnsupportedMediaType,
     )
     from ._exchanges import Exchange, Outgoing, Reply
-    from ._forms import Action, Actions, Field
     from ._links import Link, Links
     from ._oauth import OAuth2
     from ._problem import Problem
@@ -126,7 +126,7 @@ _LAZY = {
     "Exchange": "._exchanges", "Outgoing": "._exchanges", "Reply": "._exchanges",
     "Items": "._collection", "OAuth2": "._oauth",
     **dict.fromkeys(("Client", "connect", "open"), "._connect"),
-    **dict.fromkeys(("Action", "Actions", "Field"), "._forms"),
+    **dict.fromkeys(("Action", "Actions", "Field"), "._actions"),
     **dict.fromkeys(("Link", "Links"), "._links"),
     "Resource": "._resource", "Step": "._steps", "Document": ".formats",
     "Problem": "._problem", "Deprecation": "._deprecation", "Transport": "._transport",

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO, overload
 
-from . import _actions, _deadline, _jobs
+from . import _deadline, _jobs, _writes
 from ._exceptions import Timeout
 from ._node import Node, R
 
@@ -140,5 +140,5 @@ class Changes:
 
 def _write(resource: R, method: str, json_body: Any, if_match: str | bool | None,
            headers: Mapping[str, str] | None) -> R:
-    return _actions.write(resource, method, resource.url, json_body=json_body,
+    return _writes.write(resource, method, resource.url, json_body=json_body,
                           headers=headers, if_match=if_match)

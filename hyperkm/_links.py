@@ -146,7 +146,7 @@ class Link:
         if not self.templated:
             return None
         # A template inferred from plain JSON follows GitHub's convention: "{/number}" may be
-        # left out (the collection); writes to what it names are refused (see _actions).
+        # left out (the collection); writes to what it names are refused (see _writes).
         return parse_template(self.href, optional_segments=self.source == "inferred")
 
     @property

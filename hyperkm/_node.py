@@ -13,8 +13,8 @@ from typing import Any, Protocol, TypeVar
 
 import requests
 
+from ._actions import Action, Actions
 from ._client import HttpClient
-from ._forms import Action, Actions
 from ._http import TokenScope
 from ._links import Link, Links
 from ._steps import Step

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from . import _actions, _why
+from . import _why, _writes
+from ._actions import Action, Actions
 from ._changes import Changes
 from ._deprecation import Deprecation, read_deprecation
 from ._exceptions import HyperkmError
-from ._forms import Action, Actions
 from ._links import Links
 from ._navigation import Navigation
 from ._repl import Presentation
@@ -94,7 +94,7 @@ class Resource(Navigation, Changes, Presentation):
 
     def _adopt(self, document: Document | None, response: requests.Response | None) -> None:
         """Take ``document`` (and the ``response`` it came in) as this resource's own: what a
-        write answered with, for the layers below (`_actions`)."""
+        write answered with, for the layers below (`_writes`)."""
         self._document, self._response = document, response
 
     def _build_member(self) -> None:
@@ -243,7 +243,7 @@ class Resource(Navigation, Changes, Presentation):
             with _why.because("a member's forms: its own representation"):
                 self._load()
             document = self.document
-        return Actions(tuple(_actions.bind(self, a) for a in document.actions), self.url)
+        return Actions(tuple(_writes.bind(self, a) for a in document.actions), self.url)
 
     def action(self, name: str) -> Action:
         """The action called ``name``.

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .. import _bridge
+from .._actions import Action as _Action
 from .._exceptions import HyperkmError
-from .._forms import Action as _Action
 from .._links import Link, Links
 from .._resource import Resource as _Resource
 from .._steps import Step

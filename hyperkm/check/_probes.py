@@ -7,8 +7,8 @@ import secrets
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
+from .._actions import Action
 from .._exceptions import DocumentError, HyperkmError
-from .._forms import Action
 from .._urls import origin_of
 from ._judge import unsatisfiable
 

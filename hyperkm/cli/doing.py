@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import _exceptions as errors
-from .._forms import Action, Field
+from .._actions import Action, Field
 from .._resource import Resource
 
 __all__ = ["Ask", "find_action", "missing_required", "no_get_rels", "perform"]
@@ -43,7 +43,7 @@ def find_action(resource: Resource, name: str) -> Action:
 
 
 def _bind(resource: Resource, action: Action) -> Action:
-    from .._actions import bind
+    from .._writes import bind
 
     return bind(resource, action)
 

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from .. import _why
+from .._actions import Action
 from .._bookmarks import Trail
 from .._exceptions import BookmarkError, FormError, HTTPError, JobTimeout
-from .._forms import Action
 from .._resource import Resource
 from .views import crumbs, decode_trail, encode_trail, option_text, redirect
 
@@ -79,7 +79,7 @@ class Writes:
         parent = resource.parent if resource.parent is not None else resource
         action = Action(name=name, method=method, target=resource.url, fields=fields,
                         free_form=True, title=f"{method} to the {name!r} link")
-        from .._actions import bind
+        from .._writes import bind
 
         try:
             result = bind(parent, action).submit(values)

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from .._actions import Action
 from .._exceptions import DocumentError, TemplateError
-from .._forms import Action
 from .._links import Link
 from .._templates import parse_template
 from .._urls import resolve

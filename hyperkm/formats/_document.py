@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .._links import Link, Links
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .._forms import Action
+    from .._actions import Action
 
 __all__ = ["CONTROL_KEYS", "NOT_QUICK", "PEEKERS", "Document", "LazyMembers", "Page",
            "strip_links"]

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from .._forms import COLLECTION_JSON, Action, Field
+from .._actions import COLLECTION_JSON, Action, Field
 from .._links import Link, Links
 from ._common import absolute, count, expect, looks_templated
 from ._document import NOT_QUICK, PEEKERS, Document, LazyMembers, Page

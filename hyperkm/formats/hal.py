@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from .._actions import JSON, Action, Field
 from .._exceptions import DocumentError
-from .._forms import JSON, Action, Field
 from .._links import Link, Links
 from ._common import absolute, actions_from_links, count, expect, lenient, self_url
 from ._document import CONTROL_KEYS, NOT_QUICK, Document, LazyMembers, Page

@@ -25,9 +25,9 @@ from typing import Any
 
 from lxml import etree
 
+from .._actions import FORM_URLENCODED, Action, Field
 from .._deadline import current as current_deadline
 from .._exceptions import DocumentError, Timeout
-from .._forms import FORM_URLENCODED, Action, Field
 from .._links import Link, Links
 from ._common import absolute, looks_templated
 from ._document import Document, Page

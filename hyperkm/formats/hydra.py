@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from .._forms import JSON, Action, Field
+from .._actions import JSON, Action, Field
 from .._links import Link, Links
 from ._common import absolute, count, expect, lenient
 from ._document import NOT_QUICK, Document, LazyMembers, Page

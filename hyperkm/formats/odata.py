@@ -27,7 +27,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from .._forms import JSON, Action
+from .._actions import JSON, Action
 from .._links import Link, Links
 from ._common import absolute, count, expect, looks_templated
 from ._document import NOT_QUICK, Document, LazyMembers, Page

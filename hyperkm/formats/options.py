@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._forms import Field
+from .._actions import Field
 
 __all__ = ["described_fields"]
 

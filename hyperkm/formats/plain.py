@@ -17,7 +17,7 @@ framework), ``data`` (Laravel), ``value`` (Azure, OData without its annotations)
 
 GitHub's ``{/number}`` leaves a path segment out when no number is given (the collection):
 for an inferred template such an expression is optional when following it (a GET), and a
-PUT, PATCH or DELETE on a resource reached without it is refused (see ``_actions``).
+PUT, PATCH or DELETE on a resource reached without it is refused (see ``_writes``).
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from .._actions import FORM_URLENCODED, Action, Field
 from .._exceptions import DocumentError
-from .._forms import FORM_URLENCODED, Action, Field
 from .._links import Link, Links
 from ._common import absolute, count, expect, lenient, looks_templated, self_url
 from ._document import NOT_QUICK, Document, LazyMembers, Page

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from hyperkm import Action, ActionNotFound, Actions, Field, FormError
-from hyperkm._forms import encode
+from hyperkm._actions import encode
 
 FORM = Action(name="order", method="POST", target="https://shop.example/orders",
               content_type="application/json", fields=(

@@ -11,9 +11,9 @@ PACKAGE = pathlib.Path(__file__).parents[2] / "hyperkm"
 #: Bottom to top. A module may import only modules listed before it.
 LAYERS = ["_version", "_why", "_files", "_exceptions", "_bridge", "_transport", "_deadline",
           "_transport_pools", "transports", "_patterns", "_urls", "_problem", "_templates",
-          "_links", "_examples", "_forms", "formats", "_deprecation", "_cache", "_http",
+          "_links", "_examples", "_actions", "formats", "_deprecation", "_cache", "_http",
           "_policy", "_responses", "_exchanges", "_oauth", "_sending", "_download", "_client",
-          "_steps", "_node", "_pages", "_collection", "_jobs", "_bookmarks", "_actions",
+          "_steps", "_node", "_pages", "_collection", "_jobs", "_bookmarks", "_writes",
           "_changes", "_repl", "_navigation", "_resource", "check", "_connect", "aio"]
 
 

@@ -32,7 +32,7 @@ def test_collections_pages_and_writes_are_typed_as_the_callers_resources():
     # members of items() as Resources, with their actions and follow(), not as Any.
     import typing
 
-    from hyperkm import _actions, _jobs
+    from hyperkm import _jobs, _writes
 
     # items() and pages() are typed by the class they are called on (``self: R``): a
     # Resource's give Resources, a subclass's give the subclass.
@@ -41,6 +41,6 @@ def test_collections_pages_and_writes_are_typed_as_the_callers_resources():
         assert isinstance(hints["self"], typing.TypeVar), method
         assert typing.get_args(hints["return"]) == (hints["self"],), method
     assert typing.get_type_hints(hyperkm.Resource.items)["return"].__origin__ is hyperkm.Items
-    for function in (_actions.write, _actions.submit, _jobs.wait):
+    for function in (_writes.write, _writes.submit, _jobs.wait):
         hints = typing.get_type_hints(function)
         assert hints["return"] is hints[next(iter(hints))], function  # R in, R out
