@@ -16,8 +16,8 @@ if TYPE_CHECKING:  # the names, for type checkers and documentation tools
     from ._actions import Action, Actions, Field
     from ._bookmarks import Bookmark, Trail, TrailStep
     from ._cache import DirectoryCache, MemoryCache, RedisCache
+    from ._client import Client, connect, open
     from ._collection import Items
-    from ._connect import Client, connect, open
     from ._deprecation import Deprecation
     from ._exceptions import (
         ActionNotFound,
@@ -125,7 +125,7 @@ _LAZY = {
     **dict.fromkeys(("DirectoryCache", "MemoryCache", "RedisCache"), "._cache"),
     "Exchange": "._exchanges", "Outgoing": "._exchanges", "Reply": "._exchanges",
     "Items": "._collection", "OAuth2": "._oauth",
-    **dict.fromkeys(("Client", "connect", "open"), "._connect"),
+    **dict.fromkeys(("Client", "connect", "open"), "._client"),
     **dict.fromkeys(("Action", "Actions", "Field"), "._actions"),
     **dict.fromkeys(("Link", "Links"), "._links"),
     "Resource": "._resource", "Step": "._steps", "Document": ".formats",

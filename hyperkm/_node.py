@@ -14,8 +14,8 @@ from typing import Any, Protocol, TypeVar
 import requests
 
 from ._actions import Action, Actions
-from ._client import HttpClient
 from ._http import TokenScope
+from ._http_client import HttpClient
 from ._links import Link, Links
 from ._steps import Step
 from .formats import Document

@@ -21,7 +21,7 @@ from .formats._document import NOT_QUICK, LazyMembers
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._bookmarks import Trail
-    from ._client import HttpClient as Client
+    from ._http_client import HttpClient as Client
 
 __all__ = ["Resource", "Step"]
 

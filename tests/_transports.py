@@ -82,11 +82,11 @@ def _hyperkm_transport(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
     if which == "requests" or request.node.get_closest_marker("requests_only"):
         yield
         return
-    from hyperkm import _client
+    from hyperkm import _http_client
     from hyperkm.aio._transport import BridgedTransport
     from hyperkm.transports import AsyncHttpxTransport, HttpxTransport
 
-    original = _client.HttpClient.__init__
+    original = _http_client.HttpClient.__init__
     made = _MADE
     made.clear()
 
@@ -100,7 +100,7 @@ def _hyperkm_transport(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
         original(self, root_url, *args, transport=transport, session=session, verify=verify,
                  **options)
 
-    monkeypatch.setattr(_client.HttpClient, "__init__", init)
+    monkeypatch.setattr(_http_client.HttpClient, "__init__", init)
     yield
     for transport in made:
         if isinstance(transport, HttpxTransport):

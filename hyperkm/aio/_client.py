@@ -8,8 +8,8 @@ from urllib.parse import urljoin
 
 from .. import _bridge
 from .._bookmarks import Bookmark
-from .._connect import API_CATALOG
-from .._connect import Client as _Client
+from .._client import API_CATALOG
+from .._client import Client as _Client
 from .._exceptions import ConfigurationError
 from .._transport import AsyncTransport
 from ._resource import Resource

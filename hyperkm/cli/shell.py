@@ -694,7 +694,7 @@ def error_line(exc: errors.HyperkmError, state: ShellState) -> str:
 
 def _client(state: ShellState) -> Any:
     """The session's public client (it can open bookmarks and hand out resources)."""
-    from .._connect import Client
+    from .._client import Client
 
     client = state.home.client
     assert isinstance(client, Client)

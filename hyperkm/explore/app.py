@@ -78,7 +78,7 @@ class ExplorerApp:
     """
 
     def __init__(self, root: Resource, *, secret: str | None = None, demo: Any = None) -> None:
-        from .._connect import Client
+        from .._client import Client
 
         self.root = root
         assert isinstance(root.client, Client)

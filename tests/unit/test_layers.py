@@ -12,9 +12,9 @@ PACKAGE = pathlib.Path(__file__).parents[2] / "hyperkm"
 LAYERS = ["_version", "_why", "_files", "_exceptions", "_bridge", "_transport", "_deadline",
           "_transport_pools", "transports", "_patterns", "_urls", "_problem", "_templates",
           "_links", "_examples", "_actions", "formats", "_deprecation", "_cache", "_http",
-          "_policy", "_responses", "_exchanges", "_oauth", "_sending", "_download", "_client",
+          "_policy", "_responses", "_exchanges", "_oauth", "_sending", "_download", "_http_client",
           "_steps", "_node", "_pages", "_collection", "_jobs", "_bookmarks", "_writes",
-          "_changes", "_repl", "_navigation", "_resource", "check", "_connect", "aio"]
+          "_changes", "_repl", "_navigation", "_resource", "check", "_client", "aio"]
 
 
 def imports_of(path: pathlib.Path, level: int = 1) -> list[tuple[str, int]]:
