@@ -23,6 +23,7 @@ from ._http import TokenScope, translate
 from ._oauth import OAuth2
 from ._policy import MAX_REDIRECTS, redirect_hop, timeout_within, without_credentials
 from ._responses import bearer_of, deadline_passed, http_error, invalid_token, read_body
+from ._transport import reading_at_most
 from ._urls import Origin, as_written, check_url
 
 __all__ = ["Sending"]
@@ -188,13 +189,17 @@ class Sending:
         started = time.perf_counter()
         deadline = _deadline.current()
         try:
-            if not trusted:
-                response = self._send_without_credentials(method, url, data, headers,
-                                                          deadline)
-            else:
-                response = self.session.request(
-                    method, url, data=data, headers=headers, timeout=self._timeout(deadline),
-                    verify=self.verify, allow_redirects=False, stream=True, **kwargs)
+            # A transport that reads whole bodies stops at the document limit (a download
+            # to a file has none).
+            with reading_at_most(None if stream else self.max_document_bytes):
+                if not trusted:
+                    response = self._send_without_credentials(method, url, data, headers,
+                                                              deadline)
+                else:
+                    response = self.session.request(
+                        method, url, data=data, headers=headers,
+                        timeout=self._timeout(deadline), verify=self.verify,
+                        allow_redirects=False, stream=True, **kwargs)
             if not stream or response.status_code >= 400:
                 read_body(response, method, url, self.max_document_bytes)
         except HyperkmError:

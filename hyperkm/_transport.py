@@ -12,13 +12,29 @@ Requests and responses are hyperkm's own frozen values, not a library's objects.
 
 from __future__ import annotations
 
+import contextlib
 import json as _json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-__all__ = ["AsyncTransport", "Request", "Response", "Transport", "headers_of"]
+__all__ = ["AsyncTransport", "Request", "Response", "Transport", "body_limit", "headers_of",
+           "reading_at_most"]
+
+#: The client's bound on the body of the request being sent (see `Request.max_body`).
+body_limit: ContextVar[int | None] = ContextVar("hyperkm_body_limit", default=None)
+
+
+@contextlib.contextmanager
+def reading_at_most(limit: int | None) -> Iterator[None]:
+    """Requests sent in the block tell their transport ``limit`` (`Request.max_body`)."""
+    token = body_limit.set(limit)
+    try:
+        yield
+    finally:
+        body_limit.reset(token)
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -58,6 +74,10 @@ class Request:
     #: Not part of what a request *is*: two requests differing only here are equal.
     timeout: tuple[float | None, float | None] | None = attrs.field(
         default=None, eq=False, repr=False, kw_only=True)
+    #: The most of the body the client will keep (its ``max_document_bytes``; ``None`` for a
+    #: download to a file): a transport that reads bodies whole stops reading past it, so a
+    #: server sending without end cannot fill the memory first. Not part of equality either.
+    max_body: int | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (case-insensitive), or ``None``."""

@@ -19,7 +19,7 @@ from urllib3.exceptions import ProtocolError, ReadTimeoutError
 from urllib3.util.timeout import Timeout
 
 from . import _deadline
-from ._transport import Request, Response, Transport
+from ._transport import Request, Response, Transport, body_limit
 
 __all__ = ["TransportPoolMixin"]
 
@@ -134,7 +134,7 @@ class TransportPoolMixin:
         # ``url`` is the request target urllib3 sends ("/path?query"): the full URL again.
         request = Request(method, f"{self.scheme}://{authority}{url}",
                           [(str(k), str(v)) for k, v in (headers or {}).items()], _body(body),
-                          timeout=_seconds(timeout))
+                          timeout=_seconds(timeout), max_body=body_limit.get())
         try:
             answer = self.transport.handle(request)
         except ConnectionError as exc:  # a dropped connection: urllib3 retries it (or not)

@@ -82,20 +82,33 @@ def _failure(exc: Exception, request: Request) -> BaseException:
 
 
 class _Body:
-    """A body's bytes, counted against ``max_body_bytes``."""
+    """A body's bytes, counted against the transport's ``max_body_bytes`` and the client's
+    ``max_document_bytes`` (`Request.max_body`)."""
 
     def __init__(self, request: Request, limit: int | None) -> None:
         self.request, self.limit = request, limit
+        # The client's limit counts decompressed bytes; these are the bytes on the wire,
+        # which compression never makes more than a little larger (gzip's framing).
+        self.document = None if request.max_body is None else (
+            request.max_body + request.max_body // 64 + 4096)
         self.chunks: list[bytes] = []
         self.size = 0
 
     def add(self, chunk: bytes) -> None:
         self.size += len(chunk)
+        request = self.request
         if self.limit is not None and self.size > self.limit:
-            raise DocumentTooLarge(f"{self.request.method} {self.request.url}: the body is "
-                                   f"larger than the transport's max_body_bytes "
-                                   f"({self.limit} bytes)", url=self.request.url,
-                                   limit=self.limit)
+            raise DocumentTooLarge(f"{request.method} {request.url}: the body is larger than "
+                                   f"the transport's max_body_bytes ({self.limit} bytes)",
+                                   url=request.url, limit=self.limit)
+        if self.document is not None and self.size > self.document:
+            assert request.max_body is not None
+            raise DocumentTooLarge(
+                f"{request.method} {request.url}: the body is larger than "
+                f"max_document_bytes ({request.max_body:,} bytes); the server kept sending, "
+                "and reading stopped there. Pass a larger max_document_bytes= to "
+                "hyperkm.connect(), or download() it to a file.", url=request.url,
+                limit=request.max_body)
         self.chunks.append(chunk)
 
     def bytes(self) -> bytes:
@@ -166,9 +179,10 @@ class HttpxTransport:
         verify: As the client's ``verify=``: ``True``, ``False``, a CA bundle's path, or an
             ``ssl.SSLContext``.
         max_connections: Connections kept per transport (HTTP/2 multiplexes on one).
-        max_body_bytes: The largest body read (``None``: none beyond the client's own
-            document limit, checked above the transport). A body is read whole: a download
-            through this transport is held in memory before it is written.
+        max_body_bytes: The largest body read at all (``None``: no bound of the transport's
+            own). Every document request also carries the client's ``max_document_bytes``
+            (`Request.max_body`), and reading stops past it. A body is read whole: a download
+            to a file, which has no document limit, is held in memory before it is written.
     """
 
     def __init__(self, *, http2: bool = False, verify: bool | str | ssl.SSLContext = True,

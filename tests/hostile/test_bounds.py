@@ -51,6 +51,26 @@ def test_a_chunked_body_without_length_is_bounded_too(raw_server):
         _ = hyperkm.connect(server.url + "/core", max_document_bytes=MB).data
 
 
+def test_a_body_that_never_ends_is_cut_off_at_the_limit(raw_server):
+    # On every transport (the httpx ones read whole bodies): reading stops near the limit —
+    # a DocumentTooLarge long before the deadline, not a Timeout after memory filled.
+    def endless(request, conn, server):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"a" * 65536
+        try:
+            for _ in range(32 * 1024):  # 2 GiB at most: nobody reads that far
+                conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except OSError:
+            pass
+
+    server = raw_server(endless)
+    root = hyperkm.connect(server.url + "/core", max_document_bytes=MB, deadline=30, retries=0)
+    with pytest.raises(hyperkm.DocumentTooLarge) as info:
+        _ = root.data
+    assert info.value.limit == MB and "max_document_bytes" in str(info.value)
+
+
 def gzip_bomb(inflated: int) -> bytes:
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
     zeros = b"\0" * MB
