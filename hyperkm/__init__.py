@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # the names, for type checkers and documentation tools
     from ._links import Link, Links
     from ._oauth import OAuth2
     from ._problem import Problem
+    from ._received import Received
     from ._resource import Resource
     from ._steps import Step
     from ._transport import Transport
@@ -89,6 +90,7 @@ __all__ = [
     "Outgoing",
     "PreconditionFailed",
     "Problem",
+    "Received",
     "RedisCache",
     "Reply",
     "Resource",
@@ -129,7 +131,8 @@ _LAZY = {
     **dict.fromkeys(("Action", "Actions", "Field"), "._actions"),
     **dict.fromkeys(("Link", "Links"), "._links"),
     "Resource": "._resource", "Step": "._steps", "Document": ".formats",
-    "Problem": "._problem", "Deprecation": "._deprecation", "Transport": "._transport",
+    "Problem": "._problem", "Received": "._received", "Deprecation": "._deprecation",
+    "Transport": "._transport",
 }
 
 

@@ -196,9 +196,8 @@ def bookmark_of(resource: R, member_key: str = "id") -> Bookmark:
 
 
 def _moved_permanently(resource: R) -> bool:
-    response = resource.response
-    redirects = getattr(response, "hyperkm_redirects", ()) if response is not None else ()
-    return any(status in (301, 308) for status, _ in redirects)
+    received = resource.received
+    return received is not None and received.moved_permanently
 
 
 def open_bookmark(client: Opener[R], bookmark: str | bytes | Bookmark, *,

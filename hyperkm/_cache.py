@@ -50,6 +50,7 @@ from urllib3.util.url import _encode_target
 
 from . import _bridge, _deadline
 from ._exceptions import ConfigurationError
+from ._received import delivery
 from ._transport import Transport
 from ._transport_pools import TransportPoolMixin
 
@@ -749,7 +750,7 @@ class CachingAdapter(_Watched, CacheControlAdapter):
     """The transport adapter: cachecontrol + classification + write invalidation + retries.
 
     Bodies are read by the client (bounded in size and time), which then calls the
-    response's ``hyperkm_store(body)`` to store a cacheable one.
+    ``store`` of the exchange's `Delivery` to store a cacheable one.
     """
 
     invalidating_methods = {"POST", "PUT", "PATCH", "DELETE"}  # noqa: RUF012 (base class API)
@@ -766,20 +767,24 @@ class CachingAdapter(_Watched, CacheControlAdapter):
              verify: bool | str = True, cert: Any = None, proxies: Any = None,
              cacheable_methods: Collection[str] | None = None) -> Response:
         resp = super().send(request, stream, timeout, verify, cert, proxies, cacheable_methods)
-        pending = getattr(resp, "_hyperkm_store", None)
-        if pending is not None:
+        notes = delivery.get()
+        if notes is not None and notes.pending is not None:
             # Store from the body the client reads anyway, instead of cachecontrol's wrapper
             # that copies every body through a temporary file (a fifth of the client's time).
-            store = partial(_store, self.controller, request, pending)
+            store = partial(_store, self.controller, request, notes.pending)
+            notes.pending = None
             if stream:
-                resp.hyperkm_store = store  # type: ignore[attr-defined]
+                notes.store = store
             else:
                 store(resp.content)
         return resp
 
     def _store_directly(self, request: PreparedRequest, response: HTTPResponse,
                         from_cache: bool) -> bool:
-        return (not from_cache and request.method in self.cacheable_methods
+        # Only for the client's own pipeline, which reads the body and calls the store; a
+        # session used directly gets cachecontrol's own wrapper.
+        return (not from_cache and delivery.get() is not None
+                and request.method in self.cacheable_methods
                 and response.status in (200, 203, 300)
                 and not response.headers.get("content-encoding"))  # the body is stored as read
 
@@ -791,19 +796,20 @@ class CachingAdapter(_Watched, CacheControlAdapter):
             if self.heuristic:
                 response = self.heuristic.apply(response)
             resp = HTTPAdapter.build_response(self, request, response)
-            resp.from_cache = False  # type: ignore[attr-defined]
-            resp._hyperkm_store = response  # type: ignore[attr-defined]
+            resp.from_cache = False  # type: ignore[attr-defined]  # (cachecontrol's own)
+            notes = delivery.get()
+            assert notes is not None  # (_store_directly said so)
+            notes.pending = response
         else:
             resp = super().build_response(request, response, from_cache=from_cache,
                                           cacheable_methods=cacheable_methods)
-        if revalidating and resp.from_cache:  # type: ignore[attr-defined]
-            resp.hyperkm_outcome = "revalidated"  # type: ignore[attr-defined]
-            # cachecontrol hands back the cached 200; the wire said 304.
-            resp.hyperkm_wire_status = 304  # type: ignore[attr-defined]
-        elif from_cache:
-            resp.hyperkm_outcome = "hit"  # type: ignore[attr-defined]
-        else:
-            resp.hyperkm_outcome = "network"  # type: ignore[attr-defined]
+        notes = delivery.get()
+        if notes is not None:
+            if revalidating and resp.from_cache:  # type: ignore[attr-defined]
+                # cachecontrol hands back the cached 200; the wire said 304.
+                notes.outcome, notes.wire_status = "revalidated", 304
+            else:
+                notes.outcome = "hit" if from_cache else "network"
         if request.method in self.invalidating_methods and resp.ok and request.url:
             for header in ("Location", "Content-Location"):
                 target = resp.headers.get(header)

@@ -18,6 +18,7 @@ from . import _why
 from ._deprecation import read_deprecation
 from ._exceptions import DocumentError
 from ._http import TokenScope, origin_of
+from ._received import Received
 from ._urls import Origin
 
 __all__ = ["Exchange", "Outgoing", "Reply", "Reporter", "run_middleware"]
@@ -102,12 +103,10 @@ class Reporter:
         self._deprecated: set[str] = set()  # URLs whose deprecation was already told
         self.on_exchange: list[Callable[[Exchange], None]] = []
 
-    def report(self, method: str, url: str, response: requests.Response, token_sent: bool,
-               elapsed: float, headers: Mapping[str, str]) -> None:
-        outcome = getattr(response, "hyperkm_outcome", None) or (
-            "hit" if getattr(response, "from_cache", False) else "network")
-        # A streamed download's body is not read here (it may not fit in memory).
-        size = len(response._content or b"") if response._content_consumed else 0  # type: ignore[attr-defined]
+    def report(self, method: str, url: str, received: Received, elapsed: float, size: int,
+               headers: Mapping[str, str]) -> None:
+        """One exchange: ``size`` bytes of body read, ``headers`` as the client sent them."""
+        response, outcome = received.response, received.outcome
         with self._lock:
             self.stats[outcome] += 1
             if outcome == "network":
@@ -122,8 +121,8 @@ class Reporter:
         shown = {k: ("Bearer ***" if k.lower() == "authorization" and v.startswith("Bearer")
                      else "***" if k.lower() in secret else v)
                  for k, v in sent.items()}
-        status = getattr(response, "hyperkm_wire_status", response.status_code)
-        exchange = Exchange(method, url, status, outcome, elapsed, token_sent, shown,
+        exchange = Exchange(method, url, received.wire_status, outcome, elapsed,
+                            received.token_sent, shown,
                             dict(response.headers), size if outcome == "network" else 0,
                             _why.current(), warning)
         for hook in list(self.on_exchange):

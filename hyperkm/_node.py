@@ -17,6 +17,7 @@ from ._actions import Action, Actions
 from ._http import TokenScope
 from ._http_client import HttpClient
 from ._links import Link, Links
+from ._received import Received
 from ._steps import Step
 from .formats import Document
 from .formats._document import LazyMembers
@@ -69,6 +70,9 @@ class Node(Protocol):
     def response(self) -> requests.Response | None: ...
 
     @property
+    def received(self) -> Received | None: ...
+
+    @property
     def headers(self) -> Mapping[str, str]: ...
 
     @property
@@ -89,8 +93,8 @@ class Node(Protocol):
     def _held(self) -> Document | None:
         """The document at hand, if any (nothing is fetched)."""
 
-    def _adopt(self, document: Document | None, response: requests.Response | None) -> None:
-        """Take ``document`` (and the ``response`` it came in) as this resource's own."""
+    def _adopt(self, document: Document | None, received: Received | None) -> None:
+        """Take ``document`` (and the answer it came in) as this resource's own."""
 
     @classmethod
     def _members_of_page(cls: type[R], client: HttpClient, parent: Any, members: LazyMembers,

@@ -14,6 +14,7 @@ from ._deprecation import Deprecation, read_deprecation
 from ._exceptions import HyperkmError
 from ._links import Links
 from ._navigation import Navigation
+from ._received import Received
 from ._repl import Presentation
 from ._steps import Step
 from .formats import Document
@@ -38,7 +39,7 @@ class Resource(Navigation, Changes, Presentation):
     # A collection's members are flyweights until used: ``_raw`` (the member's JSON value),
     # ``_source`` (how its page builds members) and ``_index`` stand for a document not
     # built yet; ``_quick`` is its state when that was read straight from ``_raw``.
-    __slots__ = ("_client", "_document", "_index", "_quick", "_raw", "_response", "_source",
+    __slots__ = ("_client", "_document", "_index", "_quick", "_raw", "_received", "_source",
                  "_step", "_url", "base_trail", "parent", "write_response")
 
     def __init__(
@@ -53,7 +54,7 @@ class Resource(Navigation, Changes, Presentation):
         self._client = client
         self._url: str | None = url
         self._document = document
-        self._response: requests.Response | None = None
+        self._received: Received | None = None
         #: The resource this one was reached from, and how (``None`` for a root or direct URL).
         self.parent = parent
         self._step = step
@@ -79,7 +80,7 @@ class Resource(Navigation, Changes, Presentation):
         for index, raw in enumerate(members.raw):
             member = new(cls)
             member._client = client
-            member._url = member._document = member._response = None
+            member._url = member._document = member._received = None
             member.parent = parent
             member._step = member.write_response = member.base_trail = None
             member._source, member._raw, member._index = source, raw, index
@@ -92,10 +93,10 @@ class Resource(Navigation, Changes, Presentation):
             self._build_member()
         return self._document
 
-    def _adopt(self, document: Document | None, response: requests.Response | None) -> None:
-        """Take ``document`` (and the ``response`` it came in) as this resource's own: what a
-        write answered with, for the layers below (`_writes`)."""
-        self._document, self._response = document, response
+    def _adopt(self, document: Document | None, received: Received | None) -> None:
+        """Take ``document`` (and the answer it came in) as this resource's own: what a write
+        or a job's poll answered with, for the layers below (`_writes`, `_jobs`)."""
+        self._document, self._received = document, received
 
     def _build_member(self) -> None:
         source = self._source
@@ -185,12 +186,18 @@ class Resource(Navigation, Changes, Presentation):
     @property
     def response(self) -> requests.Response | None:
         """The last HTTP response for this resource (``None`` if it arrived embedded)."""
-        return self._response
+        return self._received.response if self._received is not None else None
+
+    @property
+    def received(self) -> Received | None:
+        """How the last response came (redirects followed, from the cache or not), or
+        ``None`` (see `response`)."""
+        return self._received
 
     @property
     def headers(self) -> Mapping[str, str]:
         """Response headers of the last fetch (empty for embedded state)."""
-        return self._response.headers if self._response is not None else {}
+        return self._received.response.headers if self._received is not None else {}
 
     @property
     def etag(self) -> str | None:
@@ -201,16 +208,15 @@ class Resource(Navigation, Changes, Presentation):
     def deprecation(self) -> Deprecation | None:
         """What the last response said about this resource going away (``Deprecation``,
         ``Sunset`` headers and their links), or ``None``. hyperkm also logs it, once."""
-        if self._response is None:
+        if self._received is None:
             return None
-        return read_deprecation(self._response.headers, self.url)
+        return read_deprecation(self._received.response.headers, self.url)
 
     def _load(self, revalidate: bool = False) -> None:
         if self._url is None:  # a flyweight member: its URL comes with its document
             self._build_member()
         assert self._url is not None
-        document, response = self._client.fetch(self._url, revalidate=revalidate)
-        self._document, self._response = document, response
+        self._document, self._received = self._client.fetch(self._url, revalidate=revalidate)
 
     def refresh(self) -> Resource:
         """Fetch the state again, replacing what is held; returns ``self``.
@@ -236,7 +242,7 @@ class Resource(Navigation, Changes, Presentation):
         """The actions (forms) the representation offers, ``name → Action`` in document order;
         each one's [`submit`][hyperkm.Action] validates, sends and returns the result."""
         document = self.document
-        if not document.actions and self._response is None and document.has_own_url:
+        if not document.actions and self._received is None and document.has_own_url:
             # An embedded representation can be partial (HAL, Siren and Collection+JSON
             # members list state, not forms): ask the resource itself, once. Listing a
             # collection stays cheap: this happens only when its actions are asked for.

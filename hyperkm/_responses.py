@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -20,10 +21,11 @@ __all__ = ["bearer_of", "deadline_passed", "http_error", "invalid_token", "read_
            "too_large"]
 
 
-def read_body(response: requests.Response, method: str, url: str, limit: int | None) -> None:
+def read_body(response: requests.Response, method: str, url: str, limit: int | None,
+              store: Callable[[bytes], None] | None = None) -> int:
     """Read the body into ``response.content``, within ``limit`` bytes after decompression (a
-    gzip bomb is cut off while it inflates), then store it in the cache if the adapter asked
-    to."""
+    gzip bomb is cut off while it inflates), then ``store`` it (the cache's, when the adapter
+    keeps this answer). Returns the body's size."""
     declared = response.headers.get("Content-Length", "")
     if limit is not None and declared.isdigit() and int(declared) > limit \
             and not response.headers.get("Content-Encoding"):
@@ -46,9 +48,9 @@ def read_body(response: requests.Response, method: str, url: str, limit: int | N
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     response._content = body
     response._content_consumed = True  # type: ignore[attr-defined]
-    store = getattr(response, "hyperkm_store", None)
     if store is not None:
         store(body)
+    return len(body)
 
 
 def http_error(response: requests.Response, token_sent: bool, *, scope: TokenScope,

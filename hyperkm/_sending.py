@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urldefrag
 
+import attrs
 import requests
 import urllib3
 
@@ -22,6 +23,7 @@ from ._exchanges import Outgoing, Reporter, answer_middleware, run_middleware
 from ._http import TokenScope, translate
 from ._oauth import OAuth2
 from ._policy import MAX_REDIRECTS, redirect_hop, timeout_within, without_credentials
+from ._received import Received, delivering
 from ._responses import bearer_of, deadline_passed, http_error, invalid_token, read_body
 from ._transport import reading_at_most
 from ._urls import Origin, as_written, check_url
@@ -57,7 +59,7 @@ class Sending:
     # -- requests -------------------------------------------------------------------------
 
     def fetch(self, url: str, *, headers: Mapping[str, str] | None = None,
-              revalidate: bool = False) -> tuple[formats.Document, requests.Response]:
+              revalidate: bool = False) -> tuple[formats.Document, Received]:
         """GET ``url`` and parse it into a [`Document`][hyperkm.Document].
 
         With ``revalidate``, a cached copy is not used without asking the server (a
@@ -72,11 +74,11 @@ class Sending:
             # cachecontrol skips a fresh hit for max-age=0 and still sends If-None-Match.
             headers = {**(headers or {}), "Cache-Control": "max-age=0"}
         with _deadline.running(self.deadline):  # parsing counts against the deadline too
-            response = self.request("GET", url, headers=headers)
+            received = self.exchange("GET", url, headers=headers)
             try:
-                return self.parse(response), response
+                return self.parse(received.response), received
             except DocumentError as exc:
-                exc.response = response  # what came, for whoever shows it instead
+                exc.response = received.response  # what came, for whoever shows it instead
                 raise
 
     def parse(self, response: requests.Response, *, allow_empty: bool = False
@@ -97,7 +99,24 @@ class Sending:
         raise_for_status: bool = True,
         stream: bool = False,
     ) -> requests.Response:
-        """Send one request, following redirects with the token policy applied at every hop.
+        """Send one request, following redirects with the token policy applied at every hop;
+        the response (`exchange` tells how it came, too). Arguments as `exchange`'s."""
+        return self.exchange(method, url, json_body=json_body, body=body, headers=headers,
+                             raise_for_status=raise_for_status, stream=stream).response
+
+    def exchange(
+        self,
+        method: str,
+        url: str,
+        *,
+        json_body: Any = None,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        raise_for_status: bool = True,
+        stream: bool = False,
+    ) -> Received:
+        """Send one request, following redirects with the token policy applied at every hop;
+        the answer, and how it came (`Received`).
 
         Args:
             method: HTTP method.
@@ -127,9 +146,9 @@ class Sending:
                                          url=url) from exc
             extra.setdefault("Content-Type", "application/json")
         with _deadline.running(self.deadline), retry_notes(self._retry_note):  # one for all hops
-            response, token_sent, redirects = self._follow_redirects(method, url, data, extra,
-                                                                     stream)
-            if (response.status_code == 401 and token_sent and self._oauth is not None
+            received = self._follow_redirects(method, url, data, extra, stream)
+            response = received.response
+            if (response.status_code == 401 and received.token_sent and self._oauth is not None
                     and method in ("GET", "HEAD", "OPTIONS") and invalid_token(response)):
                 # The access token was refused before its time (revoked, keys rotated): one
                 # new token, one retry — of a request that changes nothing, never a write.
@@ -137,24 +156,23 @@ class Sending:
                 response.close()
                 if used is not None and self._oauth.rejected(used) is not None:
                     with _why.because("retried with a renewed OAuth2 access token"):
-                        response, token_sent, redirects = self._follow_redirects(
-                            method, url, data, dict(headers or {}), stream)
-        response.hyperkm_redirects = redirects  # type: ignore[attr-defined]
-        if raise_for_status and response.status_code >= 400:
-            raise http_error(response, token_sent, scope=self._scope, token=self._token,
-                             oauth=self._oauth)
-        return response
+                        received = self._follow_redirects(method, url, data,
+                                                          dict(headers or {}), stream)
+        if raise_for_status and received.response.status_code >= 400:
+            raise http_error(received.response, received.token_sent, scope=self._scope,
+                             token=self._token, oauth=self._oauth)
+        return received
 
     def _follow_redirects(self, method: str, url: str, data: bytes | None,
-                          extra: dict[str, str], stream: bool
-                          ) -> tuple[requests.Response, bool, list[tuple[int, str]]]:
+                          extra: dict[str, str], stream: bool) -> Received:
         redirects: list[tuple[int, str]] = []
         for _ in range(MAX_REDIRECTS + 1):
-            response, token_sent = self._send(method, url, data, extra, stream=stream)
+            received = self._send(method, url, data, extra, stream=stream)
+            response = received.response
             hop = redirect_hop(method, url, response.status_code,
                                response.headers.get("Location"), response.url, data, extra)
             if hop is None:  # the answer (after these redirects: a job's 303 means its result)
-                return response, token_sent, redirects
+                return attrs.evolve(received, redirects=tuple(redirects))
             redirects.append((response.status_code, response.url))
             self._scope.note_redirect(url, hop[1])
             log.debug("%s %s -> %s %s", method, url, response.status_code, hop[1])
@@ -163,7 +181,7 @@ class Sending:
                              "server is redirecting in a loop.", url=url)
 
     def _send(self, method: str, url: str, data: bytes | None, extra: Mapping[str, str],
-              *, stream: bool = False) -> tuple[requests.Response, bool]:
+              *, stream: bool = False) -> Received:
         # Credentials go where the token may go: the root's origin, over HTTPS or to loopback.
         trusted = self._scope.allows(url)
         headers = {**self.headers, **extra}
@@ -191,7 +209,8 @@ class Sending:
         try:
             # A transport that reads whole bodies stops at the document limit (a download
             # to a file has none).
-            with reading_at_most(None if stream else self.max_document_bytes):
+            with reading_at_most(None if stream else self.max_document_bytes), \
+                    delivering() as notes:
                 if not trusted:
                     response = self._send_without_credentials(method, url, data, headers,
                                                               deadline)
@@ -200,8 +219,9 @@ class Sending:
                         method, url, data=data, headers=headers,
                         timeout=self._timeout(deadline), verify=self.verify,
                         allow_redirects=False, stream=True, **kwargs)
+            size = 0  # a streamed download's body is not read here (it may not fit in memory)
             if not stream or response.status_code >= 400:
-                read_body(response, method, url, self.max_document_bytes)
+                size = read_body(response, method, url, self.max_document_bytes, notes.store)
         except HyperkmError:
             raise
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError,
@@ -215,12 +235,14 @@ class Sending:
             response.close()
             raise deadline_passed(method, url, deadline.seconds)
         elapsed = time.perf_counter() - started
-        self._reporter.report(method, url, response, token_sent, elapsed,
+        received = Received(response, notes.outcome, notes.wire_status or response.status_code,
+                            token_sent)
+        self._reporter.report(method, url, received, elapsed, size,
                               {k: v for k, v in headers.items() if v is not None})
         if flows:
             answer_middleware(list(flows), response.status_code, url, response.headers,
                               elapsed)
-        return response, token_sent
+        return received
 
     def _report_token_exchange(self, method: str, url: str, response: requests.Response,
                                elapsed: float, reason: str) -> None:

@@ -13,12 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin
 
-import requests
-
 from . import formats
 from ._actions import JSON, Action, encode
 from ._exceptions import HyperkmError, PreconditionFailed, TemplateError
 from ._node import R
+from ._received import Received
 from ._steps import Step
 from ._urls import join_checked, normalised
 
@@ -94,7 +93,7 @@ def write(resource: R, method: str, url: str, *, json_body: Any = None,
         if tag:
             extra["If-Match"] = tag
     try:
-        response = client.request(method, url, json_body=json_body, body=body, headers=extra)
+        received = client.exchange(method, url, json_body=json_body, body=body, headers=extra)
     except PreconditionFailed as exc:
         try:
             exc.current = type(resource)(client, url).refresh()
@@ -103,13 +102,13 @@ def write(resource: R, method: str, url: str, *, json_body: Any = None,
         raise
     if url != resource.url:
         client.forget(resource.url)  # an action elsewhere may have changed this resource too
-    return result_of(resource, method, url, response)
+    return result_of(resource, method, url, received)
 
 
-def result_of(resource: R, method: str, url: str, response: requests.Response
-              ) -> R:
+def result_of(resource: R, method: str, url: str, received: Received) -> R:
     """The resource a write's answer leads to (see the module's docstring)."""
     client = resource.client
+    response = received.response
     make = type(resource)
     step = Step(None, label=f"({method} → {response.status_code})")
     location, header = response.headers.get("Location"), "Location"
@@ -136,7 +135,7 @@ def result_of(resource: R, method: str, url: str, response: requests.Response
             document = None  # a 201 body about something else (a status, a message)
         result = make(client, target, document=document, parent=resource, step=step)
         if document is not None:
-            result._adopt(document, response)
+            result._adopt(document, received)
         result.write_response = response
         return result
     if response.status_code == 204 and method != "DELETE":
@@ -146,17 +145,17 @@ def result_of(resource: R, method: str, url: str, response: requests.Response
     if created and document.url != response.url and response.content:
         # 201 without Location whose body says where it is (its self link): that resource.
         result = make(client, document.url, document=document, parent=resource, step=step)
-        result._adopt(document, response)
+        result._adopt(document, received)
         result.write_response = response
         return result
     if method in ("PUT", "PATCH") and url == resource.url and document.data is not None \
-            and response.ok and not getattr(response, "hyperkm_redirects", ()):
+            and response.ok and not received.redirects:
         # (A redirected answer — 303 "See Other" — is another resource's: a receipt, a
         # status. The resource keeps its own state; the answer is returned as what it is.)
-        resource._adopt(document, response)
+        resource._adopt(document, received)
         return resource
     result = make(client, response.url, document=document, parent=resource, step=step)
-    result._adopt(document, response)
+    result._adopt(document, received)
     result.write_response = response
     return result
 

@@ -14,6 +14,7 @@ from .._links import Link, Links
 from .._resource import Resource as _Resource
 from .._steps import Step
 from ..formats import Document
+from . import _jobs
 
 if TYPE_CHECKING:  # pragma: no cover
     from .._bookmarks import Trail
@@ -261,16 +262,17 @@ class Resource:
     async def wait(self, *, timeout: float = 300.0, interval: float = 1.0,
                    max_interval: float = 10.0,
                    on_progress: Callable[[Any, Resource], None] | None = None) -> Resource:
-        """Poll this job until it is done and return its result (as the blocking `wait`;
-        the pauses are ``asyncio.sleep``, so other tasks run meanwhile)."""
+        """Poll this job until it is done and return its result (as the blocking `wait`,
+        and by the same decisions; the pauses are ``asyncio.sleep``, so other tasks run
+        meanwhile)."""
         node = await self._resolved()
 
         def progress(value: Any, status: _Resource) -> None:
             if on_progress is not None:
                 on_progress(value, self._wrap(status))
 
-        return self._wrap(await _bridge.run(node.wait, timeout=timeout, interval=interval,
-                                            max_interval=max_interval, on_progress=progress))
+        return self._wrap(await _jobs.wait(node, timeout=timeout, interval=interval,
+                                           max_interval=max_interval, on_progress=progress))
 
     async def download(self, to: str | os.PathLike[str] | BinaryIO | None = None, **options: Any
                        ) -> bytes | int:

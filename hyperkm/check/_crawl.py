@@ -14,6 +14,7 @@ from .. import formats
 from .._deprecation import read_deprecation
 from .._exceptions import DocumentError, HyperkmError, TemplateError
 from .._links import Link
+from .._received import Received
 from .._urls import normalised, origin_of
 from ._probes import check_form, probe_accept, probe_not_found
 from ._report import Finding, Report
@@ -98,8 +99,8 @@ class _Checker:
     # -- the crawl ------------------------------------------------------------------------------
 
     def run(self) -> Report:
-        response = self.client.request("GET", self.root)  # the root must answer
-        self._read(self.root, "root", response)
+        received = self.client.exchange("GET", self.root)  # the root must answer
+        self._read(self.root, "root", received)
         while self.queue and self._left():
             url, rel = self.queue.popleft()
             if normalised(url) in self.visited:
@@ -121,7 +122,7 @@ class _Checker:
         self.visited.add(normalised(url))
         self.applied("broken-link", "unreachable-link")
         try:
-            response = self.client.request("GET", url, raise_for_status=False)
+            received = self.client.exchange("GET", url, raise_for_status=False)
         except DocumentError as exc:  # a URL (or a redirect's Location) no client may use
             self.find("broken-link", url, f"the link {rel!r} names no usable URL", exc.message)
             return None
@@ -129,10 +130,12 @@ class _Checker:
             self.find("unreachable-link", url, f"the link {rel!r} could not be read",
                       exc.message if hasattr(exc, "message") else str(exc))
             return None
-        return self._read(url, rel, response, source)
+        return self._read(url, rel, received, source)
 
-    def _read(self, url: str, rel: str, response: Any, source: str = "") -> tuple[Any, Any] | None:
-        self._redirects(url, rel, response)
+    def _read(self, url: str, rel: str, received: Received, source: str = ""
+              ) -> tuple[Any, Any] | None:
+        self._redirects(url, rel, received)
+        response = received.response
         self._lifecycle(response)
         if response.status_code >= 400:
             self._error_answer(response)
@@ -181,8 +184,8 @@ class _Checker:
 
     # -- what an answer says ----------------------------------------------------------------
 
-    def _redirects(self, url: str, rel: str, response: Any) -> None:
-        hops = getattr(response, "hyperkm_redirects", [])
+    def _redirects(self, url: str, rel: str, received: Received) -> None:
+        hops, response = received.redirects, received.response
         self.applied("redirected-link", "redirect-chain")
         if len(hops) >= 2:
             self.find("redirect-chain", url, f"the link {rel!r} goes through {len(hops)} "

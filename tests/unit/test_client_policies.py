@@ -139,6 +139,37 @@ def test_etags_are_revalidated_and_a_fresh_copy_is_served_without_a_request():
     assert len(mock.requests) == 3
 
 
+def _hung_on(response) -> list[str]:
+    """Attributes of hyperkm's hung on a library's response object (there must be none)."""
+    return [name for name in vars(response) if "hyperkm" in name]
+
+
+def test_how_an_answer_came_is_hyperkms_own_record_not_attributes_on_the_response():
+    mock = MockTransport()
+    etag = {"ETag": '"v1"', "Cache-Control": "private, no-cache"}
+    mock.get(f"{API}/", lambda r: Response(304, etag) if r.header("If-None-Match") else
+             Response.of_json({"_links": {"old": {"href": "/old"}}}, headers=etag,
+                              content_type=HAL))
+    mock.get(f"{API}/old", Response(301, {"Location": "/moved"}))
+    mock.get(f"{API}/moved", Response(308, {"Location": "/new"}))
+    mock.get(f"{API}/new", Response.of_json({"here": True}))
+    root = hyperkm.connect(f"{API}/", token="t", transport=mock)
+    assert root.link("old").href == f"{API}/old"  # (fetched)
+    assert root.received.outcome == "network" and root.received.token_sent
+    assert root.received.redirects == () and root.received.wire_status == 200
+    root.refresh()
+    assert root.received.outcome == "revalidated" and root.received.wire_status == 304
+    assert root.received.response is root.response and root.response.status_code == 200
+    moved = root.follow("old")
+    assert moved.data == {"here": True}
+    assert moved.received.redirects == ((301, f"{API}/old"), (308, f"{API}/moved"))
+    assert moved.received.moved_permanently and not moved.received.see_other
+    for resource in (root, moved):
+        assert _hung_on(resource.response) == []
+        with pytest.raises(AttributeError):
+            resource.received.outcome = "hit"  # frozen
+
+
 def test_a_body_over_the_limit_is_refused():
     mock = MockTransport()
     mock.get(f"{API}/", Response.of_json({"blob": "x" * 5000}))
@@ -249,6 +280,7 @@ def test_writes_created_and_see_other_through_a_transport(tmp_path):
     assert order.url == f"{API}/orders/9" and order.data == {"id": 9}
     receipt = order.put({"id": 9, "total": 4})
     assert receipt.data == {"ok": True}
+    assert receipt.received.see_other and _hung_on(receipt.response) == []
     assert order.url == f"{API}/orders/9"  # the receipt is not the order's new state
     order.delete()
     sent = [(r.method, r.url, r.header("If-Match")) for r in mock.requests]

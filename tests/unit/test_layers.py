@@ -9,7 +9,8 @@ import pathlib
 PACKAGE = pathlib.Path(__file__).parents[2] / "hyperkm"
 
 #: Bottom to top. A module may import only modules listed before it.
-LAYERS = ["_version", "_why", "_files", "_exceptions", "_bridge", "_transport", "_deadline",
+LAYERS = ["_version", "_why", "_files", "_exceptions", "_bridge", "_transport", "_received",
+          "_deadline",
           "_transport_pools", "transports", "_patterns", "_urls", "_problem", "_templates",
           "_links", "_examples", "_actions", "formats", "_deprecation", "_cache", "_http",
           "_policy", "_responses", "_exchanges", "_oauth", "_sending", "_download", "_http_client",
