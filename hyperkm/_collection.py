@@ -14,17 +14,16 @@ import queue
 import sys
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any, Generic, overload
 
 from . import _bridge
-from ._exceptions import DocumentError, HyperkmError, TemplateError
+from ._exceptions import DocumentError, HyperkmError
 from ._links import Link
 from ._node import R
 from ._pages import OFFSET_VARIABLES, PAGE_SIZE_VARIABLES, derive, parallel_pages
+from ._paging import Read, Walked, member_count, paging
 from ._steps import Step
-from ._urls import normalised
 from .formats import Document
 from .formats._document import LazyMembers
 
@@ -202,7 +201,7 @@ class Items(Generic[R]):
         counted = _count_from_last(first, self._collection)
         if counted is not None:
             return counted
-        return sum(_member_count(p.document) for p in self._pages_from(first))
+        return sum(member_count(p.document) for p in self._pages_from(first))
 
     # -- indexing -------------------------------------------------------------------------
 
@@ -241,18 +240,6 @@ def _first_of(names: tuple[str, ...], variables: tuple[str, ...]) -> str | None:
     return next((n for n in names if n in variables), None)
 
 
-def _member_count(document: Document) -> int:
-    """How many members a page lists (without building them)."""
-    if document.items is not None:
-        return len(document.items)
-    return len(document.links.all("item"))
-
-
-#: How many recent page URLs loop detection remembers: a loop longer than this (never seen
-#: in practice) is caught by ``max_pages`` instead, and memory stays flat on huge walks.
-RECENT_PAGES = 4096
-
-
 def _count_from_last(first: R, collection: R) -> int | None:
     """The size of a collection that states none but links its ``last`` page, where the page
     URLs are derivable and proved to reach it (see `_pages.derive`): full pages up to the
@@ -266,7 +253,7 @@ def _count_from_last(first: R, collection: R) -> int | None:
         return None
     last = type(collection)(collection.client, make(pages - 1), parent=collection,
                             step=Step("last", label=f"page {pages}", page=pages))
-    counted = _member_count(last.document)
+    counted = member_count(last.document)
     if not 0 < counted <= size:
         return None  # not the last page the links promised: count by walking
     return (pages - 1) * size + counted
@@ -282,61 +269,32 @@ def _first_page(page: R, collection: R) -> R | None:
                             step=Step("first", label="page 1", page=1))
 
 
-def _walk(first: R, collection: R, max_pages: int | None = None
-          ) -> Iterator[R]:
+def _walk(first: R, collection: R, max_pages: int | None = None) -> Iterator[R]:
+    """The pages of ``collection`` from ``first``: the driver of `_paging.paging`, which
+    decides; this reads each page it asks for and hands it on."""
+    flow = paging(first.url, collection.url, max_pages)
+    make, client = type(collection), collection.client
     page = first
-    recent: OrderedDict[str, None] = OrderedDict()
-    number = 0
-    stated: int | None = None
-    walked = 0
-    while True:
-        document = page.document
-        if number == 0 and normalised(page.url) == normalised(collection.url):
-            stated = document.page.total  # a walk from the start: it should meet the total
-            start = _first_page(page, collection)
-            if start is not None:
-                page = start
-                document = page.document
-        if document.items is None and document.links.get("item") is None:
-            raise DocumentError(
-                f"{page.url} is not a collection: its {document.format} representation lists "
-                f"no members. Its rels are: {', '.join(document.links.rels) or 'none'}.",
-                url=page.url)
-        recent[normalised(page.url)] = None
-        if len(recent) > RECENT_PAGES:
-            recent.popitem(last=False)
-        yield page
-        number += 1
-        count = _member_count(document)
-        walked += count
-        # An API that always sends `next` would loop for ever on empty pages.
-        if not count or (max_pages is not None and number >= max_pages):
-            _check_total(collection, stated, walked, number, ended=not count)
-            return
-        following = document._first_link("next")
-        if following is None:
-            _check_total(collection, stated, walked, number, ended=True)
-            return
-        try:
-            # A templated `next` (Spring Data REST: "...?page=1&size=5{&sort}") is expanded
-            # with no variables: RFC 6570 drops unset optional ones.
-            target = following.expand()
-        except TemplateError as exc:
-            raise DocumentError(
-                f"the 'next' link of page {number} ({page.url}) is a template that needs "
-                f"variables ({following.href}); a paging link must be followable as it is.",
-                url=page.url) from exc
-        if normalised(target) in recent:
-            raise DocumentError(
-                f"pagination loops: the 'next' link of page {number} ({page.url}) points back "
-                f"to {target}, which was already read. Stopping instead of looping for ever; "
-                "the server's paging links are wrong.", url=page.url)
-        # Pages hang off the collection, not off each other: a long walk must not keep a
-        # chain of every page (and its members) alive, nor this page while the next is read.
-        del document, following
-        page = type(collection)(collection.client, target, parent=collection,
-                                step=Step("next", label=f"page {number + 1}",
-                                          page=number + 1))
+    try:
+        step = flow.send(None)
+        while True:
+            if isinstance(step, Read):
+                if step.page:
+                    # Pages hang off the collection, not off each other: a long walk must not
+                    # keep a chain of every page (and its members) alive.
+                    page = make(client, step.url, parent=collection,
+                                step=Step(step.rel, label=step.label, page=step.page))
+                step = flow.send(page.document)  # the request happens here
+            else:
+                yield page
+                page = None  # type: ignore[assignment]  # not held while the next is read
+                step = flow.send(None)
+    except StopIteration as stop:
+        walked: Walked = stop.value
+        message = walked.disagreement(collection.url)
+        if message is not None:  # never silent: len() and parallel pages trust the total
+            log.warning("%s", message)
+            client.note(message)
 
 
 def _label(member: Document) -> str:
@@ -345,18 +303,6 @@ def _label(member: Document) -> str:
         if isinstance(data.get(key), (str, int)):
             return repr(data[key])[:40]
     return "…"
-
-
-def _check_total(collection: R, stated: int | None, walked: int, pages: int, *,
-                 ended: bool) -> None:
-    """Say so when the server's stated total and its ``next`` chain disagree: never silent,
-    since len() and parallel pages trust the total."""
-    if stated is None or not ended or stated == walked:
-        return
-    message = (f"{collection.url}: the server states {stated:,} members, but its 'next' links "
-               f"led to {walked:,} in {pages:,} pages; len() reports the stated total")
-    log.warning("%s", message)
-    collection.client.note(message)
 
 
 #: Prefetching starts once a page took at least this long to fetch and the consumer spent at

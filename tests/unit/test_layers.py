@@ -14,7 +14,7 @@ LAYERS = ["_version", "_why", "_files", "_exceptions", "_bridge", "_transport", 
           "_transport_pools", "transports", "_patterns", "_urls", "_problem", "_templates",
           "_links", "_examples", "_actions", "formats", "_deprecation", "_cache", "_http",
           "_policy", "_responses", "_exchanges", "_oauth", "_sending", "_download", "_http_client",
-          "_steps", "_node", "_pages", "_collection", "_jobs", "_bookmarks", "_writes",
+          "_steps", "_node", "_pages", "_paging", "_collection", "_jobs", "_bookmarks", "_writes",
           "_changes", "_repl", "_navigation", "_resource", "check", "_client", "aio"]
 
 
