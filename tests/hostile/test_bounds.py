@@ -13,7 +13,7 @@ import zlib
 import pytest
 
 import hyperkm
-from hyperkm import _collection
+from hyperkm import _paging
 from hyperkm.cli import main
 from hyperkm.demo import running
 
@@ -197,16 +197,16 @@ def test_max_pages_caps_a_walk(raw_server):
 
 
 def test_loop_detection_memory_is_bounded(raw_server, monkeypatch):
-    monkeypatch.setattr(_collection, "RECENT_PAGES", 16)
+    monkeypatch.setattr(_paging, "RECENT_PAGES", 16)
     seen_sizes = []
-    original = _collection.OrderedDict
+    original = _paging.OrderedDict
 
     class Spy(original):
         def __setitem__(self, key, value):
             super().__setitem__(key, value)
             seen_sizes.append(len(self))
 
-    monkeypatch.setattr(_collection, "OrderedDict", Spy)
+    monkeypatch.setattr(_paging, "OrderedDict", Spy)
     server = raw_server(endless_pages)
     pages = list(hyperkm.connect(server.url + "/items").pages(max_pages=200, prefetch=0))
     assert len(pages) == 200 and max(seen_sizes) <= 17
