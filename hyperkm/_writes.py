@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin
 
+import attrs
+
 from . import formats
 from ._actions import JSON, Action, encode
 from ._exceptions import HyperkmError, PreconditionFailed, TemplateError
@@ -21,7 +23,7 @@ from ._received import Received
 from ._steps import Step
 from ._urls import join_checked, normalised
 
-__all__ = ["bind", "submit", "write"]
+__all__ = ["Lead", "bind", "body_kind", "lead_of", "result_of", "submit", "write"]
 
 
 _CONDITIONAL = ("PUT", "PATCH", "DELETE")
@@ -105,56 +107,106 @@ def write(resource: R, method: str, url: str, *, json_body: Any = None,
     return result_of(resource, method, url, received)
 
 
-def result_of(resource: R, method: str, url: str, received: Received) -> R:
-    """The resource a write's answer leads to (see the module's docstring)."""
-    client = resource.client
-    response = received.response
-    make = type(resource)
-    step = Step(None, label=f"({method} → {response.status_code})")
-    location, header = response.headers.get("Location"), "Location"
-    if response.status_code == 202:
+@attrs.frozen
+class Lead:
+    """Where a write's answer leads, decided from its status and headers alone (sans I/O).
+
+    Attributes:
+        kind: ``"located"`` (a ``Location`` names the resource: `url`), ``"refresh"`` (204
+            to the resource written: read it again), ``"lazy"`` (204 elsewhere: the target,
+            not fetched), or ``"body"`` (the answer's own body says; see `body_kind`).
+        url: The resource's URL, for ``"located"`` and ``"lazy"``.
+        header: The header that named it (``Location``, ``Operation-Location``, ...).
+        body: For ``"located"``: ``"is"`` (``Content-Location`` says the body is that
+            resource's), ``"if-its-own"`` (a 201's body: it is, if its own URL is the
+            target) or ``""`` (the body is something else: not read as the resource).
+    """
+
+    kind: str
+    url: str | None = None
+    header: str = ""
+    body: str = ""
+
+
+def lead_of(method: str, url: str, resource_url: str | None, status: int,
+            headers: Mapping[str, str], answer_url: str, has_body: bool) -> Lead:
+    """Where the answer to ``method url`` (sent on behalf of the resource at
+    ``resource_url``) leads; see `Lead`.
+
+    Raises:
+        DocumentError: the header naming the result is no URL hyperkm will request.
+    """
+    location, header = headers.get("Location"), "Location"
+    if status == 202:
         # Microsoft's APIs name the status monitor in Operation-Location (Azure Resource
         # Manager: Azure-AsyncOperation, with Location for the final result): poll that.
         for name in ("Operation-Location", "Azure-AsyncOperation"):
-            if response.headers.get(name):
-                location, header = response.headers[name], name
+            if headers.get(name):
+                location, header = headers[name], name
                 break
-    created = response.status_code == 201
     if location:
-        target = join_checked(response.url, location, url=url,
-                              source=f"the {header} header of {response.status_code} from "
-                                     f"{method} {url}")
-        content_location = response.headers.get("Content-Location")
+        target = join_checked(answer_url, location, url=url,
+                              source=f"the {header} header of {status} from {method} {url}")
+        content_location = headers.get("Content-Location")
         # The body describes the new resource if Content-Location says so (RFC 9110 8.7),
         # or, for 201 Created, if it is that resource: its own URL is the Location
         # (RFC 9110 15.3.2; JSON:API and HAL servers answer so).
-        same = bool(content_location) and urljoin(response.url, content_location) == target
-        document = client.parse(response) if (same or created) and response.content else None
-        if document is not None and not same and normalised(document.url) != normalised(
-                target):
+        same = bool(content_location) and urljoin(answer_url, content_location) == target
+        body = "" if not has_body else "is" if same else "if-its-own" if status == 201 else ""
+        return Lead("located", target, header, body)
+    if status == 204 and method != "DELETE":
+        return Lead("refresh") if url == resource_url else Lead("lazy", url)
+    return Lead("body")
+
+
+def body_kind(method: str, url: str, resource_url: str | None, status: int, answer_url: str,
+              document_url: str, has_body: bool, has_state: bool, redirected: bool) -> str:
+    """What the body of an answer without ``Location`` is: ``"created"`` (a 201 whose body
+    says where the new resource is: its self link), ``"updated"`` (a PUT or PATCH answered
+    with the resource's new state) or ``"answer"`` (a resource of its own: a receipt, a
+    status, the result of an action)."""
+    if status == 201 and has_body and document_url != answer_url:
+        return "created"
+    if method in ("PUT", "PATCH") and url == resource_url and has_state and status < 400 \
+            and not redirected:
+        # (A redirected answer — 303 "See Other" — is another resource's: a receipt, a
+        # status. The resource keeps its own state; the answer is returned as what it is.)
+        return "updated"
+    return "answer"
+
+
+def result_of(resource: R, method: str, url: str, received: Received) -> R:
+    """The resource a write's answer leads to (see the module's docstring): the driver of
+    `lead_of` and `body_kind`, which decide."""
+    client, make = resource.client, type(resource)
+    response = received.response
+    step = Step(None, label=f"({method} → {response.status_code})")
+    lead = lead_of(method, url, resource.url, response.status_code, response.headers,
+                   response.url, bool(response.content))
+    if lead.kind == "located":
+        assert lead.url is not None
+        document = client.parse(response) if lead.body else None
+        if document is not None and lead.body == "if-its-own" and normalised(
+                document.url) != normalised(lead.url):
             document = None  # a 201 body about something else (a status, a message)
-        result = make(client, target, document=document, parent=resource, step=step)
+        result = make(client, lead.url, document=document, parent=resource, step=step)
         if document is not None:
             result._adopt(document, received)
         result.write_response = response
         return result
-    if response.status_code == 204 and method != "DELETE":
-        return resource.refresh() if url == resource.url else make(
-            client, url, parent=resource, step=step)
+    if lead.kind == "refresh":
+        return resource.refresh()
+    if lead.kind == "lazy":
+        return make(client, url, parent=resource, step=step)
     document = client.parse(response, allow_empty=True)
-    if created and document.url != response.url and response.content:
-        # 201 without Location whose body says where it is (its self link): that resource.
-        result = make(client, document.url, document=document, parent=resource, step=step)
-        result._adopt(document, received)
-        result.write_response = response
-        return result
-    if method in ("PUT", "PATCH") and url == resource.url and document.data is not None \
-            and response.ok and not received.redirects:
-        # (A redirected answer — 303 "See Other" — is another resource's: a receipt, a
-        # status. The resource keeps its own state; the answer is returned as what it is.)
+    kind = body_kind(method, url, resource.url, response.status_code, response.url,
+                     document.url, bool(response.content), document.data is not None,
+                     bool(received.redirects))
+    if kind == "updated":
         resource._adopt(document, received)
         return resource
-    result = make(client, response.url, document=document, parent=resource, step=step)
+    result = make(client, document.url if kind == "created" else response.url,
+                  document=document, parent=resource, step=step)
     result._adopt(document, received)
     result.write_response = response
     return result
