@@ -164,29 +164,17 @@ class Items(Generic[R]):
     def _members(self, pages: Iterator[R], offset: int) -> Iterator[R]:
         position = offset
         collection = self._collection
-        make, client = type(collection), collection.client
         for page in pages:
             document = page.document
-            items = document.items
-            if type(items) is LazyMembers:
-                # The hot loop of every walk: members as flyweights that build their
-                # documents only when used (most walks use a few fields of a few members).
-                yield from make._members_of_page(client, collection, items, position)
-                position += len(items)
-            elif items is not None:
-                for member in items:
-                    key = member.peek("id")
-                    label = f"[id={key}]" if type(key) in (str, int) else f"[{position}]"
-                    yield make(client, member.url, document=member, parent=collection,
-                               step=Step(None, label=label, member=True))
-                    position += 1
+            members = embedded_members(collection, document, position)
+            if members is not None:
+                yield from members
             else:  # linked members (HAL "item" links): fetch them concurrently, in batches
-                for resource in _fetch_linked(page, document.links.all("item")):
-                    yield resource
-                    position += 1
+                yield from _fetch_linked(page, document.links.all("item"))
+            position += member_count(document)
             # Let this page go before the next is read: a page held while the next one is
             # decoded survives garbage collections, and then costs full ones.
-            del page, document, items
+            del page, document, members
 
     def __len__(self) -> int:
         first = self._start()
@@ -234,6 +222,40 @@ class Items(Generic[R]):
             first = self._start(offset=start, limit=size)
             return self._members(self._pages_from(first), start)
         return itertools.islice(iter(self), start, None)
+
+
+def embedded_members(collection: R, document: Document, position: int
+                     ) -> Iterator[R] | None:
+    """The members a page of ``collection`` carries, numbered from ``position`` (no I/O);
+    ``None`` when it only links them."""
+    items = document.items
+    if items is None:
+        return None
+    make, client = type(collection), collection.client
+    if type(items) is LazyMembers:
+        # The hot loop of every walk: members as flyweights that build their documents only
+        # when used (most walks use a few fields of a few members).
+        return make._members_of_page(client, collection, items, position)
+    return _built_members(collection, items, position)
+
+
+def _built_members(collection: R, items: Any, position: int) -> Iterator[R]:
+    make, client = type(collection), collection.client
+    for member in items:
+        key = member.peek("id")
+        label = f"[id={key}]" if type(key) in (str, int) else f"[{position}]"
+        yield make(client, member.url, document=member, parent=collection,
+                   step=Step(None, label=label, member=True))
+        position += 1
+
+
+def report_walked(collection: R, walked: Walked) -> None:
+    """Say so when the stated total and the pages disagree: never silent, since len() and
+    parallel pages trust the total."""
+    message = walked.disagreement(collection.url)
+    if message is not None:
+        log.warning("%s", message)
+        collection.client.note(message)
 
 
 def _first_of(names: tuple[str, ...], variables: tuple[str, ...]) -> str | None:
@@ -290,11 +312,7 @@ def _walk(first: R, collection: R, max_pages: int | None = None) -> Iterator[R]:
                 page = None  # type: ignore[assignment]  # not held while the next is read
                 step = flow.send(None)
     except StopIteration as stop:
-        walked: Walked = stop.value
-        message = walked.disagreement(collection.url)
-        if message is not None:  # never silent: len() and parallel pages trust the total
-            log.warning("%s", message)
-            client.note(message)
+        report_walked(collection, stop.value)
 
 
 def _label(member: Document) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .. import _bridge
@@ -14,7 +15,7 @@ from .._links import Link, Links
 from .._resource import Resource as _Resource
 from .._steps import Step
 from ..formats import Document
-from . import _jobs
+from . import _jobs, _walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from .._bookmarks import Trail
@@ -315,11 +316,25 @@ class Items:
         return (await self._collection._resolved()).items(**self._options)
 
     def __aiter__(self) -> AsyncIterator[Resource]:
+        if self._options["concurrency"] == 1:
+            return self._driven(_walk.members)
         return self._walk(lambda items: iter(items))
 
     def pages(self) -> AsyncIterator[Resource]:
         """Each page as a fetched resource."""
+        if self._options["concurrency"] == 1:
+            return self._driven(_walk.pages)
         return self._walk(lambda items: items.pages())
+
+    async def _driven(self, walk: Callable[[Any, int], AsyncGenerator[_Resource, None]]
+                      ) -> AsyncIterator[Resource]:
+        # A walk page by page: the blocking walk's decisions, driven on the loop (prefetching
+        # by a task). N pages at a time (concurrency=N) run the blocking plan in the bridge.
+        wrap = self._collection._wrap
+        async with contextlib.aclosing(walk(await self._blocking(),
+                                            self._options["prefetch"])) as nodes:
+            async for node in nodes:
+                yield wrap(node)
 
     async def _walk(self, start: Callable[[Any], Iterator[_Resource]]
                     ) -> AsyncIterator[Resource]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 from .. import _bridge, _deadline
 from .._exceptions import ConfigurationError
@@ -30,7 +31,7 @@ class BridgedTransport:
         if deadline is None:
             return _bridge.wait_for(answer)
         try:
-            return _bridge.wait_for(asyncio.wait_for(answer, max(deadline.remaining(), 0.0)))
+            return _bridge.wait_for(_within(answer, max(deadline.remaining(), 0.0)))
         except TimeoutError as exc:  # asyncio's is the builtin one: the transport's too
             if not deadline.passed():
                 raise  # a read timeout of the transport's own, well within the deadline
@@ -40,3 +41,12 @@ class BridgedTransport:
 
     def __repr__(self) -> str:
         return f"<bridge to {self.inner!r}>"
+
+
+async def _within(answer: Awaitable[Response], seconds: float) -> Response:
+    """``answer``, within ``seconds``. Not ``asyncio.wait_for``: on Python 3.11 it returns an
+    answer that completes as the task is cancelled and swallows the cancellation (a walk's
+    prefetching task, stopped as its page arrived, would run on); ``asyncio.timeout`` keeps
+    it."""
+    async with asyncio.timeout(seconds):
+        return await answer

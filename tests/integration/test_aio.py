@@ -374,3 +374,97 @@ def test_hyperkm_testing_serves_asyncio_programs_too():
     assert [r.url for r in mock.requests] == ["https://api.example.com/",
                                               "https://api.example.com/orders"]
     assert mock.requests[1].header("Authorization") == "Bearer t"
+
+
+@pytest.mark.parametrize("fmt", ["km", "hal", "array", "siren", "jsonapi", "collection+json",
+                                 "hydra", "activitystreams", "odata"])
+@pytest.mark.parametrize("options", [{}, {"prefetch": 0}, {"prefetch": 3},
+                                     {"max_pages": 2}, {"page_size": 7}])
+def test_the_awaited_walk_drives_the_blocking_walks_decisions_in_every_format(fmt, options):
+    def seen(member):
+        return member.url, json.dumps(member.data, sort_keys=True, default=str)
+
+    # `async for` is its own driver of the walk's decisions (hyperkm._paging), prefetching
+    # with a task: what it yields must be what the blocking walk yields, page for page.
+    from hyperkm.testing import Emulator
+
+    emulator = Emulator(events=23, format=fmt)
+    blocking_root = emulator.connect()
+    blocking = blocking_root.follow("events", limit=5).items(**options)
+    expected = [seen(e) for e in blocking]
+    expected_pages = [p.url for p in blocking.pages()]
+
+    async def main():
+        root = emulator.connect_async()
+        items = root.follow("events", limit=5).items(**options)
+        members = [seen(e) async for e in items]
+        pages = [p.url async for p in items.pages()]
+        return members, pages, hyperkm_threads()
+
+    members, pages, threads = run(main())
+    assert members == expected and len(set(members)) == len(members) > 0
+    assert pages == expected_pages
+    assert threads == []  # prefetching is a task on the loop, not a thread
+
+
+def test_leaving_an_awaited_walk_early_stops_its_prefetching_task():
+    from hyperkm.testing import Emulator
+
+    emulator = Emulator(events=40)
+
+    async def main():
+        root = emulator.connect_async()
+        events = root.follow("events", limit=5)
+        taken = []
+        async for event in events.items(prefetch=2):
+            taken.append(event.data["id"])
+            if len(taken) == 7:
+                break
+        # The abandoned generator is closed by asyncio's finaliser, a task of its own: give
+        # it a few turns of the loop (a prefetcher that is never stopped stays pending).
+        for _ in range(100):
+            pending = [t.get_name() for t in asyncio.all_tasks()
+                       if t is not asyncio.current_task() and not t.done()]
+            if not pending:
+                break
+            await asyncio.sleep(0.01)
+        walked_again = [e.data["id"] async for e in events.items()]  # the client still works
+        return taken, pending, walked_again
+
+    taken, pending, walked_again = run(main())
+    assert len(taken) == 7 and walked_again[:7] == taken
+    assert pending == []
+
+
+def test_an_awaited_walk_raises_a_bad_page_where_it_is_and_reads_linked_members():
+    from hyperkm.testing import MockTransport
+
+    mock = MockTransport()
+    hal = "application/hal+json"
+    mock.get("https://api.example.com/", json={"_links": {"orders": {"href": "/orders"},
+                                                          "loop": {"href": "/loop"}}},
+             content_type=hal)
+    mock.get("https://api.example.com/orders", json={
+        "total": 3, "_links": {"item": [{"href": f"/orders/{i}"} for i in range(3)]}},
+        content_type=hal)
+    for i in range(3):
+        mock.get(f"https://api.example.com/orders/{i}", json={"id": i}, content_type=hal)
+    mock.get("https://api.example.com/loop", json={
+        "_links": {"next": {"href": "/loop?p=2"}}, "_embedded": {"items": [{"id": 1}]}},
+        content_type=hal)
+    mock.get("https://api.example.com/loop?p=2", json={
+        "_links": {"next": {"href": "/loop"}}, "_embedded": {"items": [{"id": 2}]}},
+        content_type=hal)
+
+    async def main():
+        api = hyperkm.aio.connect("https://api.example.com/", transport=mock)
+        orders = [o.data["id"] async for o in api.follow("orders").items()]
+        seen = []
+        with pytest.raises(hyperkm.DocumentError, match="pagination loops"):
+            async for member in api.follow("loop").items():
+                seen.append(member.data["id"])
+        return orders, seen
+
+    orders, seen = run(main())
+    assert orders == [0, 1, 2]
+    assert seen == [1, 2]  # both pages' members, then the loop is refused
