@@ -209,7 +209,7 @@ class Sending:
         try:
             # A transport that reads whole bodies stops at the document limit (a download
             # to a file has none).
-            with reading_at_most(None if stream else self.max_document_bytes), \
+            with reading_at_most(None if stream else self.max_document_bytes, stream=stream), \
                     delivering() as notes:
                 if not trusted:
                     response = self._send_without_credentials(method, url, data, headers,

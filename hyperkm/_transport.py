@@ -14,26 +14,30 @@ from __future__ import annotations
 
 import contextlib
 import json as _json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
 __all__ = ["AsyncTransport", "Request", "Response", "Transport", "body_limit", "headers_of",
-           "reading_at_most"]
+           "reading_at_most", "streaming"]
 
 #: The client's bound on the body of the request being sent (see `Request.max_body`).
 body_limit: ContextVar[int | None] = ContextVar("hyperkm_body_limit", default=None)
+#: Whether the client reads the body of the request being sent as it comes (`Request.stream`).
+streaming: ContextVar[bool] = ContextVar("hyperkm_streaming", default=False)
 
 
 @contextlib.contextmanager
-def reading_at_most(limit: int | None) -> Iterator[None]:
-    """Requests sent in the block tell their transport ``limit`` (`Request.max_body`)."""
-    token = body_limit.set(limit)
+def reading_at_most(limit: int | None, *, stream: bool = False) -> Iterator[None]:
+    """Requests sent in the block tell their transport ``limit`` (`Request.max_body`) and
+    whether the body is read as it comes (`Request.stream`)."""
+    token, streamed = body_limit.set(limit), streaming.set(stream)
     try:
         yield
     finally:
+        streaming.reset(streamed)
         body_limit.reset(token)
 
 Headers = tuple[tuple[str, str], ...]
@@ -78,6 +82,10 @@ class Request:
     #: download to a file): a transport that reads bodies whole stops reading past it, so a
     #: server sending without end cannot fill the memory first. Not part of equality either.
     max_body: int | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+    #: Whether the client reads the body as it comes (a download to a file): a transport may
+    #: then answer with `Response.stream` instead of reading the body whole first. Not part
+    #: of equality either.
+    stream: bool = attrs.field(default=False, eq=False, repr=False, kw_only=True)
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (case-insensitive), or ``None``."""
@@ -96,6 +104,12 @@ class Response:
     headers: Headers = attrs.field(default=(), converter=headers_of)
     body: bytes = b""
     reason: str = ""
+    #: The body as chunks, read as the client reads them, instead of ``body`` (for a
+    #: request with `Request.stream`, or any answer a test wants to trickle): an iterable of
+    #: bytes from `Transport.handle`, an async iterable from `AsyncTransport.handle_async`.
+    #: Its ``close()`` (``aclose()``), if any, is called when the client is done with it.
+    stream: Iterable[bytes] | AsyncIterable[bytes] | None = attrs.field(
+        default=None, eq=False, repr=False, kw_only=True)
 
     @classmethod
     def of_json(cls, value: Any, status: int = 200,

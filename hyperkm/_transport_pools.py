@@ -9,6 +9,7 @@ hyperkm's client above them run as they do on the network.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Iterator
 from email.message import Message
 from http.client import HTTPMessage, IncompleteRead
 from typing import Any
@@ -19,7 +20,7 @@ from urllib3.exceptions import ProtocolError, ReadTimeoutError
 from urllib3.util.timeout import Timeout
 
 from . import _deadline
-from ._transport import Request, Response, Transport, body_limit
+from ._transport import Request, Response, Transport, body_limit, streaming
 
 __all__ = ["TransportPoolMixin"]
 
@@ -82,6 +83,54 @@ class _Body(io.BytesIO):
         return self.fp is None or self.closed
 
 
+class _Stream(io.RawIOBase):
+    """A body read from a transport's `Response.stream` as the client reads it, with the
+    end-of-body signs of `_Body` (``fp`` is ``None``, ``isclosed()``); closing it closes the
+    stream (the transport's connection goes back to its pool)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        super().__init__()
+        self._chunks: Iterator[bytes] = iter(chunks)
+        self._source: Any = chunks
+        self._left = b""
+        self.fp: Any = self
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.fp is None:
+            return 0
+        while not self._left:
+            try:
+                self._left = bytes(next(self._chunks))
+            except StopIteration:
+                self._end()
+                return 0
+        count = min(len(buffer), len(self._left))
+        buffer[:count] = self._left[:count]
+        self._left = self._left[count:]
+        return count
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size if size is not None and size >= 0 else 64 * 1024)
+
+    def _end(self) -> None:
+        self.fp = None
+        close = getattr(self._source, "close", None)
+        self._source = None
+        if close is not None:
+            close()
+
+    def close(self) -> None:
+        if self.fp is not None:
+            self._end()
+        super().close()
+
+    def isclosed(self) -> bool:
+        return self.fp is None or self.closed
+
+
 def _body(body: Any) -> bytes:
     if body is None:
         return b""
@@ -134,7 +183,8 @@ class TransportPoolMixin:
         # ``url`` is the request target urllib3 sends ("/path?query"): the full URL again.
         request = Request(method, f"{self.scheme}://{authority}{url}",
                           [(str(k), str(v)) for k, v in (headers or {}).items()], _body(body),
-                          timeout=_seconds(timeout), max_body=body_limit.get())
+                          timeout=_seconds(timeout), max_body=body_limit.get(),
+                          stream=streaming.get())
         try:
             answer = self.transport.handle(request)
         except ConnectionError as exc:  # a dropped connection: urllib3 retries it (or not)
@@ -149,13 +199,22 @@ class TransportPoolMixin:
             if name.lower() != "transfer-encoding":  # the body is whole, not chunked
                 fields.add(name, value)
         bodiless = method == "HEAD" or answer.status in (204, 304)  # Content-Length: the GET's
-        content = b"" if bodiless else answer.body
         declared = fields.get("content-length")
-        if declared is None:
-            fields["Content-Length"] = str(len(content))
+        raw: io.IOBase
+        if answer.stream is not None and not bodiless:
+            if not isinstance(answer.stream, Iterable):
+                raise TypeError(f"{type(self.transport).__name__}.handle() answered with an "
+                                "asynchronous stream; a blocking transport's Response.stream "
+                                "is an iterable of bytes")
+            raw = _Stream(answer.stream)  # read as the client reads (no Content-Length added)
+        else:
+            content = b"" if bodiless else answer.body
+            if declared is None:
+                fields["Content-Length"] = str(len(content))
+            raw = _Body(content, int(declared) if declared and declared.isdigit()
+                        and not bodiless else None)
         response = HTTPResponse(
-            body=_Body(content, int(declared) if declared and declared.isdigit()
-                       and not bodiless else None),
+            body=raw,
             headers=fields, status=answer.status, version=11,
             version_string="HTTP/1.1", reason=answer.reason or None,
             preload_content=preload_content, decode_content=decode_content,

@@ -58,12 +58,73 @@ def _extensions(request: Request) -> dict[str, Any]:
     return {"timeout": {"connect": connect, "read": read, "write": read, "pool": connect}}
 
 
-def _answer(response: httpcore.Response, body: bytes) -> Response:
+def _answer(response: httpcore.Response, body: bytes, stream: Any = None) -> Response:
     reason = response.extensions.get("reason_phrase", b"")
     # Field names as the server wrote them; values decoded as http.client does.
     fields = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers]
     return Response(response.status, fields, body,
-                    reason.decode("latin-1") if isinstance(reason, bytes) else "")
+                    reason.decode("latin-1") if isinstance(reason, bytes) else "",
+                    stream=stream)
+
+
+_FAILURES = (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError,
+             httpcore.UnsupportedProtocol, ssl.SSLError, OSError)
+
+
+class _Chunks:
+    """A body handed over as it arrives (a request with `Request.stream`): each chunk read
+    when the client asks for it, counted against ``max_body_bytes``; ``close()`` gives the
+    connection back to the pool."""
+
+    def __init__(self, request: Request, limit: int | None, exchange: Any,
+                 response: httpcore.Response) -> None:
+        self._body = _Body(request, limit)
+        self._exchange, self._chunks = exchange, response.iter_stream()
+
+    def __iter__(self) -> _Chunks:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            raise
+        except _FAILURES as exc:
+            raise _failure(exc, self._body.request) from exc
+        self._body.count(chunk)
+        return chunk
+
+    def close(self) -> None:
+        exchange, self._exchange = self._exchange, None
+        if exchange is not None:
+            exchange.__exit__(None, None, None)
+
+
+class _AsyncChunks:
+    """`_Chunks` for the asynchronous pool: ``async for``, and ``aclose()``."""
+
+    def __init__(self, request: Request, limit: int | None, exchange: Any,
+                 response: httpcore.Response) -> None:
+        self._body = _Body(request, limit)
+        self._exchange, self._chunks = exchange, response.aiter_stream()
+
+    def __aiter__(self) -> _AsyncChunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            chunk = await self._chunks.__anext__()
+        except StopAsyncIteration:
+            raise
+        except _FAILURES as exc:
+            raise _failure(exc, self._body.request) from exc
+        self._body.count(chunk)
+        return chunk
+
+    async def aclose(self) -> None:
+        exchange, self._exchange = self._exchange, None
+        if exchange is not None:
+            await exchange.__aexit__(None, None, None)
 
 
 def _failure(exc: Exception, request: Request) -> BaseException:
@@ -95,6 +156,11 @@ class _Body:
         self.size = 0
 
     def add(self, chunk: bytes) -> None:
+        self.count(chunk)
+        self.chunks.append(chunk)
+
+    def count(self, chunk: bytes) -> None:
+        """Count ``chunk`` against the bounds (without keeping it)."""
         self.size += len(chunk)
         request = self.request
         if self.limit is not None and self.size > self.limit:
@@ -109,7 +175,6 @@ class _Body:
                 "and reading stopped there. Pass a larger max_document_bytes= to "
                 "hyperkm.connect(), or download() it to a file.", url=request.url,
                 limit=request.max_body)
-        self.chunks.append(chunk)
 
     def bytes(self) -> bytes:
         return b"".join(self.chunks)
@@ -181,8 +246,8 @@ class HttpxTransport:
         max_connections: Connections kept per transport (HTTP/2 multiplexes on one).
         max_body_bytes: The largest body read at all (``None``: no bound of the transport's
             own). Every document request also carries the client's ``max_document_bytes``
-            (`Request.max_body`), and reading stops past it. A body is read whole: a download
-            to a file, which has no document limit, is held in memory before it is written.
+            (`Request.max_body`), and reading stops past it. A download to a file
+            (`Request.stream`) is handed over as it arrives, never held whole.
     """
 
     def __init__(self, *, http2: bool = False, verify: bool | str | ssl.SSLContext = True,
@@ -194,14 +259,18 @@ class HttpxTransport:
 
     def handle(self, request: Request) -> Response:
         body = _Body(request, self.max_body_bytes)
+        exchange = self.pool.stream(request.method, request.url, headers=list(request.headers),
+                                    content=request.body or None,
+                                    extensions=_extensions(request))
         try:
-            with self.pool.stream(request.method, request.url, headers=list(request.headers),
-                                  content=request.body or None,
-                                  extensions=_extensions(request)) as response:
+            if request.stream:  # a download: the body is handed over as it arrives
+                response = exchange.__enter__()
+                return _answer(response, b"", _Chunks(request, self.max_body_bytes, exchange,
+                                                      response))
+            with exchange as response:
                 for chunk in response.iter_stream():
                     body.add(chunk)
-        except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError,
-                httpcore.UnsupportedProtocol, ssl.SSLError, OSError) as exc:
+        except _FAILURES as exc:
             raise _failure(exc, request) from exc
         return _answer(response, body.bytes())
 
@@ -226,15 +295,18 @@ class AsyncHttpxTransport:
 
     async def handle_async(self, request: Request) -> Response:
         body = _Body(request, self.max_body_bytes)
+        exchange = self.pool.stream(request.method, request.url, headers=list(request.headers),
+                                    content=request.body or None,
+                                    extensions=_extensions(request))
         try:
-            async with self.pool.stream(request.method, request.url,
-                                        headers=list(request.headers),
-                                        content=request.body or None,
-                                        extensions=_extensions(request)) as response:
+            if request.stream:  # a download: the body is handed over as it arrives
+                response = await exchange.__aenter__()
+                return _answer(response, b"", _AsyncChunks(request, self.max_body_bytes,
+                                                           exchange, response))
+            async with exchange as response:
                 async for chunk in response.aiter_stream():
                     body.add(chunk)
-        except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError,
-                httpcore.UnsupportedProtocol, ssl.SSLError, OSError) as exc:
+        except _FAILURES as exc:
             raise _failure(exc, request) from exc
         return _answer(response, body.bytes())
 

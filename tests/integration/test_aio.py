@@ -468,3 +468,45 @@ def test_an_awaited_walk_raises_a_bad_page_where_it_is_and_reads_linked_members(
     orders, seen = run(main())
     assert orders == [0, 1, 2]
     assert seen == [1, 2]  # both pages' members, then the loop is refused
+
+
+def test_an_asynchronous_transport_may_hand_a_body_over_as_it_comes():
+    import io
+
+    from hyperkm.testing import Response
+
+    closed = []
+
+    class Chunks:
+        def __init__(self):
+            self._left = 300
+
+        def __aiter__(self):
+            return self
+
+        async def __anext__(self):
+            if not self._left:
+                raise StopAsyncIteration
+            self._left -= 1
+            await asyncio.sleep(0)  # each chunk really awaited
+            return b"0123456789"
+
+        async def aclose(self):
+            closed.append(True)
+
+    class Trickling:
+        async def handle_async(self, request):
+            if request.url.endswith("/export"):
+                assert request.stream  # a download
+                return Response(200, {"Content-Type": "text/plain"}, stream=Chunks())
+            return Response.of_json({"links": [{"rel": "export", "href": "/export"}]})
+
+    async def main():
+        root = hyperkm.aio.connect("https://api.example.com/", transport=Trickling())
+        out = io.BytesIO()
+        written = await root.follow("export").download(out)
+        return written, out.getvalue()
+
+    written, body = run(main())
+    assert written == 3000 and body == b"0123456789" * 300
+    assert closed == [True]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 
 import pytest
 
@@ -73,3 +74,131 @@ def test_http2_beside_a_transport_of_ones_own_is_refused():
         hyperkm.aio.connect("https://api.example.com/", transport=AsyncHttpxTransport(),
                             http2=True)
     assert "AsyncHttpxTransport(http2=True)" in str(info.value)
+
+
+# -- downloads are handed over as they arrive ------------------------------------------------
+
+SIZE, CHUNK = 24 * 1024 * 1024, 64 * 1024
+ROOT = b'{"links": [{"rel": "export", "href": "/export.csv"}]}'
+
+
+class FileServer:
+    """A keep-alive HTTP/1.1 server on loopback for two resources: ``/`` (JSON) and
+    ``/export.csv`` (SIZE bytes, written a chunk at a time). Written on sockets, not werkzeug:
+    its development server reads 10 MB buffers to drain request bodies, which would be
+    counted in this process's memory with the client's."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        with connection, connection.makefile("rb") as requests_in:
+            while True:
+                line = requests_in.readline()
+                if not line:
+                    return
+                path = line.split()[1]
+                while requests_in.readline() not in (b"\r\n", b""):
+                    pass
+                try:
+                    if path == b"/export.csv":
+                        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\n"
+                                           b"Content-Length: %d\r\n\r\n" % SIZE)
+                        for i in range(SIZE // CHUNK):
+                            connection.sendall(bytes([i % 251]) * CHUNK)
+                    else:
+                        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/"
+                                           b"json\r\nContent-Length: %d\r\n\r\n%s"
+                                           % (len(ROOT), ROOT))
+                except OSError:
+                    return
+
+    def __enter__(self) -> FileServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._listener.close()
+
+
+def _expected_file(path) -> bool:
+    data = path.read_bytes()
+    return len(data) == SIZE and all(data[i * CHUNK:(i + 1) * CHUNK] == bytes([i % 251]) * CHUNK
+                                     for i in range(0, SIZE // CHUNK, 37))
+
+
+def _peak_while(run):
+    """What ``run()`` gives, and the most memory Python held while it ran. (Modules a
+    download imports the first time are imported before: compiling them costs memory too.)"""
+    import tracemalloc
+
+    import hyperkm._download  # noqa: F401
+
+    tracemalloc.start()
+    try:
+        return run(), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+async def _peak_awaiting(download):
+    import tracemalloc
+
+    import hyperkm._download  # noqa: F401
+
+    tracemalloc.start()
+    try:
+        return await download, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("make", [None, HttpxTransport], ids=["requests", "httpx"])
+def test_a_download_through_a_blocking_transport_is_never_held_whole(make, tmp_path):
+    with FileServer() as server:
+        root = hyperkm.connect(server.url + "/", **({"transport": make()} if make else {}))
+        export = root.follow("export")
+        written, peak = _peak_while(lambda: export.download(tmp_path / "out.csv"))
+        root.client.close()
+    assert written == SIZE and _expected_file(tmp_path / "out.csv")
+    assert peak < SIZE // 8, f"{peak:,} bytes at the peak for a {SIZE:,}-byte download"
+
+
+def test_an_awaited_download_is_never_held_whole_and_its_connection_is_reused(tmp_path):
+    with FileServer() as server:
+
+        async def main():
+            transport = AsyncHttpxTransport(max_connections=1)
+            root = hyperkm.aio.connect(server.url + "/", transport=transport)
+            export = root.follow("export")
+            await root.fetch()
+            written, peak = await _peak_awaiting(export.download(tmp_path / "out.csv"))
+            again = await root.refresh()  # the one connection went back to the pool
+            await root.client.aclose()
+            await transport.aclose()  # (one's own transport is one's own to close)
+            return written, peak, again.links.rels
+
+        written, peak, rels = asyncio.run(main())
+    assert written == SIZE and _expected_file(tmp_path / "out.csv")
+    assert rels == ["export"]
+    assert peak < SIZE // 8, f"{peak:,} bytes at the peak for a {SIZE:,}-byte download"
+
+
+def test_a_download_over_the_transports_max_body_bytes_is_refused_and_leaves_nothing(tmp_path):
+    with FileServer() as server:
+        root = hyperkm.connect(server.url + "/", transport=HttpxTransport(
+            max_body_bytes=1024 * 1024))
+        with pytest.raises(hyperkm.DocumentTooLarge, match="max_body_bytes"):
+            root.client.resource(server.url + "/export.csv").download(tmp_path / "out.csv")
+        root.client.close()
+    assert list(tmp_path.iterdir()) == []

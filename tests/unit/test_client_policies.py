@@ -5,6 +5,7 @@ integration and hostile suites test the same policies over real sockets."""
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 from email.utils import formatdate
@@ -682,3 +683,40 @@ def test_members_of_a_page_are_never_pages_themselves():
 
     page = PlainJsonFormat().parse([{"id": 1, "items": [{"sku": "a"}], "total": 3}], API)
     assert page.items is not None and page.items[0].items is None
+
+
+def test_a_transport_may_hand_a_body_over_as_it_comes():
+    closed, asked = [], []
+
+    class Chunks:
+        def __init__(self, chunks):
+            self._chunks = iter(chunks)
+
+        def __iter__(self):
+            return self
+
+        def __next__(self):
+            return next(self._chunks)
+
+        def close(self):
+            closed.append(True)
+
+    def export(request):
+        asked.append(request.stream)  # the client says it reads the body as it comes
+        return Response(200, {"Content-Type": "text/csv"}, stream=Chunks([b"a,b\n"] * 1000))
+
+    mock = MockTransport()
+    mock.get(f"{API}/export.csv", export)
+    mock.get(f"{API}/doc", lambda r: Response(200, {"Content-Type": "application/json"},
+                                              stream=Chunks([b'{"a"', b": 1}"])))
+    mock.get(f"{API}/huge", lambda r: Response(200, {"Content-Type": "application/json"},
+                                               stream=Chunks([b" " * 4096] * 100)))
+    root = hyperkm.connect(f"{API}/", transport=mock, max_document_bytes=100_000)
+    out = io.BytesIO()
+    assert root.client.resource(f"{API}/export.csv").download(out) == 4000
+    assert out.getvalue() == b"a,b\n" * 1000
+    assert asked == [True] and closed == [True]  # read to its end, and closed
+    assert root.client.resource(f"{API}/doc").data == {"a": 1}  # a document: read whole
+    assert asked == [True] and len(closed) == 2
+    with pytest.raises(hyperkm.DocumentTooLarge):
+        _ = root.client.resource(f"{API}/huge").data
