@@ -291,21 +291,26 @@ def _first_page(page: R, collection: R) -> R | None:
                             step=Step("first", label="page 1", page=1))
 
 
+def page_to_read(collection: R, read: Read, first: R) -> R:
+    """The page a walk's flow asks for: ``first`` (where it starts), or a new page of
+    ``collection``. Pages hang off the collection, not off each other: a long walk must not
+    keep a chain of every page (and its members) alive."""
+    if not read.page:
+        return first
+    return type(collection)(collection.client, read.url, parent=collection,
+                            step=Step(read.rel, label=read.label, page=read.page))
+
+
 def _walk(first: R, collection: R, max_pages: int | None = None) -> Iterator[R]:
     """The pages of ``collection`` from ``first``: the driver of `_paging.paging`, which
     decides; this reads each page it asks for and hands it on."""
     flow = paging(first.url, collection.url, max_pages)
-    make, client = type(collection), collection.client
     page = first
     try:
         step = flow.send(None)
         while True:
             if isinstance(step, Read):
-                if step.page:
-                    # Pages hang off the collection, not off each other: a long walk must not
-                    # keep a chain of every page (and its members) alive.
-                    page = make(client, step.url, parent=collection,
-                                step=Step(step.rel, label=step.label, page=step.page))
+                page = page_to_read(collection, step, first)
                 step = flow.send(page.document)  # the request happens here
             else:
                 yield page
@@ -425,13 +430,14 @@ def _fetch_linked(page: R, links: list[Link]) -> Iterator[R]:
     with _bridge.executor(min(MEMBER_BATCH, len(members)), "hyperkm-members") as pool:
         for start in range(0, len(members), MEMBER_BATCH):
             batch = members[start:start + MEMBER_BATCH]
-            for member, error in zip(batch, pool.map(_load_quietly, batch), strict=False):
+            for member, error in zip(batch, pool.map(load_quietly, batch), strict=False):
                 if error is not None:
                     raise error
                 yield member
 
 
-def _load_quietly(resource: R) -> HyperkmError | None:
+def load_quietly(resource: R) -> HyperkmError | None:
+    """Read ``resource``; the error instead of raising it (for a pool of readers)."""
     try:
         _ = resource.document
     except HyperkmError as exc:

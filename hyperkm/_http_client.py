@@ -146,6 +146,12 @@ class HttpClient(Sending):
         if transport is not None and not isinstance(transport, Transport):
             raise ConfigurationError(f"transport= must have a handle(request) method (a "
                                      f"hyperkm.Transport), got {type(transport).__name__}")
+        if transport is not None and verify is not True:
+            # Silently unused, it would look like a setting that holds.
+            raise ConfigurationError(
+                f"verify={verify!r} configures TLS for the default transport; a transport of "
+                "your own makes its own connections: give it there "
+                "(hyperkm.transports.HttpxTransport(verify=...))")
         self.transport = transport
         self._reporter = Reporter(lambda: self.credential_headers)
         #: Exchanges by outcome (``network``, ``hit``, ``revalidated``) and bytes received.

@@ -97,6 +97,7 @@ def _hyperkm_transport(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
             else:
                 transport = BridgedTransport(AsyncHttpxTransport(verify=verify))
             made.append(transport)
+            verify = True  # (the transport's, now)
         original(self, root_url, *args, transport=transport, session=session, verify=verify,
                  **options)
 

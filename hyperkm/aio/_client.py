@@ -28,7 +28,7 @@ class Client:
         root_url: The API root.
         transport: Where requests go; default an
             [`AsyncHttpxTransport`][hyperkm.transports.AsyncHttpxTransport] (``http2`` and
-            ``verify`` are passed to it).
+            ``verify`` are passed to it; with a transport of your own, configure it there).
         http2: Speak HTTP/2 where the server offers it (the ``hyperkm[http2]`` extra).
         **options: As for [`hyperkm.connect`][hyperkm.connect] (``token``, ``cache``,
             ``deadline``, ``timeout``, ``retries``, ``auth``, ``headers``...). ``session=``
@@ -44,6 +44,10 @@ class Client:
             raise ConfigurationError("http2=True configures the default transport; with "
                                      "transport= given, ask it for HTTP/2 instead "
                                      "(AsyncHttpxTransport(http2=True))")
+        if transport is not None and verify is not True:
+            raise ConfigurationError(f"verify={verify!r} configures TLS for the default "
+                                     "transport; with transport= given, give it there "
+                                     "(AsyncHttpxTransport(verify=...))")
         self._owns_transport = transport is None
         if transport is None:
             from ..transports import AsyncHttpxTransport
@@ -51,8 +55,7 @@ class Client:
             transport = AsyncHttpxTransport(http2=http2, verify=verify)
         self.transport = transport
         try:
-            self.sync = _Client(root_url, transport=BridgedTransport(transport), verify=verify,
-                                **options)
+            self.sync = _Client(root_url, transport=BridgedTransport(transport), **options)
         except TypeError as exc:
             raise ConfigurationError(f"hyperkm.aio.connect(): {exc}") from exc
 

@@ -12,11 +12,16 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from .. import _bridge
-from .._collection import MEMBER_BATCH, Items, embedded_members, report_walked
-from .._exceptions import HyperkmError
+from .._collection import (
+    MEMBER_BATCH,
+    Items,
+    embedded_members,
+    load_quietly,
+    page_to_read,
+    report_walked,
+)
 from .._paging import Read, member_count, paging
 from .._resource import Resource
-from .._steps import Step
 
 __all__ = ["members", "pages"]
 
@@ -30,17 +35,13 @@ async def _document_of(page: Resource) -> Any:
 async def _each_page(items: Items[Resource]) -> AsyncGenerator[Resource, None]:
     """The pages in order, each read when the flow asks for it."""
     collection, first = items._collection, items._start()
-    make, client = type(collection), collection.client
     flow = paging(first.url, collection.url, items._max_pages)
     page: Resource | None = first
     try:
         step = flow.send(None)
         while True:
             if isinstance(step, Read):
-                if step.page:
-                    page = make(client, step.url, parent=collection,
-                                step=Step(step.rel, label=step.label, page=step.page))
-                assert page is not None
+                page = page_to_read(collection, step, first)
                 step = flow.send(await _document_of(page))
             else:
                 assert page is not None
@@ -101,7 +102,7 @@ async def members(items: Items[Resource], prefetch: int) -> AsyncGenerator[Resou
                 links = document.links.all("item")
                 for start in range(0, len(links), MEMBER_BATCH):
                     batch = [page.follow(link) for link in links[start:start + MEMBER_BATCH]]
-                    errors = await asyncio.gather(*(_bridge.run(_load_quietly, m)
+                    errors = await asyncio.gather(*(_bridge.run(load_quietly, m)
                                                     for m in batch))
                     for member, error in zip(batch, errors, strict=True):
                         if error is not None:
@@ -110,11 +111,3 @@ async def members(items: Items[Resource], prefetch: int) -> AsyncGenerator[Resou
             position += member_count(document)
             # Let this page go before the next is read (as the blocking walk does).
             del page, document, found
-
-
-def _load_quietly(resource: Resource) -> HyperkmError | None:
-    try:
-        _ = resource.document
-    except HyperkmError as exc:
-        return exc
-    return None

@@ -720,3 +720,15 @@ def test_a_transport_may_hand_a_body_over_as_it_comes():
     assert asked == [True] and len(closed) == 2
     with pytest.raises(hyperkm.DocumentTooLarge):
         _ = root.client.resource(f"{API}/huge").data
+
+
+@pytest.mark.parametrize("verify", [False, "/etc/ssl/corp-ca.pem"])
+def test_verify_beside_a_transport_of_ones_own_is_refused_not_ignored(verify):
+    with pytest.raises(hyperkm.ConfigurationError, match="give it there"):
+        hyperkm.connect(f"{API}/", transport=MockTransport(), verify=verify)
+    from hyperkm import aio
+    from hyperkm.transports import AsyncHttpxTransport
+
+    with pytest.raises(hyperkm.ConfigurationError, match="give it there"):
+        aio.connect(f"{API}/", transport=AsyncHttpxTransport(), verify=verify)
+    assert hyperkm.connect(f"{API}/", transport=MockTransport(), verify=True) is not None
