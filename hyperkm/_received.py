@@ -5,7 +5,7 @@ on a library's response object.
   the network, the cache, or a 304 revalidation; the status on the wire; the redirects
   followed on the way; whether credentials went with it. Frozen.
 - `Delivery` is the one channel from the cache adapter (inside requests' ``send``) back up
-  to the pipeline that called it: the pipeline opens one per exchange (`delivering`), the
+  to the pipeline that called it: the pipeline sets one per exchange (`delivery`), the
   adapter writes what it decided into it, and the pipeline reads it when the call returns.
   A context variable, not a thread-local: concurrent requests of ``hyperkm.aio`` on one
   thread each have their own.
@@ -13,15 +13,14 @@ on a library's response object.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
 import attrs
 import requests
 
-__all__ = ["Delivery", "Received", "delivering", "delivery"]
+__all__ = ["Delivery", "Received", "delivery"]
 
 #: Outcomes of an exchange: a full answer over the wire, served by the cache without a
 #: request, or a cached answer confirmed by a 304.
@@ -81,17 +80,6 @@ class Delivery:
 #: The delivery of the exchange being sent in this context (``None`` outside the pipeline:
 #: a session used directly gets cachecontrol's own behaviour).
 delivery: ContextVar[Delivery | None] = ContextVar("hyperkm_delivery", default=None)
-
-
-@contextlib.contextmanager
-def delivering() -> Iterator[Delivery]:
-    """Open a `Delivery` for the exchange sent in the block."""
-    notes = Delivery()
-    token = delivery.set(notes)
-    try:
-        yield notes
-    finally:
-        delivery.reset(token)
 
 
 Received.__module__ = "hyperkm"  # public: tracebacks, reprs and help() say where to import it

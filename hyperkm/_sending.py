@@ -23,7 +23,7 @@ from ._exchanges import Outgoing, Reporter, answer_middleware, run_middleware
 from ._http import TokenScope, translate
 from ._oauth import OAuth2
 from ._policy import MAX_REDIRECTS, redirect_hop, timeout_within, without_credentials
-from ._received import Received, delivering
+from ._received import Delivery, Received, delivery
 from ._responses import bearer_of, deadline_passed, http_error, invalid_token, read_body
 from ._transport import reading_at_most
 from ._urls import Origin, as_written, check_url
@@ -172,7 +172,8 @@ class Sending:
             hop = redirect_hop(method, url, response.status_code,
                                response.headers.get("Location"), response.url, data, extra)
             if hop is None:  # the answer (after these redirects: a job's 303 means its result)
-                return attrs.evolve(received, redirects=tuple(redirects))
+                return attrs.evolve(received, redirects=tuple(redirects)) if redirects \
+                    else received
             redirects.append((response.status_code, response.url))
             self._scope.note_redirect(url, hop[1])
             log.debug("%s %s -> %s %s", method, url, response.status_code, hop[1])
@@ -209,16 +210,21 @@ class Sending:
         try:
             # A transport that reads whole bodies stops at the document limit (a download
             # to a file has none).
-            with reading_at_most(None if stream else self.max_document_bytes, stream=stream), \
-                    delivering() as notes:
-                if not trusted:
-                    response = self._send_without_credentials(method, url, data, headers,
-                                                              deadline)
-                else:
-                    response = self.session.request(
-                        method, url, data=data, headers=headers,
-                        timeout=self._timeout(deadline), verify=self.verify,
-                        allow_redirects=False, stream=True, **kwargs)
+            notes = Delivery()  # what the cache adapter decides, told back (see _received)
+            told = delivery.set(notes)
+            try:
+                with reading_at_most(None if stream else self.max_document_bytes,
+                                     stream=stream):
+                    if not trusted:
+                        response = self._send_without_credentials(method, url, data, headers,
+                                                                  deadline)
+                    else:
+                        response = self.session.request(
+                            method, url, data=data, headers=headers,
+                            timeout=self._timeout(deadline), verify=self.verify,
+                            allow_redirects=False, stream=True, **kwargs)
+            finally:
+                delivery.reset(told)
             size = 0  # a streamed download's body is not read here (it may not fit in memory)
             if not stream or response.status_code >= 400:
                 size = read_body(response, method, url, self.max_document_bytes, notes.store)

@@ -135,9 +135,10 @@ def section_http2(rounds: int) -> None:
 
             def blocking(transport: object | None) -> Callable[[], None]:
                 def walk() -> None:
-                    options = {"transport": transport} if transport is not None else {}
-                    root = hyperkm.connect(url, token=TOKEN, cache=False, verify=bundle,
-                                           **options)
+                    # (a transport of one's own is given its TLS settings itself)
+                    options = {"transport": transport} if transport is not None else {
+                        "verify": bundle}
+                    root = hyperkm.connect(url, token=TOKEN, cache=False, **options)
                     n = sum(1 for _ in root.follow("events", limit=5).items(concurrency=8))
                     assert n == 57, n
                 return walk
