@@ -12,6 +12,7 @@ from .. import _bridge
 from .._actions import Action as _Action
 from .._exceptions import HyperkmError
 from .._links import Link, Links
+from .._received import Received
 from .._resource import Resource as _Resource
 from .._steps import Step
 from ..formats import Document
@@ -128,6 +129,11 @@ class Resource:
     @property
     def response(self) -> Any:
         return self._node.response if self._node is not None else None
+
+    @property
+    def received(self) -> Received | None:
+        """How the last response came (as the blocking `received`)."""
+        return self._node.received if self._node is not None else None
 
     @property
     def write_response(self) -> Any:

@@ -366,11 +366,11 @@ def test_hyperkm_testing_serves_asyncio_programs_too():
             concurrency=3)]
         api = hyperkm.aio.connect("https://api.example.com/", token="t", transport=mock)
         orders = await api.follow("orders").fetch()
-        return ids, orders.data
+        return ids, (orders.data, orders.received.outcome, orders.received.redirects)
 
     ids, orders = run(main())
     assert ids == blocking and len(set(ids)) == len(ids) > 10
-    assert orders == {"total": 2}
+    assert orders == ({"total": 2}, "network", ())
     assert [r.url for r in mock.requests] == ["https://api.example.com/",
                                               "https://api.example.com/orders"]
     assert mock.requests[1].header("Authorization") == "Bearer t"
