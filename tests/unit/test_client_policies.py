@@ -732,3 +732,19 @@ def test_verify_beside_a_transport_of_ones_own_is_refused_not_ignored(verify):
     with pytest.raises(hyperkm.ConfigurationError, match="give it there"):
         aio.connect(f"{API}/", transport=AsyncHttpxTransport(), verify=verify)
     assert hyperkm.connect(f"{API}/", transport=MockTransport(), verify=True) is not None
+
+
+def test_a_stream_that_breaks_midway_is_a_transport_error_and_leaves_no_file(tmp_path):
+    def broken():
+        yield b"x" * 1000
+        yield b""  # an empty chunk is no end
+        raise ConnectionError("the peer went away")
+
+    mock = MockTransport()
+    mock.get(f"{API}/export.csv", lambda r: Response(200, {"Content-Type": "text/csv"},
+                                                     stream=broken()))
+    root = hyperkm.connect(f"{API}/", transport=mock, retries=0)
+    with pytest.raises(hyperkm.TransportError) as info:
+        root.client.resource(f"{API}/export.csv").download(tmp_path / "out.csv")
+    assert f"{API}/export.csv" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
