@@ -22,7 +22,7 @@ from ._exceptions import DocumentError, HyperkmError
 from ._links import Link
 from ._node import R
 from ._pages import OFFSET_VARIABLES, PAGE_SIZE_VARIABLES, derive, parallel_pages
-from ._paging import Read, Walked, member_count, paging
+from ._paging import Read, Walked, member_count, members_begin_at, paging
 from ._steps import Step
 from .formats import Document
 from .formats._document import LazyMembers
@@ -284,11 +284,8 @@ def _count_from_last(first: R, collection: R) -> int | None:
 def _first_page(page: R, collection: R) -> R | None:
     """Where the members of a collection that lists none itself begin (ActivityStreams
     ``first``), or ``None``."""
-    document = page.document
-    if document.page.first is None or document.items:
-        return None
-    return type(collection)(collection.client, document.page.first, parent=collection,
-                            step=Step("first", label="page 1", page=1))
+    begin = members_begin_at(page.document)
+    return None if begin is None else page_to_read(collection, Read(begin, "first", 1), page)
 
 
 def page_to_read(collection: R, read: Read, first: R) -> R:

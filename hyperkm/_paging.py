@@ -22,7 +22,8 @@ from ._exceptions import DocumentError, TemplateError
 from ._urls import normalised
 from .formats import Document
 
-__all__ = ["RECENT_PAGES", "Hand", "Read", "Walked", "member_count", "paging"]
+__all__ = ["RECENT_PAGES", "Hand", "Read", "Walked", "member_count", "members_begin_at",
+           "paging"]
 
 #: How many recent page URLs loop detection remembers: a loop longer than this (never seen
 #: in practice) is caught by ``max_pages`` instead, and memory stays flat on huge walks.
@@ -82,6 +83,13 @@ def member_count(document: Document) -> int:
     return len(document.links.all("item"))
 
 
+def members_begin_at(document: Document) -> str | None:
+    """Where a collection that lists no members itself has them begin (ActivityStreams
+    ``first``), or ``None``."""
+    return document.page.first if document.page.first is not None and not document.items \
+        else None
+
+
 def paging(start: str, collection: str, max_pages: int | None = None
            ) -> Generator[Read | Hand, Document | None, Walked]:
     """Walk a collection's pages from ``start`` (the collection at ``collection``, or a page
@@ -99,9 +107,9 @@ def paging(start: str, collection: str, max_pages: int | None = None
     stated: int | None = None
     if normalised(start) == normalised(collection):
         stated = document.page.total  # a walk from the start: it should meet the total
-        if document.page.first is not None and not document.items:
-            # The members begin elsewhere (ActivityStreams `first`).
-            url = document.page.first
+        begin = members_begin_at(document)
+        if begin is not None:
+            url = begin
             document = yield Read(url, "first", 1)
             assert document is not None
     while True:

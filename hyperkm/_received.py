@@ -22,11 +22,6 @@ import requests
 
 __all__ = ["Delivery", "Received", "delivery"]
 
-#: Outcomes of an exchange: a full answer over the wire, served by the cache without a
-#: request, or a cached answer confirmed by a 304.
-OUTCOMES = ("network", "hit", "revalidated")
-
-
 @attrs.frozen
 class Received:
     """One answer of the request pipeline.

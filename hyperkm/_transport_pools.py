@@ -92,7 +92,7 @@ class _Stream(io.RawIOBase):
         super().__init__()
         self._chunks: Iterator[bytes] = iter(chunks)
         self._source: Any = chunks
-        self._left = b""
+        self._left = memoryview(b"")  # what is left of the chunk at hand (not copied)
         self.fp: Any = self
 
     def readable(self) -> bool:
@@ -103,7 +103,7 @@ class _Stream(io.RawIOBase):
             return 0
         while not self._left:
             try:
-                self._left = bytes(next(self._chunks))
+                self._left = memoryview(next(self._chunks))
             except StopIteration:
                 self._end()
                 return 0

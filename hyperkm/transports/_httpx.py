@@ -87,8 +87,6 @@ class _Chunks:
     def __next__(self) -> bytes:
         try:
             chunk = next(self._chunks)
-        except StopIteration:
-            raise
         except _FAILURES as exc:
             raise _failure(exc, self._body.request) from exc
         self._body.count(chunk)
@@ -114,8 +112,6 @@ class _AsyncChunks:
     async def __anext__(self) -> bytes:
         try:
             chunk = await self._chunks.__anext__()
-        except StopAsyncIteration:
-            raise
         except _FAILURES as exc:
             raise _failure(exc, self._body.request) from exc
         self._body.count(chunk)
