@@ -11,6 +11,10 @@
   never an exception in the caller's request.
 - Every exchange is classified: ``network``, ``hit`` (no request sent) or ``revalidated`` (the
   server answered 304 and the cached body was used).
+- A collection walk is a scan: the in-memory cache keeps its first pages only
+  (``MemoryCache(walk_pages=...)``), so that a long walk neither fills the cache with pages a
+  program rarely reads again nor pushes out what it does read again (PostgreSQL reads a large
+  table through a small ring of buffers for the same reason).
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ from urllib3.util.url import _encode_target
 
 from . import _bridge, _deadline
 from ._exceptions import ConfigurationError
-from ._received import delivery
+from ._received import delivery, walk_page
 from ._transport import Transport
 from ._transport_pools import TransportPoolMixin
 
@@ -71,15 +75,37 @@ log = logging.getLogger("hyperkm")
 
 #: Default bound of the in-memory cache: a long iteration must not keep every page.
 DEFAULT_MEMORY_BYTES = 32 * 1024 * 1024
-
+#: Default number of a walk's pages (past the one it starts from) the in-memory cache keeps.
+DEFAULT_WALK_PAGES = 8
 
 class MemoryCache(BaseCache):
-    """A thread-safe in-memory cache, least recently used entries evicted past ``max_bytes``."""
+    """A thread-safe in-memory cache, least recently used entries evicted past ``max_bytes``.
 
-    def __init__(self, max_bytes: int = DEFAULT_MEMORY_BYTES) -> None:
-        if max_bytes <= 0:
-            raise ConfigurationError("max_bytes must be positive")
+    Args:
+        max_bytes: The bound on what the entries hold (bodies and headers); the least recently
+            used entries go first.
+        walk_pages: How many pages of a collection walk, past the page it starts from, are
+            kept (``items()``, ``pages()``, ``len()``, sequential or concurrent, blocking or
+            awaited). A walk is a scan: the later pages of a long one are read, handed on and
+            let go, so that it neither grows the process by every page it reads nor pushes
+            out what the program reads again. ``None`` keeps every page (up to
+            ``max_bytes``); pages reached one by one with ``follow("next")`` are always kept,
+            and a page the cache already holds is revalidated and kept as always.
+    """
+
+    def __init__(self, max_bytes: int = DEFAULT_MEMORY_BYTES, *,
+                 walk_pages: int | None = DEFAULT_WALK_PAGES) -> None:
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, float)) \
+                or not max_bytes > 0:
+            raise ConfigurationError(f"max_bytes must be a positive number of bytes, got "
+                                     f"{max_bytes!r}")
+        if walk_pages is not None and (isinstance(walk_pages, bool)
+                                       or not isinstance(walk_pages, int) or walk_pages < 0):
+            raise ConfigurationError(
+                f"walk_pages must be a number of pages (0 or more) or None to keep every page "
+                f"of a walk, got {walk_pages!r}")
         self.max_bytes = max_bytes
+        self.walk_pages = walk_pages
         self._data: OrderedDict[str, bytes] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
@@ -509,8 +535,20 @@ class _Controller(CacheController):
         super().__init__(cache, cache_etags=cache_etags, serializer=serializer,
                          status_codes=status_codes or (200, 203, 300))
 
+    def _surely_missing(self, request: PreparedRequest) -> bool:
+        """Whether the in-memory cache has no entry for ``request`` (a dict lookup): then
+        there is nothing for cachecontrol to decide — a walk's new pages are all misses, and
+        its lookup costs more than the dictionary's (key normalisation, header parsing).
+        Other caches answer ``False``: asking them twice would read a disk or Redis twice."""
+        cache = self.cache
+        if type(cache) is not _Namespaced or type(cache.inner) is not MemoryCache:
+            return False
+        return request.url is not None and cache.inner.get(cache._key(request.url)) is None
+
     def cached_request(self, request: PreparedRequest) -> Any:
         try:
+            if self._surely_missing(request):
+                return False
             return super().cached_request(request)
         except Exception as exc:
             _policy_failed("reading the cache for", request, exc)
@@ -518,6 +556,8 @@ class _Controller(CacheController):
 
     def conditional_headers(self, request: PreparedRequest) -> dict[str, str]:
         try:
+            if self._surely_missing(request):
+                return {}
             return super().conditional_headers(request)
         except Exception as exc:
             _policy_failed("revalidating", request, exc)
@@ -760,6 +800,8 @@ class CachingAdapter(_Watched, CacheControlAdapter):
         self.transport = transport  # before the pools are made
         inner = cache.inner if isinstance(cache, _Namespaced) else cache
         serializer = _Serializer(keep_objects=isinstance(inner, MemoryCache))
+        #: Pages of a walk past this number are not stored (see `MemoryCache`); ``None``: all.
+        self.walk_pages = inner.walk_pages if isinstance(inner, MemoryCache) else None
         super().__init__(cache=cache, controller_class=_Controller, serializer=serializer,
                          heuristic=_LastModified(), max_retries=max_retries)
 
@@ -788,11 +830,20 @@ class CachingAdapter(_Watched, CacheControlAdapter):
                 and response.status in (200, 203, 300)
                 and not response.headers.get("content-encoding"))  # the body is stored as read
 
+    def _passed_over(self, response: HTTPResponse, from_cache: bool) -> bool:
+        """A page of a walk past the pages the cache keeps, fetched anew: read, not stored."""
+        limit = self.walk_pages
+        return (limit is not None and not from_cache and response.status != 304
+                and walk_page.get() > limit + 1)  # page 1 is the walk's start
+
     def build_response(self, request: PreparedRequest, response: HTTPResponse,  # type: ignore[override]
                        from_cache: bool = False,
                        cacheable_methods: Collection[str] | None = None) -> Response:
         revalidating = not from_cache and response.status == 304
-        if self._store_directly(request, response, from_cache):
+        if self._passed_over(response, from_cache):
+            resp = HTTPAdapter.build_response(self, request, response)
+            resp.from_cache = False  # type: ignore[attr-defined]  # (cachecontrol's own)
+        elif self._store_directly(request, response, from_cache):
             if self.heuristic:
                 response = self.heuristic.apply(response)
             resp = HTTPAdapter.build_response(self, request, response)

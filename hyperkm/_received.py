@@ -9,6 +9,8 @@ on a library's response object.
   adapter writes what it decided into it, and the pipeline reads it when the call returns.
   A context variable, not a thread-local: concurrent requests of ``hyperkm.aio`` on one
   thread each have their own.
+- `walk_page` says which page of a collection a request fetches, so that the cache can keep
+  a walk's first pages only (`MemoryCache`'s ``walk_pages``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 import attrs
 import requests
 
-__all__ = ["Delivery", "Received", "delivery"]
+__all__ = ["Delivery", "Received", "delivery", "walk_page"]
 
 @attrs.frozen
 class Received:
@@ -78,3 +80,10 @@ delivery: ContextVar[Delivery | None] = ContextVar("hyperkm_delivery", default=N
 
 
 Received.__module__ = "hyperkm"  # public: tracebacks, reprs and help() say where to import it
+
+
+#: The number of the collection page being fetched (2 for the page after the first, as
+#: `Step.page` counts), or 0 for any other request: set around a page's fetch by
+#: `Resource._load`, read by the cache adapter to decide whether the cache keeps the page.
+walk_page: ContextVar[int] = ContextVar("hyperkm_walk_page", default=0)
+

@@ -14,7 +14,7 @@ from ._deprecation import Deprecation, read_deprecation
 from ._exceptions import HyperkmError
 from ._links import Links
 from ._navigation import Navigation
-from ._received import Received
+from ._received import Received, walk_page
 from ._repl import Presentation
 from ._steps import Step
 from .formats import Document
@@ -216,7 +216,18 @@ class Resource(Navigation, Changes, Presentation):
         if self._url is None:  # a flyweight member: its URL comes with its document
             self._build_member()
         assert self._url is not None
-        self._document, self._received = self._client.fetch(self._url, revalidate=revalidate)
+        step = self._step
+        if step is None or not step.page:
+            self._document, self._received = self._client.fetch(self._url,
+                                                                revalidate=revalidate)
+            return
+        # A collection's page says so: the in-memory cache keeps only a walk's first pages.
+        mark = walk_page.set(step.page)
+        try:
+            self._document, self._received = self._client.fetch(self._url,
+                                                                revalidate=revalidate)
+        finally:
+            walk_page.reset(mark)
 
     def refresh(self) -> Resource:
         """Fetch the state again, replacing what is held; returns ``self``.
