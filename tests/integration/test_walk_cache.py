@@ -99,7 +99,7 @@ def test_pages_browsed_one_by_one_are_all_kept_and_a_walk_revalidates_them(demo)
     page = events_of(root)
     for _ in range(PAGES - 1):  # the shell's way: follow("next"), page after page
         page = page.follow("next")
-        page.document
+        assert page.document.items
     # every page was kept: a walk now revalidates each one, and they stay
     for _ in range(2):
         outcomes = page_outcomes(root, lambda: sum(
