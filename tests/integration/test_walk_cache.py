@@ -113,15 +113,17 @@ def test_a_persistent_cache_keeps_every_page_of_a_walk(demo, tmp_path):
 
 
 @pytest.mark.aio
-def test_an_awaited_walk_keeps_the_same_pages(demo):
+@pytest.mark.parametrize("items", [{}, {"concurrency": 4}])
+def test_an_awaited_walk_keeps_the_same_pages(demo, items):
     pytest.importorskip("greenlet")
 
     async def main():
         root = hyperkm.aio.connect(demo.root_url, token=demo.token, cache=MemoryCache())
-        walked = len([e async for e in root.follow("events", limit=10).items()])
+        walked = len([e async for e in root.follow("events", limit=10).items(**items)])
         seen: list = []
         root.client.on_exchange.append(seen.append)
-        assert len([e async for e in root.follow("events", limit=10).items()]) == walked
+        again = [e async for e in root.follow("events", limit=10).items(**items)]
+        assert len(again) == walked
         await root.client.aclose()
         return walked, [e.outcome for e in sorted((e for e in seen if "/events" in e.url),
                                                   key=lambda e: _offset(e.url))]
