@@ -15,17 +15,21 @@ import functools
 import logging
 from typing import Any
 
-__all__ = ["AVAILABLE", "fullmatch"]
+__all__ = ["fullmatch"]
 
 log = logging.getLogger("hyperkm")
 
-try:
-    import re2 as _re2
-except ImportError:  # a platform without a google-re2 wheel
-    _re2 = None
 
-#: Whether server patterns can be checked here at all (``google-re2`` is installed).
-AVAILABLE = _re2 is not None
+@functools.cache
+def _engine() -> Any:
+    """``re2``, imported when the first pattern is checked (most programs never check one,
+    and its objects would weigh on every full garbage collection); ``None`` without it."""
+    try:
+        import re2
+    except ImportError:  # a platform without a google-re2 wheel
+        return None
+    return re2
+
 
 #: Longest pattern compiled; RE2's own memory bound (below) stops a short pattern that
 #: expands to a huge automaton, such as ``(a{100}){100}``.
@@ -35,13 +39,14 @@ _MAX_MEM = 8 * 1024 * 1024
 
 @functools.lru_cache(maxsize=256)
 def _compiled(pattern: str) -> Any:
-    if _re2 is None or len(pattern) > MAX_PATTERN:
+    engine = _engine()
+    if engine is None or len(pattern) > MAX_PATTERN:
         return None
-    options = _re2.Options()
+    options = engine.Options()
     options.log_errors = False  # RE2 would write every refused pattern to stderr
     options.max_mem = _MAX_MEM
     try:
-        return _re2.compile(pattern, options)
+        return engine.compile(pattern, options)
     except Exception:  # re2.error, and anything RE2's binding raises for odd input
         return None
 
@@ -49,7 +54,7 @@ def _compiled(pattern: str) -> Any:
 @functools.lru_cache(maxsize=256)
 def _warn_once(pattern: str) -> None:
     shown = pattern if len(pattern) <= 80 else pattern[:77] + "..."
-    reason = ("google-re2 is not installed" if _re2 is None else
+    reason = ("google-re2 is not installed" if _engine() is None else
               "it uses syntax RE2 does not have (backreferences, lookaround) or is too large")
     log.warning("the pattern /%s/ cannot be checked in bounded time here (%s); the server "
                 "will judge the value", shown, reason)

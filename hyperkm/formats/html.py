@@ -23,8 +23,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from lxml import etree
-
 from .._actions import FORM_URLENCODED, Action, Field
 from .._deadline import current as current_deadline
 from .._exceptions import DocumentError, Timeout
@@ -69,6 +67,10 @@ class HtmlFormat:
             raise DocumentError(f"the HTML page at {url} has an element with more than "
                                 f"{MAX_ATTRIBUTES:,} attributes; hyperkm does not read it",
                                 url=url)
+        # lxml is imported when the first HTML page is read: a JSON API never needs it, and
+        # its ~2,600 objects would weigh on every full garbage collection of the process.
+        from lxml import etree
+
         parser = etree.HTMLParser(recover=True, no_network=True, remove_pis=True,
                                   encoding="utf-8")
         try:
@@ -105,6 +107,8 @@ def _too_many_attributes(text: str) -> bool:
 
 def _walk(root: Any, reader: _Reader, url: str) -> None:
     """Feed the tree to the reader as start tags, text and end tags, in document order."""
+    from lxml import etree
+
     deadline = current_deadline()
     for count, (event, element) in enumerate(etree.iterwalk(root, events=("start", "end"))):
         if deadline is not None and count % _CHECK_EVERY == 0 and deadline.passed():
