@@ -78,6 +78,7 @@ DEFAULT_MEMORY_BYTES = 32 * 1024 * 1024
 #: Default number of a walk's pages (past the one it starts from) the in-memory cache keeps.
 DEFAULT_WALK_PAGES = 8
 
+
 class MemoryCache(BaseCache):
     """A thread-safe in-memory cache, least recently used entries evicted past ``max_bytes``.
 

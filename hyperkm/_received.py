@@ -86,4 +86,3 @@ Received.__module__ = "hyperkm"  # public: tracebacks, reprs and help() say wher
 #: `Step.page` counts), or 0 for any other request: set around a page's fetch by
 #: `Resource._load`, read by the cache adapter to decide whether the cache keeps the page.
 walk_page: ContextVar[int] = ContextVar("hyperkm_walk_page", default=0)
-
