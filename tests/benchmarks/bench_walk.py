@@ -26,10 +26,10 @@ a bare ``urllib3`` loop shows the transport's own floor. Every consumer reads on
 every event.
 
 Every walker collects garbage between its warm-up and its timed walk (``GC_PHASE`` says why;
-``--no-collect`` leaves that out).
+``--no-collect`` leaves that out; ``--walks N`` times N walks in a row and reports their mean).
 
 Run: python tests/benchmarks/bench_walk.py [--events N] [--rounds N] [--quick] [--url ROOT]
-     [--formats km,hal,...] [--no-parallel] [--before DIR] [--no-collect]
+     [--formats km,hal,...] [--no-parallel] [--before DIR] [--no-collect] [--walks N]
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ WALKER = r'''
 import json, sys, time
 CLIENT, ROOT, TOKEN, CACHE = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 COLLECT = sys.argv[5] == "collect"
+WALKS = int(sys.argv[6])
 AUTH = {"Authorization": "Bearer " + TOKEN}
 
 def bare(accept, links_of, members_of, field_of, transport="requests"):
@@ -219,8 +220,9 @@ if COLLECT:  # every client starts its timed walk from a collected heap (see GC_
     import gc
     gc.collect()
 started = time.perf_counter()
-count = walk("timed")
-print(json.dumps({"seconds": time.perf_counter() - started, "count": count}))
+for _ in range(WALKS):  # several: the mean of a steady state, whatever the GC's phase
+    count = walk("timed")
+print(json.dumps({"seconds": (time.perf_counter() - started) / WALKS, "count": count}))
 '''
 
 
@@ -249,6 +251,9 @@ KEEP_HEAP = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30), "MALLOC_TOP_PAD_": str(64 <
 #: walk — 6 % of the ratio either way, decided by neither. Collected, both pay in the timed
 #: walk what their own walk promotes. ``--no-collect`` measures the old way.
 GC_PHASE = True
+#: ``--walks N``: time N walks in a row in each process and report their mean — a steady state
+#: in which every client pays its share of full collections, whatever their phase.
+WALKS = 1
 
 #: ``--server``: "fast" (default) puts _fastserver.py in front of the emulator — every answer
 #: from memory in microseconds, with a strong ETag and ``private, no-cache``, as real servers
@@ -268,7 +273,7 @@ def one_walk(python: str, client: str, root: str, token: str, cache: str,
     # Not run in the checkout: "python -c" puts the current directory first on sys.path,
     # which would shadow --before's PYTHONPATH with this checkout's hyperkm.
     done = subprocess.run([python, "-c", WALKER, client, root, token, cache,
-                           "collect" if GC_PHASE else "keep"],
+                           "collect" if GC_PHASE else "keep", str(WALKS)],
                           capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
     if done.returncode:
         raise RuntimeError(f"{client} failed:\n{done.stderr[-2000:]}")
@@ -416,9 +421,12 @@ def main() -> None:
     parser.add_argument("--no-collect", action="store_true",
                         help="no garbage collection between a walker's warm-up and its timed "
                              "walk (see GC_PHASE)")
+    parser.add_argument("--walks", type=int, default=1,
+                        help="timed walks in a row in each process; their mean is reported")
     args = parser.parse_args()
-    global BEFORE, SERVER, GC_PHASE
+    global BEFORE, SERVER, GC_PHASE, WALKS
     BEFORE, SERVER, GC_PHASE = args.before, args.server, not args.no_collect
+    WALKS = max(1, args.walks)
     rounds = 3 if args.quick else args.rounds
     print(f"{'format':<28}{'client':<28}{'s':>8}{'× bare':>9}{'events':>9}")
     formats = args.formats.split(",") if args.formats else None
