@@ -795,14 +795,16 @@ class CachingAdapter(_Watched, CacheControlAdapter):
     """
 
     invalidating_methods = {"POST", "PUT", "PATCH", "DELETE"}  # noqa: RUF012 (base class API)
+    controller: _Controller  # (made by cachecontrol's adapter from controller_class)
 
     def __init__(self, cache: BaseCache, *, max_retries: Retry | int = 0,
                  transport: Transport | None = None) -> None:
         self.transport = transport  # before the pools are made
         inner = cache.inner if isinstance(cache, _Namespaced) else cache
         serializer = _Serializer(keep_objects=isinstance(inner, MemoryCache))
-        #: Pages of a walk past this number are not stored (see `MemoryCache`); ``None``: all.
-        self.walk_pages = inner.walk_pages if isinstance(inner, MemoryCache) else None
+        #: The in-memory cache, whose ``walk_pages`` bounds what a walk stores (read at each
+        #: page: it may be changed later); ``None`` for the others, which keep every page.
+        self._memory = inner if isinstance(inner, MemoryCache) else None
         super().__init__(cache=cache, controller_class=_Controller, serializer=serializer,
                          heuristic=_LastModified(), max_retries=max_retries)
 
@@ -831,17 +833,21 @@ class CachingAdapter(_Watched, CacheControlAdapter):
                 and response.status in (200, 203, 300)
                 and not response.headers.get("content-encoding"))  # the body is stored as read
 
-    def _passed_over(self, response: HTTPResponse, from_cache: bool) -> bool:
-        """A page of a walk past the pages the cache keeps, fetched anew: read, not stored."""
-        limit = self.walk_pages
+    def _passed_over(self, request: PreparedRequest, response: HTTPResponse,
+                     from_cache: bool) -> bool:
+        """A page of a walk past the pages the cache keeps, fetched anew and not held before:
+        read, not stored. (A page the cache holds is stored again: a new copy replaces a
+        stale one.)"""
+        limit = self._memory.walk_pages if self._memory is not None else None
         return (limit is not None and not from_cache and response.status != 304
-                and walk_page.get() > limit + 1)  # page 1 is the walk's start
+                and walk_page.get() > limit + 1  # page 1 is the walk's start
+                and self.controller._surely_missing(request))
 
     def build_response(self, request: PreparedRequest, response: HTTPResponse,  # type: ignore[override]
                        from_cache: bool = False,
                        cacheable_methods: Collection[str] | None = None) -> Response:
         revalidating = not from_cache and response.status == 304
-        if self._passed_over(response, from_cache):
+        if self._passed_over(request, response, from_cache):
             resp = HTTPAdapter.build_response(self, request, response)
             resp.from_cache = False  # type: ignore[attr-defined]  # (cachecontrol's own)
         elif self._store_directly(request, response, from_cache):

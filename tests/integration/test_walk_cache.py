@@ -5,6 +5,7 @@ which it fetches whole (not kept) says what the cache held.
 """
 
 import asyncio
+import json
 
 import pytest
 
@@ -144,3 +145,53 @@ def test_walk_pages_must_be_a_number_of_pages(value):
 def test_max_bytes_must_be_a_positive_size(value):
     with pytest.raises(ConfigurationError, match="max_bytes must be a positive number"):
         MemoryCache(max_bytes=value)
+
+
+def test_a_held_page_that_changed_is_stored_again_by_a_walk():
+    """Past walk_pages a walk stores nothing new, but a page the cache held is refreshed:
+    a 200 with a new ETag replaces the stale copy, so the next walk gets its 304."""
+    from werkzeug.wrappers import Response
+
+    from tests.support import ScriptedServer
+
+    version = {"n": 1}
+
+    def page(number):
+        def answer(request):
+            etag = f'"v{version["n"]}-{number}"'
+            headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+            if request.headers.get("If-None-Match") == etag:
+                return Response(status=304, headers=headers)
+            links = [{"rel": "self", "href": f"/items?page={number}"}]
+            if number < 5:
+                links.append({"rel": "next", "href": f"/items?page={number + 1}"})
+            body = {"links": links, "data": [{"n": number, "v": version["n"]}]}
+            return Response(json.dumps(body), 200, headers=headers,
+                            mimetype="application/json")
+        return answer
+
+    routes = {f"/items?page={n}": page(n) for n in range(1, 6)}
+    with ScriptedServer(routes) as server:
+        root = hyperkm.connect(server.url + "/items?page=1",
+                               cache=MemoryCache(walk_pages=1))
+        browsed = root.follow("next").follow("next").follow("next")  # pages 2-4, kept
+        assert browsed.url.endswith("page=4") and browsed.document.items
+        version["n"] = 2  # every page changes
+
+        def walk_outcomes():
+            seen: list = []
+            root.client.on_exchange.append(seen.append)
+            try:
+                values = [m.data["v"] for m in root.client.resource(root.url).items()]
+            finally:
+                root.client.on_exchange.remove(seen.append)
+            return values, {e.url.rsplit("=", 1)[1]: e.outcome for e in seen}
+
+        values, outcomes = walk_outcomes()
+        assert values == [2] * 5
+        assert outcomes["4"] == "network"  # changed: the new copy replaces the old
+        values, outcomes = walk_outcomes()
+        assert values == [2] * 5
+        # pages 1-4 were held (browsed) and are kept up to date; page 5 never was
+        assert outcomes == {"1": "revalidated", "2": "revalidated", "3": "revalidated",
+                            "4": "revalidated", "5": "network"}
